@@ -1,0 +1,28 @@
+#pragma once
+/// \file
+/// floodgate's own pseudo-random numbers, so simulations and Kayenta's noise path reproduce
+/// across standard libraries (std:: distributions are implementation-defined).
+/// Not thread-safe: one generator per thread or per simulated run.
+
+#include <cstdint>
+
+namespace floodgate::analysis {
+
+/// xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64.
+class rng {
+ public:
+  explicit rng(std::uint64_t seed) noexcept;
+  /// Next 64 random bits.
+  std::uint64_t next() noexcept;
+  /// Uniform on [0, 1) with 53 random bits.
+  double uniform() noexcept;
+  /// Standard normal by the Marsaglia polar method (pairs cached).
+  double normal() noexcept;
+
+ private:
+  std::uint64_t s_[4];
+  double spare_ = 0.0;
+  bool has_spare_ = false;
+};
+
+}  // namespace floodgate::analysis

@@ -1,0 +1,85 @@
+#include "cli_values.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace floodgate::app {
+
+std::variant<double, std::string> parse_duration(std::string_view text) {
+  const std::string expected = "expected a duration like 30s, 10m, 1h30m or 250ms, got \"" +
+                               std::string(text) + "\"";
+  if (text.empty()) return expected;
+  double total = 0.0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    double value = 0.0;
+    const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value);
+    if (ec != std::errc() || !(value >= 0.0)) return expected;
+    i = static_cast<std::size_t>(end - text.data());
+    std::size_t j = i;
+    while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j])) != 0) ++j;
+    const auto unit = text.substr(i, j - i);
+    double scale = 0.0;
+    if (unit == "ms") {
+      scale = 1e-3;
+    } else if (unit == "s") {
+      scale = 1.0;
+    } else if (unit == "m") {
+      scale = 60.0;
+    } else if (unit == "h") {
+      scale = 3600.0;
+    } else {
+      return expected;
+    }
+    total += value * scale;
+    i = j;
+  }
+  return total;
+}
+
+std::variant<std::vector<analysis::traffic_step>, std::string> parse_steps(std::string_view text) {
+  std::vector<analysis::traffic_step> steps;
+  std::size_t start = 0;
+  int index = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = text.find(',', start);
+    const auto item = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
+    ++index;
+    const std::string where = "step " + std::to_string(index) + " \"" + std::string(item) + "\": ";
+    const std::size_t colon = item.find(':');
+    if (colon == std::string_view::npos) {
+      return where + "expected WEIGHT:DURATION, e.g. 5:10m (5 % of traffic for 10 minutes)";
+    }
+    double weight = 0.0;
+    const auto w = item.substr(0, colon);
+    const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), weight);
+    if (ec != std::errc() || end != w.data() + w.size() || !(weight > 0.0 && weight <= 100.0)) {
+      return where + "expected a weight in (0, 100] percent before ':'";
+    }
+    const auto d = parse_duration(item.substr(colon + 1));
+    if (const auto* msg = std::get_if<std::string>(&d)) return where + *msg;
+    const double seconds = std::get<double>(d);
+    if (!(seconds > 0.0)) return where + "expected a duration > 0";
+    steps.push_back({weight / 100.0, seconds});
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return steps;
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds)) return "never";
+  if (seconds < 60.0) return fmt::format("{:.4g}s", seconds);
+  const auto total = static_cast<long long>(std::ceil(seconds));
+  const long long h = total / 3600;
+  const long long m = (total % 3600) / 60;
+  const long long s = total % 60;
+  std::string out;
+  if (h > 0) out += fmt::format("{}h", h);
+  if (m > 0 || h > 0) out += fmt::format("{}m", m);
+  out += fmt::format("{}s", s);
+  return out;
+}
+
+}  // namespace floodgate::app

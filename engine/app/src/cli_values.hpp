@@ -1,0 +1,21 @@
+#pragma once
+// Parsing of the command line's value syntaxes: durations ("30s", "10m", "1h30m", "250ms") and
+// step lists ("5:10m,25:10m,50:10m"). Errors say what was found and what was expected.
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <floodgate/analysis/sample_size.hpp>
+
+namespace floodgate::app {
+
+// Seconds, or an error message.
+std::variant<double, std::string> parse_duration(std::string_view text);
+// Steps WEIGHT%:DURATION separated by commas, or an error message naming the step.
+std::variant<std::vector<analysis::traffic_step>, std::string> parse_steps(std::string_view text);
+// "1h2m3s", "12m30s", "45s", "1.5s" — the inverse of parse_duration for display.
+std::string format_duration(double seconds);
+
+}  // namespace floodgate::app

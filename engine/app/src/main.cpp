@@ -1,0 +1,43 @@
+// floodgate: one executable, one subcommand per job.
+
+#include <cstdio>
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "plan_command.hpp"
+
+#ifndef FLOODGATE_VERSION
+#define FLOODGATE_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"floodgate: progressive-delivery analysis engine", "floodgate"};
+  app.require_subcommand(1, 1);
+  app.set_version_flag("--version", FLOODGATE_VERSION);
+  auto* version = app.add_subcommand("version", "print the version and exit");
+  floodgate::app::plan_options plan;
+  auto* plan_cmd = floodgate::app::add_plan_command(app, plan);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (argc < 2) {
+      fmt::print(stderr, "{}", app.help());
+      return 2;
+    }
+    fmt::print(stderr, "floodgate: {} (see floodgate --help)\n", e.what());
+    return 2;
+  }
+  if (version->parsed()) {
+    fmt::print("floodgate {}\n", FLOODGATE_VERSION);
+    return 0;
+  }
+  if (plan_cmd->parsed()) return floodgate::app::run_plan(plan);
+  return 2;
+}
