@@ -71,9 +71,7 @@ double bd0(double x, double np) {
 
 double normal_cdf(double x) noexcept { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
 double normal_sf(double x) noexcept { return 0.5 * std::erfc(x / std::numbers::sqrt2); }
-double normal_pdf(double x) noexcept {
-  return std::exp(-0.5 * x * x - half_log_2pi);
-}
+double normal_pdf(double x) noexcept { return std::exp(-0.5 * x * x - half_log_2pi); }
 
 double normal_quantile(double p) noexcept {
   if (std::isnan(p) || p < 0.0 || p > 1.0) return nan_v;

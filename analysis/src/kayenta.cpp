@@ -129,13 +129,11 @@ kayenta_metric_result kayenta_classify(std::span<const double> canary,
   if (up && r.ci.lower > band && (effect_nan || r.effect >= config.allowed_increase)) {
     r.label = kayenta_label::high;
     r.reason = "canary is higher than baseline beyond the practical band";
-    r.critical =
-        config.critical && (effect_nan || r.effect >= config.critical_increase);
+    r.critical = config.critical && (effect_nan || r.effect >= config.critical_increase);
   } else if (down && r.ci.upper < -band && (effect_nan || r.effect <= config.allowed_decrease)) {
     r.label = kayenta_label::low;
     r.reason = "canary is lower than baseline beyond the practical band";
-    r.critical =
-        config.critical && (effect_nan || r.effect <= config.critical_decrease);
+    r.critical = config.critical && (effect_nan || r.effect <= config.critical_decrease);
   } else {
     r.label = kayenta_label::pass;
     r.reason = "no practically significant difference";
@@ -183,7 +181,8 @@ kayenta_score kayenta_weighted_sum(std::span<const kayenta_scored_metric> metric
   for (const auto& [name, t] : groups) {
     if (!group_weights.contains(name)) ++unweighted;
   }
-  const double share = unweighted > 0 ? (100.0 - configured) / static_cast<double>(unweighted) : 0.0;
+  const double share =
+      unweighted > 0 ? (100.0 - configured) / static_cast<double>(unweighted) : 0.0;
   double score = 0.0;
   for (const auto& [name, t] : groups) {
     const double g = t.counted > 0.0 ? 100.0 * t.pass / t.counted : 100.0;

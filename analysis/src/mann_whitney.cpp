@@ -114,7 +114,8 @@ mann_whitney_result mann_whitney_u(std::span<const double> x, std::span<const do
                                    alternative alt, bool continuity) {
   mann_whitney_result r;
   if (x.empty() || y.empty()) return {status::empty_sample, nan_v, nan_v, nan_v, nan_v};
-  if (!all_finite(x) || !all_finite(y)) return {status::non_finite_input, nan_v, nan_v, nan_v, nan_v};
+  if (!all_finite(x) || !all_finite(y))
+    return {status::non_finite_input, nan_v, nan_v, nan_v, nan_v};
   const auto xs = detail::sorted_copy(x);
   const auto ys = detail::sorted_copy(y);
   const auto s = detail::merge_ranks(xs, ys, 0.0);
@@ -137,8 +138,10 @@ mann_whitney_result mann_whitney_u(std::span<const double> x, std::span<const do
 mann_whitney_result mann_whitney_u_exact(std::span<const double> x, std::span<const double> y,
                                          alternative alt) {
   if (x.empty() || y.empty()) return {status::empty_sample, nan_v, nan_v, nan_v, nan_v};
-  if (!all_finite(x) || !all_finite(y)) return {status::non_finite_input, nan_v, nan_v, nan_v, nan_v};
-  if (x.size() * y.size() > exact_limit) return {status::invalid_argument, nan_v, nan_v, nan_v, nan_v};
+  if (!all_finite(x) || !all_finite(y))
+    return {status::non_finite_input, nan_v, nan_v, nan_v, nan_v};
+  if (x.size() * y.size() > exact_limit)
+    return {status::invalid_argument, nan_v, nan_v, nan_v, nan_v};
   const auto xs = detail::sorted_copy(x);
   const auto ys = detail::sorted_copy(y);
   const auto s = detail::merge_ranks(xs, ys, 0.0);
@@ -163,8 +166,8 @@ mann_whitney_result mann_whitney_u_exact(std::span<const double> x, std::span<co
       r.p_value = 1.0 - pwilcox(r.u1 - 1.0, c, total);
       break;
     case alternative::two_sided: {
-      const double p = r.u1 > mn / 2.0 ? 1.0 - pwilcox(r.u1 - 1.0, c, total)
-                                       : pwilcox(r.u1, c, total);
+      const double p =
+          r.u1 > mn / 2.0 ? 1.0 - pwilcox(r.u1 - 1.0, c, total) : pwilcox(r.u1, c, total);
       r.p_value = std::min(1.0, 2.0 * p);
       break;
     }
@@ -217,7 +220,8 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
   shift_result r;
   if (x.empty() || y.empty()) return {status::empty_sample, nan_v, {}, nan_v, nan_v};
   if (!all_finite(x) || !all_finite(y)) return {status::non_finite_input, nan_v, {}, nan_v, nan_v};
-  if (!(conf_level > 0.0 && conf_level < 1.0)) return {status::invalid_argument, nan_v, {}, nan_v, nan_v};
+  if (!(conf_level > 0.0 && conf_level < 1.0))
+    return {status::invalid_argument, nan_v, {}, nan_v, nan_v};
   const auto xs = detail::sorted_copy(x);
   const auto ys = detail::sorted_copy(y);
   const double m = static_cast<double>(xs.size());
@@ -228,11 +232,14 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
   {
     const double dz = r.u1 - mn / 2.0;
     const double sigma = rank_sigma(m, n, s0.tie_sum);
-    r.p_value = sigma > 0.0 ? p_from_z((dz - (correct ? correction_for(alt, dz) : 0.0)) / sigma, alt)
-                            : nan_v;
+    // Every observation tied: no information about a shift (R stops with "cannot compute
+    // confidence interval when all observations are tied").
+    if (!(sigma > 0.0)) return {status::all_tied, nan_v, {}, r.u1, nan_v};
+    r.p_value = p_from_z((dz - (correct ? correction_for(alt, dz) : 0.0)) / sigma, alt);
   }
   const double alpha = 1.0 - conf_level;
-  const double zq = normal_quantile(alt == alternative::two_sided ? 1.0 - alpha / 2.0 : 1.0 - alpha);
+  const double zq =
+      normal_quantile(alt == alternative::two_sided ? 1.0 - alpha / 2.0 : 1.0 - alpha);
   const double mu_min = xs.front() - ys.back();
   const double mu_max = xs.back() - ys.front();
 
@@ -265,9 +272,8 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
         r.ci = {-inf_v, root(-zq)};
         break;
     }
-    r.estimate = detail::uniroot([&](double d) { return wdiff(d, 0.0, false); }, mu_min, mu_max,
-                                 1e-4)
-                     .root;
+    r.estimate =
+        detail::uniroot([&](double d) { return wdiff(d, 0.0, false); }, mu_min, mu_max, 1e-4).root;
     if (tied) return {status::all_tied, nan_v, {}, r.u1, r.p_value};
     return r;
   }
@@ -314,7 +320,8 @@ shift_result hodges_lehmann_shift_exact(std::span<const double> x, std::span<con
                                         double conf_level, alternative alt) {
   const auto test = mann_whitney_u_exact(x, y, alt);
   if (test.status != status::ok) return {test.status, nan_v, {}, test.u1, test.p_value};
-  if (!(conf_level > 0.0 && conf_level < 1.0)) return {status::invalid_argument, nan_v, {}, nan_v, nan_v};
+  if (!(conf_level > 0.0 && conf_level < 1.0))
+    return {status::invalid_argument, nan_v, {}, nan_v, nan_v};
   const auto xs = detail::sorted_copy(x);
   const auto ys = detail::sorted_copy(y);
   const auto c = wilcox_counts(xs.size(), ys.size());

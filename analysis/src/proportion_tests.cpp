@@ -67,8 +67,8 @@ two_proportion_result two_proportion_test(std::int64_t x1, std::int64_t n1, std:
   const double delta = p1 - p2;
   const double inv_sum = 1.0 / dn1 + 1.0 / dn2;
   const double correction = yates ? std::min(0.5, std::fabs(delta) / inv_sum) : 0.0;
-  const double zq = normal_quantile(alt == alternative::two_sided ? (1.0 + conf_level) / 2.0
-                                                                  : conf_level);
+  const double zq =
+      normal_quantile(alt == alternative::two_sided ? (1.0 + conf_level) / 2.0 : conf_level);
   const double width =
       zq * std::sqrt(p1 * (1.0 - p1) / dn1 + p2 * (1.0 - p2) / dn2) + correction * inv_sum;
   r.ci_diff = {std::max(delta - width, -1.0), std::min(delta + width, 1.0)};
@@ -79,8 +79,7 @@ two_proportion_result two_proportion_test(std::int64_t x1, std::int64_t n1, std:
   const double pooled = static_cast<double>(x1 + x2) / (dn1 + dn2);
   const double obs[4] = {static_cast<double>(x1), dn1 - static_cast<double>(x1),
                          static_cast<double>(x2), dn2 - static_cast<double>(x2)};
-  const double expd[4] = {dn1 * pooled, dn1 * (1.0 - pooled), dn2 * pooled,
-                          dn2 * (1.0 - pooled)};
+  const double expd[4] = {dn1 * pooled, dn1 * (1.0 - pooled), dn2 * pooled, dn2 * (1.0 - pooled)};
   double x2stat = 0.0;
   for (int i = 0; i < 4; ++i) {
     const double dev = std::fabs(obs[i] - expd[i]) - correction;
@@ -117,8 +116,8 @@ z_test_result two_proportion_z_test(std::int64_t x1, std::int64_t n1, std::int64
   return {status::ok, z, p_from_z(z, alt)};
 }
 
-binomial_test_result binomial_exact_test(std::int64_t x, std::int64_t n, double p,
-                                         alternative alt, double conf_level) noexcept {
+binomial_test_result binomial_exact_test(std::int64_t x, std::int64_t n, double p, alternative alt,
+                                         double conf_level) noexcept {
   binomial_test_result r;
   if (!valid_count(x, n) || !(p >= 0.0 && p <= 1.0) || !valid_level(conf_level)) {
     r.status = status::invalid_argument;
@@ -149,17 +148,15 @@ binomial_test_result binomial_exact_test(std::int64_t x, std::int64_t n, double 
         } else if (dx < m) {
           // The pmf decreases on [ceil(m), n]: count the outcomes there no likelier than x.
           const auto lo = static_cast<std::int64_t>(std::ceil(m));
-          const std::int64_t first = first_true(lo, n, [&](std::int64_t i) {
-            return binomial_pmf(i, n, p) <= d;
-          });
+          const std::int64_t first =
+              first_true(lo, n, [&](std::int64_t i) { return binomial_pmf(i, n, p) <= d; });
           const std::int64_t y = n - first + 1;
           r.p_value = binomial_cdf(x, n, p) + binomial_sf(n - y, n, p);
         } else {
           // The pmf increases on [0, floor(m)].
           const auto hi = static_cast<std::int64_t>(std::floor(m));
-          const std::int64_t first = first_true(0, hi, [&](std::int64_t i) {
-            return binomial_pmf(i, n, p) > d;
-          });
+          const std::int64_t first =
+              first_true(0, hi, [&](std::int64_t i) { return binomial_pmf(i, n, p) > d; });
           const std::int64_t y = first;  // outcomes 0..first-1 qualify
           r.p_value = binomial_cdf(y - 1, n, p) + binomial_sf(x - 1, n, p);
         }
@@ -234,8 +231,8 @@ fisher_result fisher_exact_test(std::int64_t canary_err, std::int64_t canary_ok,
                                 std::int64_t base_err, std::int64_t base_ok, alternative alt,
                                 double conf_level) noexcept {
   fisher_result r;
-  if (canary_err < 0 || canary_ok < 0 || base_err < 0 || base_ok < 0 ||
-      !valid_level(conf_level) || canary_err + canary_ok + base_err + base_ok == 0) {
+  if (canary_err < 0 || canary_ok < 0 || base_err < 0 || base_ok < 0 || !valid_level(conf_level) ||
+      canary_err + canary_ok + base_err + base_ok == 0) {
     r.status = status::invalid_argument;
     r.p_value = r.odds_ratio = nan_v;
     return r;
@@ -294,7 +291,8 @@ fisher_result fisher_exact_test(std::int64_t canary_err, std::int64_t canary_ok,
   auto ncp_upper = [&](double a) {
     if (x == h.hi) return inf_v;
     const double p = h.cdf(x, 1.0, false);
-    if (p < a) return detail::uniroot([&](double t) { return h.cdf(x, t, false) - a; }, 0.0, 1.0).root;
+    if (p < a)
+      return detail::uniroot([&](double t) { return h.cdf(x, t, false) - a; }, 0.0, 1.0).root;
     if (p > a) {
       return 1.0 /
              detail::uniroot([&](double t) { return h.cdf(x, 1.0 / t, false) - a; }, dbl_eps, 1.0)
@@ -305,7 +303,8 @@ fisher_result fisher_exact_test(std::int64_t canary_err, std::int64_t canary_ok,
   auto ncp_lower = [&](double a) {
     if (x == h.lo) return 0.0;
     const double p = h.cdf(x, 1.0, true);
-    if (p > a) return detail::uniroot([&](double t) { return h.cdf(x, t, true) - a; }, 0.0, 1.0).root;
+    if (p > a)
+      return detail::uniroot([&](double t) { return h.cdf(x, t, true) - a; }, 0.0, 1.0).root;
     if (p < a) {
       return 1.0 /
              detail::uniroot([&](double t) { return h.cdf(x, 1.0 / t, true) - a; }, dbl_eps, 1.0)
@@ -336,7 +335,8 @@ interval wilson_interval(std::int64_t x, std::int64_t n, double conf_level) noex
   const double z2 = z * z;
   const double centre = (p + z2 / (2.0 * dn)) / (1.0 + z2 / dn);
   const double half = z * std::sqrt(p * (1.0 - p) / dn + z2 / (4.0 * dn * dn)) / (1.0 + z2 / dn);
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // At x = 0 (or n) the bound is exactly 0 (or 1); rounding would leave ~1e-18 otherwise.
+  return {x == 0 ? 0.0 : std::max(0.0, centre - half), x == n ? 1.0 : std::min(1.0, centre + half)};
 }
 
 rate_ratio_result poisson_rate_ratio_test(std::int64_t x1, double t1, std::int64_t x2, double t2,

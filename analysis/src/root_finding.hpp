@@ -62,7 +62,8 @@ root_result zeroin(F&& f, double ax, double bx, double fa, double fb, double tol
       } else {
         p = -p;
       }
-      if (p < (0.75 * cb * q - std::fabs(tol_act * q) / 2.0) && p < std::fabs(prev_step * q / 2.0)) {
+      if (p < (0.75 * cb * q - std::fabs(tol_act * q) / 2.0) &&
+          p < std::fabs(prev_step * q / 2.0)) {
         new_step = p / q;
       }
     }
@@ -81,8 +82,7 @@ root_result zeroin(F&& f, double ax, double bx, double fa, double fb, double tol
 
 // R's uniroot(f, c(lo, hi), tol): evaluates the end points itself. No sign change → NaN.
 template <class F>
-root_result uniroot(F&& f, double lo, double hi, double tol = 1.220703125e-4,
-                    int max_iter = 1000) {
+root_result uniroot(F&& f, double lo, double hi, double tol = 1.220703125e-4, int max_iter = 1000) {
   const double flo = f(lo);
   const double fhi = f(hi);
   if (std::isnan(flo) || std::isnan(fhi) || (flo > 0.0 && fhi > 0.0) || (flo < 0.0 && fhi < 0.0)) {

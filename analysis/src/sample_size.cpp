@@ -49,8 +49,7 @@ double duration_for_requests(double n, double canary_share, double total_rps) no
   return std::ceil(n) / (canary_share * total_rps);
 }
 
-double two_proportion_n_pooled(double p1, double p2, double alpha, double power,
-                               sides s) noexcept {
+double two_proportion_n_pooled(double p1, double p2, double alpha, double power, sides s) noexcept {
   if (!is_prob(p1) || !is_prob(p2) || p1 == p2 || !is_open_prob(alpha) || !is_open_prob(power)) {
     return nan_v;
   }
@@ -69,8 +68,7 @@ double two_proportion_n_unpooled(double p1, double p2, double alpha, double powe
   return z * z * (p1 * (1.0 - p1) + p2 * (1.0 - p2)) / ((p1 - p2) * (p1 - p2));
 }
 
-double two_proportion_n_fleiss(double p1, double p2, double alpha, double power,
-                               sides s) noexcept {
+double two_proportion_n_fleiss(double p1, double p2, double alpha, double power, sides s) noexcept {
   const double n = two_proportion_n_pooled(p1, p2, alpha, power, s);
   const double root = 1.0 + std::sqrt(1.0 + 4.0 / (n * std::fabs(p1 - p2)));
   return n / 4.0 * root * root;
@@ -113,8 +111,8 @@ two_arm_n two_proportion_n_ratio(double p_canary, double p_baseline, double alph
   return {status::ok, n1, ratio * n1};
 }
 
-double two_proportion_power_ratio(double n_canary, double p_canary, double p_baseline,
-                                  double alpha, double ratio, sides s) noexcept {
+double two_proportion_power_ratio(double n_canary, double p_canary, double p_baseline, double alpha,
+                                  double ratio, sides s) noexcept {
   if (!(n_canary > 0.0) || !is_prob(p_canary) || !is_prob(p_baseline) || !is_open_prob(alpha) ||
       !(ratio > 0.0)) {
     return nan_v;

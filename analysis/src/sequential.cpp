@@ -28,8 +28,7 @@ double best_rho(double v_opt, double alpha) {
 
 // Two-sided or one-sided beta-binomial mixture (confseq BetaBinomialMixture::log_superMG) for
 // increments bounded in [−g, h].
-double beta_binomial_log_mixture(double s, double v, double g, double h, double r,
-                                 bool one_sided) {
+double beta_binomial_log_mixture(double s, double v, double g, double h, double r, bool one_sided) {
   const double gh = g + h;
   const double a0 = r / (g * gh);
   const double b0 = r / (h * gh);
@@ -98,6 +97,7 @@ e_value_result multinomial_log_e_value(std::span<const double> counts, std::span
     rho_sum += rho[i];
     x_sum += counts[i];
   }
+  if (x_sum == 0.0) return {status::ok, 0.0};  // no events, no evidence: exactly E = 1
   // log E = Σ lgamma(aᵢ + xᵢ) − lgamma(T) − Σ lgamma(aᵢ) + lgamma(k) − Σ xᵢ log ρᵢ with aᵢ = kρᵢ,
   // T = k + X. Writing lgamma through Stirling's series, the large terms cancel analytically:
   // log E = Σ xᵢ log(qᵢ/ρᵢ) + Σ (aᵢ − ½) log qᵢ − (d−1)/2·log T + (d−1)·½ log 2π
@@ -235,8 +235,7 @@ boundary_result normal_mixture_boundary(double v, double alpha, double v_opt,
   const double rho = best_rho(v_opt, one_sided ? 2.0 * alpha : alpha);
   const double target = std::log(1.0 / alpha);
   if (!one_sided) {
-    return {status::ok, rho,
-            std::sqrt((v + rho) * (std::log1p(v / rho) + 2.0 * target))};
+    return {status::ok, rho, std::sqrt((v + rho) * (std::log1p(v / rho) + 2.0 * target))};
   }
   const double vr = v + rho;
   auto f = [&](double s) {
@@ -409,8 +408,8 @@ quantile_ab_result quantile_ab_p_value(std::span<const double> a, std::span<cons
 
 interval bernoulli_confidence_sequence(std::int64_t successes, std::int64_t trials, double alpha,
                                        double t_opt, double alpha_opt) noexcept {
-  if (trials <= 0 || successes < 0 || successes > trials || !open_prob(alpha) ||
-      !(t_opt > 0.0) || !open_prob(alpha_opt)) {
+  if (trials <= 0 || successes < 0 || successes > trials || !open_prob(alpha) || !(t_opt > 0.0) ||
+      !open_prob(alpha_opt)) {
     return {};
   }
   const auto n = static_cast<double>(trials);
@@ -467,8 +466,8 @@ double msprt_detection_n(double theta, double var_a, double var_b, double tau2,
   return detail::solve_precise(f, lo, hi);
 }
 
-count_detection_result count_detection_events(double canary_share, double rate_ratio,
-                                              double alpha, double k) noexcept {
+count_detection_result count_detection_events(double canary_share, double rate_ratio, double alpha,
+                                              double k) noexcept {
   if (!open_prob(canary_share) || !(rate_ratio > 0.0) || rate_ratio == 1.0 || !open_prob(alpha) ||
       !(k > 0.0)) {
     return {status::invalid_argument, nan_v, nan_v};

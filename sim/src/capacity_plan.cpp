@@ -23,8 +23,8 @@ double required_canary_requests(const capacity_inputs& in, double w, double delt
       return fa::one_proportion_n(p, delta, 1.0 - in.alpha).n_required;
     case sample_size_model::two_sample: {
       if (baseline_share <= 0.0) return inf_v;
-      const auto r = fa::two_proportion_n_ratio(p + delta, p, in.alpha, in.power,
-                                                baseline_share / w);
+      const auto r =
+          fa::two_proportion_n_ratio(p + delta, p, in.alpha, in.power, baseline_share / w);
       return r.status == fa::status::ok ? std::ceil(r.canary) : nan_v;
     }
     case sample_size_model::sequential: {
@@ -123,8 +123,7 @@ capacity_result plan_capacity(const capacity_inputs& in) {
     st.long_enough = std::isfinite(st.required_canary_requests) &&
                      st.canary_requests >= st.required_canary_requests;
     st.detectable_effect = detectable_effect(in, s.weight, st.canary_requests);
-    if (std::isfinite(st.detectable_effect) &&
-        !(plan.detectable_effect <= st.detectable_effect)) {
+    if (std::isfinite(st.detectable_effect) && !(plan.detectable_effect <= st.detectable_effect)) {
       plan.detectable_effect = st.detectable_effect;
     }
     plan.total_seconds += s.duration_s;

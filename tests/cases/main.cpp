@@ -61,8 +61,9 @@ void run_oracle_case(tally& t, const json& c) {
       return;
     }
     if (actual.contains("error")) {
-      fail(t, id, "expected " + expected.dump().substr(0, 100) + " got error " +
-                      actual.at("error").dump());
+      fail(
+          t, id,
+          "expected " + expected.dump().substr(0, 100) + " got error " + actual.at("error").dump());
       return;
     }
     const auto tol = floodgate::cases::parse_tolerance(c.value("tolerance", json::object()));
@@ -81,8 +82,8 @@ void run_kayenta_vectors(tally& t, const json& doc, const std::string& file) {
   int index = 0;
   for (const auto& v : doc.at("classifier_tests")) {
     ++index;
-    const std::string id = file + "#classifier_tests/" + std::to_string(index) + " (" +
-                           v.value("name", "") + ")";
+    const std::string id =
+        file + "#classifier_tests/" + std::to_string(index) + " (" + v.value("name", "") + ")";
     if (v.value("expected_classification", json()).is_null()) {
       skip(t, id, "the source test asserts no classification");
       continue;
@@ -128,10 +129,12 @@ int run_file(tally& t, const std::string& path) {
     if (c.contains("function")) {
       run_oracle_case(t, c);
     } else if (c.contains("kind")) {
-      skip(t, id, "Argo Rollouts '" + c.at("kind").get<std::string>() +
-                      "' semantics arrive with the decision core (issue 3); not run yet");
+      skip(t, id,
+           "Argo Rollouts '" + c.at("kind").get<std::string>() +
+               "' semantics arrive with the decision core (issue 3); not run yet");
     } else if (c.contains("config") && c.contains("expected")) {
-      skip(t, id, "Flagger controller semantics arrive with the decision core (issue 3); not run yet");
+      skip(t, id,
+           "Flagger controller semantics arrive with the decision core (issue 3); not run yet");
     } else {
       fail(t, id, "unrecognised case format (no \"function\", \"kind\" or \"config\")");
     }

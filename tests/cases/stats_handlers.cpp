@@ -69,8 +69,8 @@ fa::kayenta_metric_config kayenta_config(const json& in) {
   c.tolerance = num_or(in, "tolerance", 0.25);
   c.conf_level = num_or(in, "conf_level", 0.98);
   const std::string measure = in.value("effect_size_measure", "meanRatio");
-  c.effect_measure = measure == "cles" ? fa::kayenta_effect_measure::cles
-                                       : fa::kayenta_effect_measure::mean_ratio;
+  c.effect_measure =
+      measure == "cles" ? fa::kayenta_effect_measure::cles : fa::kayenta_effect_measure::mean_ratio;
   const double dflt = c.effect_measure == fa::kayenta_effect_measure::cles ? 0.5 : 1.0;
   const json es = in.value("effect_size_thresholds", json::array({dflt, dflt}));
   c.allowed_decrease = number(es.at(0));
@@ -100,8 +100,8 @@ std::map<std::string, handler> make() {
     if (r.status != fa::status::ok) return error(r.status);
     json out = {{"z", r.z}, {"n", r.n}, {"n_ceil", r.n_ceil}, {"n_required", r.n_required}};
     if (in.contains("canary_share")) {
-      out["duration_s"] = fa::duration_for_requests(r.n, num(in, "canary_share"),
-                                                    num(in, "total_rps"));
+      out["duration_s"] =
+          fa::duration_for_requests(r.n, num(in, "canary_share"), num(in, "total_rps"));
     }
     return out;
   };
@@ -126,9 +126,9 @@ std::map<std::string, handler> make() {
     return {{"n", n}};
   };
   h["two_proportion_power"] = [](const json& in) -> json {
-    return {{"power", fa::two_proportion_power(num(in, "n"), num(in, "p1"), num(in, "p2"),
-                                               num(in, "alpha"), sides_of(in),
-                                               in.value("strict", false))}};
+    return {{"power",
+             fa::two_proportion_power(num(in, "n"), num(in, "p1"), num(in, "p2"), num(in, "alpha"),
+                                      sides_of(in), in.value("strict", false))}};
   };
   h["two_proportion_mde_p2"] = [](const json& in) -> json {
     return {{"p2", fa::two_proportion_mde_p2(num(in, "n"), num(in, "p1"), num(in, "alpha"),
@@ -153,9 +153,9 @@ std::map<std::string, handler> make() {
   };
   h["two_proportion_power_ratio"] = [](const json& in) -> json {
     const double p2 = num(in, "prop2");
-    return {{"power", fa::two_proportion_power_ratio(num(in, "nobs1"), p2 + num(in, "diff"), p2,
-                                                     num(in, "alpha"), num(in, "ratio"),
-                                                     sides_of(in))}};
+    return {{"power",
+             fa::two_proportion_power_ratio(num(in, "nobs1"), p2 + num(in, "diff"), p2,
+                                            num(in, "alpha"), num(in, "ratio"), sides_of(in))}};
   };
   h["two_proportion_power_n_cohen_h"] = [](const json& in) -> json {
     const double hh = fa::cohen_h(num(in, "p1"), num(in, "p2"));
@@ -167,8 +167,8 @@ std::map<std::string, handler> make() {
     if (in.value("type", "two.sample") != "two.sample") {
       throw std::invalid_argument("only type two.sample is implemented");
     }
-    return {{"n", fa::t_test_n(num(in, "delta"), num(in, "sd"), num(in, "alpha"),
-                               num(in, "power"), sides_of(in))}};
+    return {{"n", fa::t_test_n(num(in, "delta"), num(in, "sd"), num(in, "alpha"), num(in, "power"),
+                               sides_of(in))}};
   };
   h["welch_n_normal_approx"] = [](const json& in) -> json {
     const auto r = fa::welch_n(num(in, "delta"), num(in, "sd1"), num(in, "sd2"), num(in, "alpha"),
@@ -208,7 +208,9 @@ std::map<std::string, handler> make() {
                                             num_or(in, "conf_level", 0.95), alt_of(in),
                                             in.value("correct", true), mode);
     if (r.status != fa::status::ok) return error(r.status);
-    return {{"ci", enc_pair(r.ci)}, {"estimate", r.estimate}, {"U1", r.u1},
+    return {{"ci", enc_pair(r.ci)},
+            {"estimate", r.estimate},
+            {"U1", r.u1},
             {"p_value", enc(r.p_value)}};
   };
   h["mann_whitney_shift_ci_exact"] = [](const json& in) -> json {
@@ -230,7 +232,8 @@ std::map<std::string, handler> make() {
                                            count(n.at(1)), in.value("correct", true), alt_of(in),
                                            num_or(in, "conf_level", 0.95));
     if (r.status != fa::status::ok) return error(r.status);
-    return {{"chi_squared", enc(r.statistic)}, {"p_value", enc(r.p_value)},
+    return {{"chi_squared", enc(r.statistic)},
+            {"p_value", enc(r.p_value)},
             {"ci_diff", enc_pair(r.ci_diff)}};
   };
   h["two_proportion_ztest_pooled"] = [](const json& in) -> json {
@@ -243,19 +246,19 @@ std::map<std::string, handler> make() {
   };
   h["fisher_exact"] = [](const json& in) -> json {
     const auto& t = in.at("table");
-    const auto r = fa::fisher_exact_test(count(t.at(0).at(0)), count(t.at(0).at(1)),
-                                         count(t.at(1).at(0)), count(t.at(1).at(1)), alt_of(in),
-                                         num_or(in, "conf_level", 0.95));
+    const auto r =
+        fa::fisher_exact_test(count(t.at(0).at(0)), count(t.at(0).at(1)), count(t.at(1).at(0)),
+                              count(t.at(1).at(1)), alt_of(in), num_or(in, "conf_level", 0.95));
     if (r.status != fa::status::ok) return error(r.status);
-    return {{"p_value", r.p_value}, {"odds_ratio_cond_mle", enc(r.odds_ratio)},
-            {"ci", enc_pair(r.ci)}};
+    return {
+        {"p_value", r.p_value}, {"odds_ratio_cond_mle", enc(r.odds_ratio)}, {"ci", enc_pair(r.ci)}};
   };
   h["poisson_rate_ratio_test"] = [](const json& in) -> json {
     const auto& c = in.at("counts");
     const auto& e = in.at("exposure");
-    const auto r = fa::poisson_rate_ratio_test(count(c.at(0)), number(e.at(0)), count(c.at(1)),
-                                               number(e.at(1)), alt_of(in),
-                                               num_or(in, "conf_level", 0.95));
+    const auto r =
+        fa::poisson_rate_ratio_test(count(c.at(0)), number(e.at(0)), count(c.at(1)),
+                                    number(e.at(1)), alt_of(in), num_or(in, "conf_level", 0.95));
     if (r.status != fa::status::ok) return error(r.status);
     return {{"p_value", r.p_value}, {"rate_ratio", r.rate_ratio}, {"ci", enc_pair(r.ci)}};
   };
@@ -300,17 +303,17 @@ std::map<std::string, handler> make() {
             {"stopping_n", stopping_n}};
   };
   h["sequential_count_log_bf_one_sided"] = [](const json& in) -> json {
-    const auto r = fa::count_log_e_value_one_sided(
-        num(in, "baseline_events"), num(in, "canary_events"), num(in, "canary_share"),
-        num_or(in, "k", 100.0));
+    const auto r =
+        fa::count_log_e_value_one_sided(num(in, "baseline_events"), num(in, "canary_events"),
+                                        num(in, "canary_share"), num_or(in, "k", 100.0));
     if (r.status != fa::status::ok) return error(r.status);
     return {{"log_bf", r.log_e}, {"reject_at_alpha", r.rejects(num_or(in, "alpha", 0.05))}};
   };
   h["sequential_count_log_bf_delta_mixture"] = [](const json& in) -> json {
     std::vector<fa::count_batch> batches;
     for (const auto& b : in.at("batches")) {
-      batches.push_back({num(b, "baseline_events"), num(b, "canary_events"),
-                         num(b, "canary_share")});
+      batches.push_back(
+          {num(b, "baseline_events"), num(b, "canary_events"), num(b, "canary_share")});
     }
     const auto& p = in.at("prior");
     fa::delta_prior prior;
@@ -352,17 +355,16 @@ std::map<std::string, handler> make() {
     return {{"bound", r.bound}, {"C", r.c}, {"bound_closed_form_C", c.bound}};
   };
   h["quantile_ab_p_value"] = [](const json& in) -> json {
-    const auto r = fa::quantile_ab_p_value(sample(in.at("a")), sample(in.at("b")),
-                                           num(in, "quantile_p"), num(in, "t_opt"),
-                                           num_or(in, "alpha_opt", 0.05));
+    const auto r =
+        fa::quantile_ab_p_value(sample(in.at("a")), sample(in.at("b")), num(in, "quantile_p"),
+                                num(in, "t_opt"), num_or(in, "alpha_opt", 0.05));
     if (r.status != fa::status::ok) return error(r.status);
     return {{"p_value", r.p_value}};
   };
   h["bernoulli_confidence_sequence"] = [](const json& in) -> json {
-    const auto ci = fa::bernoulli_confidence_sequence(count(in.at("successes")),
-                                                      count(in.at("trials")), num(in, "alpha"),
-                                                      num(in, "t_opt"),
-                                                      num_or(in, "alpha_opt", 0.05));
+    const auto ci = fa::bernoulli_confidence_sequence(
+        count(in.at("successes")), count(in.at("trials")), num(in, "alpha"), num(in, "t_opt"),
+        num_or(in, "alpha_opt", 0.05));
     if (std::isnan(ci.lower)) return error(fa::status::invalid_argument);
     return {{"ci", pair(ci)}};
   };
@@ -370,13 +372,16 @@ std::map<std::string, handler> make() {
     const auto r = fa::sprt_expected_n_bernoulli(num(in, "p0"), num(in, "p1"), num(in, "alpha"),
                                                  num(in, "beta"));
     if (r.status != fa::status::ok) return error(r.status);
-    return {{"log_A", r.log_a},        {"log_B", r.log_b},   {"kl_p1_p0", r.kl_p1_p0},
-            {"asn_h1", r.asn_h1},      {"asn_h0", r.asn_h0}};
+    return {{"log_A", r.log_a},
+            {"log_B", r.log_b},
+            {"kl_p1_p0", r.kl_p1_p0},
+            {"asn_h1", r.asn_h1},
+            {"asn_h0", r.asn_h0}};
   };
   h["msprt_plugin_detection_n"] = [](const json& in) -> json {
-    return {{"n_per_arm", fa::msprt_detection_n(num(in, "theta"), num(in, "var_a"),
-                                                num(in, "var_b"), num(in, "tau2"),
-                                                num(in, "alpha"))}};
+    return {
+        {"n_per_arm", fa::msprt_detection_n(num(in, "theta"), num(in, "var_a"), num(in, "var_b"),
+                                            num(in, "tau2"), num(in, "alpha"))}};
   };
   h["sequential_count_plugin_detection_events"] = [](const json& in) -> json {
     const auto r = fa::count_detection_events(num(in, "canary_share"), num(in, "rate_ratio"),

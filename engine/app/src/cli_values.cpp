@@ -1,14 +1,14 @@
 #include "cli_values.hpp"
 
+#include <fmt/format.h>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace floodgate::app {
 
 std::variant<double, std::string> parse_duration(std::string_view text) {
-  const std::string expected = "expected a duration like 30s, 10m, 1h30m or 250ms, got \"" +
-                               std::string(text) + "\"";
+  const std::string expected =
+      "expected a duration like 30s, 10m, 1h30m or 250ms, got \"" + std::string(text) + "\"";
   if (text.empty()) return expected;
   double total = 0.0;
   std::size_t i = 0;
@@ -44,7 +44,8 @@ std::variant<std::vector<analysis::traffic_step>, std::string> parse_steps(std::
   int index = 0;
   while (start <= text.size()) {
     const std::size_t comma = text.find(',', start);
-    const auto item = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
+    const auto item =
+        text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
     ++index;
     const std::string where = "step " + std::to_string(index) + " \"" + std::string(item) + "\": ";
     const std::size_t colon = item.find(':');

@@ -1,7 +1,7 @@
 // floodgate: one executable, one subcommand per job.
 
-#include <cstdio>
 #include <fmt/format.h>
+#include <cstdio>
 
 #include <CLI/CLI.hpp>
 
@@ -18,6 +18,15 @@ int main(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "print the version and exit");
   floodgate::app::plan_options plan;
   auto* plan_cmd = floodgate::app::add_plan_command(app, plan);
+  // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead.
+  if (argc >= 2 && argv[1][0] != '-' &&
+      app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {
+    fmt::print(
+        stderr,
+        "floodgate: unknown command \"{}\" (commands: version, plan; see floodgate --help)\n",
+        argv[1]);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

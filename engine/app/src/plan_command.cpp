@@ -1,8 +1,8 @@
 #include "plan_command.hpp"
 
+#include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <floodgate/sim/capacity_plan.hpp>
@@ -20,7 +20,8 @@ std::string count_text(double v) {
   if (!std::isfinite(v)) return "n/a";
   // Thousands separated by a thin space-like ' ' for the table.
   auto s = fmt::format("{:.0f}", v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), " ");
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), " ");
   return s;
 }
 
@@ -31,11 +32,12 @@ std::string effect_text(double delta, double p) {
 }
 
 void print_table(const sim::capacity_inputs& in, const sim::capacity_plan& plan) {
-  fmt::print("floodgate plan: model {}, alpha {:g}, power {:g}, {:g} req/s, baseline error rate {:g} %, "
-             "smallest regression to catch +{:g} pp, baseline = {}\n\n",
-             sim::to_string(in.model), in.alpha, in.power, in.total_rps,
-             in.baseline_error_rate * 100.0, in.mde * 100.0,
-             in.baseline == sim::baseline_source::rest ? "rest of traffic" : "matched deployment");
+  fmt::print(
+      "floodgate plan: model {}, alpha {:g}, power {:g}, {:g} req/s, baseline error rate {:g} %, "
+      "smallest regression to catch +{:g} pp, baseline = {}\n\n",
+      sim::to_string(in.model), in.alpha, in.power, in.total_rps, in.baseline_error_rate * 100.0,
+      in.mde * 100.0,
+      in.baseline == sim::baseline_source::rest ? "rest of traffic" : "matched deployment");
   fmt::print("{:>4} {:>6} {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {}\n", "step",
              "share", "duration", "canary req", "baseline req", "canary err", "base err",
              "needed (req)", "enough", "shortest", "detects");
@@ -97,8 +99,7 @@ CLI::App* add_plan_command(CLI::App& app, plan_options& o) {
   cmd->add_option("--mde", o.mde,
                   "smallest absolute increase of the error rate worth catching, e.g. 0.005")
       ->required();
-  cmd->add_option("--steps", o.steps, "WEIGHT:DURATION,... e.g. 5:10m,25:10m,50:10m")
-      ->required();
+  cmd->add_option("--steps", o.steps, "WEIGHT:DURATION,... e.g. 5:10m,25:10m,50:10m")->required();
   cmd->add_option("--alpha", o.alpha, "false-abort rate of each test")->capture_default_str();
   cmd->add_option("--power", o.power, "probability of catching a regression of size --mde")
       ->capture_default_str();
@@ -125,7 +126,8 @@ int run_plan(const plan_options& o) {
   in.model = o.model == "quick"        ? sim::sample_size_model::quick
              : o.model == "sequential" ? sim::sample_size_model::sequential
                                        : sim::sample_size_model::two_sample;
-  in.baseline = o.baseline == "matched" ? sim::baseline_source::matched : sim::baseline_source::rest;
+  in.baseline =
+      o.baseline == "matched" ? sim::baseline_source::matched : sim::baseline_source::rest;
   auto steps = parse_steps(o.steps);
   if (const auto* msg = std::get_if<std::string>(&steps)) {
     fmt::print(stderr, "floodgate plan: --steps: {}\n", *msg);

@@ -47,7 +47,7 @@ struct kayenta_metric_config {
 struct kayenta_metric_result {
   kayenta_label label = kayenta_label::pass;
   bool critical = false;
-  double effect = 0.0;  ///< mean ratio or CLES, NaN when undefined
+  double effect = 0.0;    ///< mean ratio or CLES, NaN when undefined
   double estimate = 0.0;  ///< Hodges–Lehmann shift canary − baseline (NaN when not tested)
   interval ci;
   std::string reason;  ///< why this label, for the decision record

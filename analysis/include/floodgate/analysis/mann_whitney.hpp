@@ -15,10 +15,10 @@ namespace floodgate::analysis {
 /// Result of the rank-sum test.
 struct mann_whitney_result {
   analysis::status status = status::ok;
-  double u1 = 0.0;       ///< U of x: #{x > y} + ½·#{x = y} (R's W)
-  double z = 0.0;        ///< standardised statistic (asymptotic method)
+  double u1 = 0.0;  ///< U of x: #{x > y} + ½·#{x = y} (R's W)
+  double z = 0.0;   ///< standardised statistic (asymptotic method)
   double p_value = 0.0;
-  double tie_term = 0.0; ///< Σ (t³ − t) over tie groups of the pooled sample
+  double tie_term = 0.0;  ///< Σ (t³ − t) over tie groups of the pooled sample
 };
 
 /// Asymptotic test with tie correction and optional continuity correction, as R
@@ -52,7 +52,7 @@ struct shift_result {
   double estimate = 0.0;  ///< the median of the pairwise differences x_i − y_j (or R's root)
   interval ci;
   double u1 = 0.0;
-  double p_value = 0.0;   ///< of the asymptotic test at shift 0
+  double p_value = 0.0;  ///< of the asymptotic test at shift 0
 };
 
 /// Asymptotic Hodges–Lehmann shift and interval (R `wilcox.test(x, y, conf.int = TRUE,

@@ -19,10 +19,12 @@ enum class sides { two, one };
 struct one_proportion_n_result {
   analysis::status status = status::ok;
   double z = 0.0;
-  double n = 0.0;               ///< the formula's n, exactly as stated (0 when p = 0)
-  std::int64_t n_ceil = 0;      ///< ⌈n⌉ requests
-  double zero_event_floor = 0;  ///< ln(1/α)/δ: the fewest requests that can show p ≤ δ with no events
-  double n_required = 0.0;      ///< max(⌈n⌉, floor): what the gate uses (the formula degenerates at p = 0)
+  double n = 0.0;           ///< the formula's n, exactly as stated (0 when p = 0)
+  std::int64_t n_ceil = 0;  ///< ⌈n⌉ requests
+  double zero_event_floor =
+      0;  ///< ln(1/α)/δ: the fewest requests that can show p ≤ δ with no events
+  double n_required =
+      0.0;  ///< max(⌈n⌉, floor): what the gate uses (the formula degenerates at p = 0)
 };
 one_proportion_n_result one_proportion_n(double p, double delta, double confidence) noexcept;
 
@@ -59,8 +61,8 @@ struct two_arm_n {
 two_arm_n two_proportion_n_ratio(double p_canary, double p_baseline, double alpha, double power,
                                  double ratio, sides s = sides::two) noexcept;
 /// Power for n1 canary requests against r·n1 baseline (statsmodels `power_proportions_2indep`).
-double two_proportion_power_ratio(double n_canary, double p_canary, double p_baseline,
-                                  double alpha, double ratio, sides s = sides::two) noexcept;
+double two_proportion_power_ratio(double n_canary, double p_canary, double p_baseline, double alpha,
+                                  double ratio, sides s = sides::two) noexcept;
 /// Cohen's h = 2·asin√p1 − 2·asin√p2 (statsmodels `proportion_effectsize`).
 double cohen_h(double p1, double p2) noexcept;
 /// n1 for effect h with allocation ratio r, solved exactly as statsmodels `NormalIndPower`

@@ -49,9 +49,10 @@ struct delta_prior {
   double sd = 1.0;
 };
 /// δ-mixture e-value for plans whose canary share changes step to step (statistics.md §2.2):
-/// E = ∫ Πₖ (θₖ(δ)/ρₖ)^{x_c,k} ((1 − θₖ(δ))/(1 − ρₖ))^{x_b,k} π(δ) dδ, θₖ(δ) = ρₖe^δ/(ρₖe^δ + 1 − ρₖ).
-/// Integrated around the (concave) log-integrand's mode with composite 16-point Gauss–Legendre;
-/// matches SciPy `quad` to ~1e-10 relative. A half-normal prior gives the one-sided test.
+/// E = ∫ Πₖ (θₖ(δ)/ρₖ)^{x_c,k} ((1 − θₖ(δ))/(1 − ρₖ))^{x_b,k} π(δ) dδ, θₖ(δ) = ρₖe^δ/(ρₖe^δ + 1 −
+/// ρₖ). Integrated around the (concave) log-integrand's mode with composite 16-point
+/// Gauss–Legendre; matches SciPy `quad` to ~1e-10 relative. A half-normal prior gives the one-sided
+/// test.
 e_value_result count_log_e_value_delta_mixture(std::span<const count_batch> batches,
                                                delta_prior prior) noexcept;
 
@@ -148,7 +149,7 @@ struct count_detection_result {
   double theta1 = 0.0;
   double total_events = 0.0;
 };
-count_detection_result count_detection_events(double canary_share, double rate_ratio,
-                                              double alpha, double k = 100.0) noexcept;
+count_detection_result count_detection_events(double canary_share, double rate_ratio, double alpha,
+                                              double k = 100.0) noexcept;
 
 }  // namespace floodgate::analysis

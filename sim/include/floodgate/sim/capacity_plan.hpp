@@ -15,7 +15,7 @@ namespace floodgate::sim {
 
 /// Which required-sample-size model sizes a step.
 enum class sample_size_model {
-  quick,       ///< the source document's n = z²p(1−p)/δ² (CI width, 50 % power, no baseline noise)
+  quick,  ///< the source document's n = z²p(1−p)/δ² (CI width, 50 % power, no baseline noise)
   two_sample,  ///< two-proportion test with power and the step's allocation ratio (default)
   sequential,  ///< anytime-valid count e-value: events needed at the plug-in effect
 };
@@ -47,7 +47,7 @@ struct capacity_step {
   double duration_s = 0.0;
   double canary_requests = 0.0;
   double baseline_requests = 0.0;
-  double canary_error_events = 0.0;    ///< expected under "no regression" (rate p)
+  double canary_error_events = 0.0;  ///< expected under "no regression" (rate p)
   double baseline_error_events = 0.0;
   double required_canary_requests = 0.0;  ///< what the model needs before it can decide
   double required_seconds = 0.0;          ///< the shortest duration at this share that would do

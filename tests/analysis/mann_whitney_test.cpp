@@ -1,0 +1,122 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <floodgate/analysis/mann_whitney.hpp>
+#include <floodgate/analysis/random.hpp>
+
+namespace fa = floodgate::analysis;
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+
+namespace {
+std::vector<double> draw(fa::rng& g, std::size_t n, double shift, bool rounded) {
+  std::vector<double> v(n);
+  for (auto& a : v) {
+    a = std::exp(4.6 + 0.5 * g.normal()) + shift;
+    if (rounded) a = std::round(a);
+  }
+  return v;
+}
+}  // namespace
+
+TEST_CASE("Mann-Whitney reports empty, non-finite and all-tied input explicitly", "[analysis]") {
+  const std::vector<double> empty;
+  const std::vector<double> some{1.0, 2.0};
+  const std::vector<double> with_nan{1.0, std::numeric_limits<double>::quiet_NaN()};
+  CHECK(fa::mann_whitney_u(empty, some).status == fa::status::empty_sample);
+  CHECK(fa::mann_whitney_u(with_nan, some).status == fa::status::non_finite_input);
+  const std::vector<double> ones{1.0, 1.0, 1.0};
+  const auto tied = fa::mann_whitney_u(ones, ones);
+  CHECK(tied.status == fa::status::all_tied);
+  CHECK(std::isnan(tied.p_value));
+  CHECK(fa::hodges_lehmann_shift(ones, ones).status == fa::status::all_tied);
+  CHECK(fa::hodges_lehmann_shift(ones, ones, 0.95, fa::alternative::two_sided, true,
+                                 fa::shift_ci_mode::kayenta_compat)
+            .status == fa::status::all_tied);
+  CHECK(fa::hodges_lehmann_shift(some, some, 1.5).status == fa::status::invalid_argument);
+  // The exact null distribution assumes no ties.
+  const std::vector<double> with_ties{1.0, 2.0, 2.0};
+  CHECK(fa::mann_whitney_u_exact(with_ties, some).status == fa::status::invalid_argument);
+}
+
+TEST_CASE("Mann-Whitney properties: p in [0,1], arm swap, common shift", "[analysis]") {
+  const auto seed = GENERATE(1u, 2u, 3u, 4u);
+  const bool rounded = GENERATE(false, true);
+  fa::rng g(seed);
+  const auto x = draw(g, 40, 0.0, rounded);
+  const auto y = draw(g, 55, 5.0, rounded);
+  const auto a = fa::mann_whitney_u(x, y);
+  const auto b = fa::mann_whitney_u(y, x);
+  REQUIRE(a.status == fa::status::ok);
+  CHECK(a.p_value >= 0.0);
+  CHECK(a.p_value <= 1.0);
+  CHECK(a.u1 + b.u1 == 40.0 * 55.0);
+  CHECK_THAT(a.p_value, WithinRel(b.p_value, 1e-12));
+  // One-sided p-values of the swapped test agree.
+  CHECK_THAT(fa::mann_whitney_u(x, y, fa::alternative::greater).p_value,
+             WithinRel(fa::mann_whitney_u(y, x, fa::alternative::less).p_value, 1e-12));
+  // Shifting both samples by an integer (exact in floating point here) changes nothing.
+  auto xs = x;
+  auto ys = y;
+  for (auto& v : xs) v += 1024.0;
+  for (auto& v : ys) v += 1024.0;
+  const auto c = fa::mann_whitney_u(xs, ys);
+  CHECK(c.u1 == a.u1);
+  CHECK_THAT(c.p_value, WithinRel(a.p_value, 1e-12));
+}
+
+TEST_CASE("k-th pairwise difference equals the brute-force order statistic", "[analysis]") {
+  const auto seed = GENERATE(7u, 8u, 9u);
+  fa::rng g(seed);
+  auto x = draw(g, 23, 0.0, true);
+  auto y = draw(g, 17, 3.0, true);
+  std::sort(x.begin(), x.end());
+  std::sort(y.begin(), y.end());
+  std::vector<double> diffs;
+  for (double a : x) {
+    for (double b : y) diffs.push_back(a - b);
+  }
+  std::sort(diffs.begin(), diffs.end());
+  for (std::size_t k = 1; k <= diffs.size(); k += 7) {
+    CHECK(fa::kth_pairwise_difference(x, y, k) == diffs[k - 1]);
+  }
+  CHECK(fa::kth_pairwise_difference(x, y, diffs.size()) == diffs.back());
+  CHECK(std::isnan(fa::kth_pairwise_difference(x, y, 0)));
+}
+
+TEST_CASE("exact selection and R's root finding give the same interval", "[analysis]") {
+  const auto seed = GENERATE(11u, 12u, 13u);
+  const bool rounded = GENERATE(false, true);
+  fa::rng g(seed);
+  const auto x = draw(g, 120, 3.0, rounded);
+  const auto y = draw(g, 90, 0.0, rounded);
+  const auto exact = fa::hodges_lehmann_shift(x, y, 0.98);
+  const auto compat = fa::hodges_lehmann_shift(x, y, 0.98, fa::alternative::two_sided, true,
+                                               fa::shift_ci_mode::kayenta_compat);
+  REQUIRE(exact.status == fa::status::ok);
+  REQUIRE(compat.status == fa::status::ok);
+  // uniroot(tol = 1e-4) lands within ~1e-4 of the jump that exact selection returns.
+  CHECK_THAT(exact.ci.lower, WithinAbs(compat.ci.lower, 2e-4));
+  CHECK_THAT(exact.ci.upper, WithinAbs(compat.ci.upper, 2e-4));
+  CHECK(exact.ci.lower <= exact.estimate);
+  CHECK(exact.estimate <= exact.ci.upper);
+}
+
+TEST_CASE("Hodges-Lehmann estimate follows a shift of the canary", "[analysis]") {
+  fa::rng g(21);
+  const auto x = draw(g, 50, 0.0, true);
+  const auto y = draw(g, 60, 0.0, true);
+  auto shifted = x;
+  for (auto& v : shifted) v += 16.0;
+  const auto a = fa::hodges_lehmann_shift(x, y);
+  const auto b = fa::hodges_lehmann_shift(shifted, y);
+  CHECK(b.estimate == a.estimate + 16.0);
+  CHECK(b.ci.lower == a.ci.lower + 16.0);
+  CHECK(b.ci.upper == a.ci.upper + 16.0);
+  CHECK_THAT(fa::common_language_effect_size(x, y) + fa::common_language_effect_size(y, x),
+             WithinRel(1.0, 1e-15));
+}

@@ -1,0 +1,106 @@
+// Runs the real floodgate executable and checks what a user sees: output, errors, exit codes.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "cli_values.hpp"
+
+namespace {
+
+struct run_result {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+run_result run(const std::string& args) {
+  const std::string cmd = std::string(FLOODGATE_BIN) + " " + args + " 2>&1";
+  run_result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) r.output += buf.data();
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+int lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n' ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("floodgate --help and version", "[app]") {
+  const auto help = run("--help");
+  CHECK(help.code == 0);
+  CHECK(help.output.find("plan") != std::string::npos);
+  const auto v = run("version");
+  CHECK(v.code == 0);
+  CHECK(v.output.rfind("floodgate ", 0) == 0);
+}
+
+TEST_CASE("unknown commands and flags give a one-line error and exit 2", "[app]") {
+  const auto cmd = run("frobnicate");
+  CHECK(cmd.code == 2);
+  CHECK(lines(cmd.output) == 1);
+  CHECK(cmd.output.find("frobnicate") != std::string::npos);
+  const auto flag =
+      run("plan --rps 1000 --baseline-error-rate 0.01 --mde 0.005 --steps 5:1m --frob");
+  CHECK(flag.code == 2);
+  CHECK(lines(flag.output) == 1);
+  CHECK(flag.output.find("--frob") != std::string::npos);
+  CHECK(run("").code == 2);
+}
+
+TEST_CASE("floodgate plan: bad values name the flag and what was expected", "[app]") {
+  const std::string base = "plan --rps 1000 --baseline-error-rate 0.01 --mde 0.005 ";
+  auto r = run(base + "--steps 5:10x");
+  CHECK(r.code == 2);
+  CHECK(r.output ==
+        "floodgate plan: --steps: step 1 \"5:10x\": expected a duration like 30s, 10m, 1h30m or "
+        "250ms, got \"10x\"\n");
+  r = run(base + "--steps 5:10m,fifty:10m");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("step 2 \"fifty:10m\": expected a weight in (0, 100] percent") !=
+        std::string::npos);
+  r = run("plan --rps 0 --baseline-error-rate 0.01 --mde 0.005 --steps 5:10m");
+  CHECK(r.code == 2);
+  CHECK(r.output == "floodgate plan: --rps: expected a request rate > 0\n");
+  r = run(base + "--steps 5:10m --model magic");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("--model") != std::string::npos);
+  r = run("plan --rps 1000 --steps 5:10m");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("--baseline-error-rate") != std::string::npos);
+}
+
+TEST_CASE("floodgate plan prints the table and the JSON", "[app]") {
+  const std::string base =
+      "plan --rps 1000 --baseline-error-rate 0.01 --mde 0.005 --steps 5:10m,25:10m,50:10m ";
+  const auto t = run(base + "--model quick");
+  CHECK(t.code == 0);
+  CHECK(t.output.find("1 522") != std::string::npos);   // the source document's n
+  CHECK(t.output.find("30.44s") != std::string::npos);  // and its duration
+  const auto j = run(base + "--output json");
+  CHECK(j.code == 0);
+  CHECK(j.output.find("\"required_canary_requests\": 3761.0") != std::string::npos);
+}
+
+TEST_CASE("duration and step syntax", "[app]") {
+  using floodgate::app::parse_duration;
+  CHECK(std::get<double>(parse_duration("1h30m")) == 5400.0);
+  CHECK(std::get<double>(parse_duration("250ms")) == 0.25);
+  CHECK(std::holds_alternative<std::string>(parse_duration("10")));
+  CHECK(std::holds_alternative<std::string>(parse_duration("")));
+  CHECK(std::holds_alternative<std::string>(parse_duration("-5s")));
+  CHECK(floodgate::app::format_duration(75.0) == "1m15s");
+  const auto steps = floodgate::app::parse_steps("5:10m,100:1s");
+  REQUIRE(std::holds_alternative<std::vector<floodgate::analysis::traffic_step>>(steps));
+  CHECK(std::get<0>(steps).size() == 2);
+  CHECK(std::holds_alternative<std::string>(floodgate::app::parse_steps("0:10m")));
+}
