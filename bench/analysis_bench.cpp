@@ -158,7 +158,8 @@ BENCHMARK(BM_fisher_exact)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::
 
 void BM_count_e_value(benchmark::State& state) {
   const std::array<double, 2> rho{0.95, 0.05};
-  std::array<double, 2> counts{static_cast<double>(state.range(0)), 0.06 * state.range(0)};
+  const auto n = static_cast<double>(state.range(0));
+  std::array<double, 2> counts{n, 0.06 * n};
   for (auto _ : state) {
     counts[1] += 1.0;
     benchmark::DoNotOptimize(fa::multinomial_log_e_value(counts, rho));
@@ -167,17 +168,20 @@ void BM_count_e_value(benchmark::State& state) {
 BENCHMARK(BM_count_e_value)->Arg(1000)->Arg(1000000);
 
 void BM_count_e_value_one_sided(benchmark::State& state) {
-  double xc = 0.06 * state.range(0);
+  const auto n = static_cast<double>(state.range(0));
+  double xc = 0.06 * n;
   for (auto _ : state) {
     xc += 1.0;
-    benchmark::DoNotOptimize(fa::count_log_e_value_one_sided(state.range(0), xc, 0.05));
+    benchmark::DoNotOptimize(fa::count_log_e_value_one_sided(n, xc, 0.05));
   }
 }
 BENCHMARK(BM_count_e_value_one_sided)->Arg(1000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
 
 void BM_count_e_value_delta_mixture(benchmark::State& state) {
   std::vector<fa::count_batch> batches;
-  for (long i = 0; i < state.range(0); ++i) batches.push_back({475, 40, 0.05 + 0.004 * i});
+  for (long i = 0; i < state.range(0); ++i) {
+    batches.push_back({475, 40, 0.05 + 0.004 * static_cast<double>(i)});
+  }
   for (auto _ : state) {
     benchmark::DoNotOptimize(fa::count_log_e_value_delta_mixture(batches, fa::delta_prior{}));
   }

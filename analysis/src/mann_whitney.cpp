@@ -2,12 +2,12 @@
 #include <floodgate/analysis/mann_whitney.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "pairwise_select.hpp"
 #include "rank_merge.hpp"
 #include "root_finding.hpp"
 
@@ -101,11 +101,18 @@ double qwilcox(double p, const std::vector<double>& c, double total) {
   return 0.0;
 }
 
-double median_pairwise_difference(std::span<const double> xs, std::span<const double> ys) {
+// The median of the pairwise differences together with further order statistics `extra_ks`
+// (1-based), found in one selection. Returns the median; `extra` receives the others.
+double median_and_order_stats(std::span<const double> xs, std::span<const double> ys,
+                              std::span<const std::size_t> extra_ks, std::span<double> extra) {
   const std::size_t total = xs.size() * ys.size();
-  if (total % 2 == 1) return kth_pairwise_difference(xs, ys, total / 2 + 1);
-  return 0.5 * (kth_pairwise_difference(xs, ys, total / 2) +
-                kth_pairwise_difference(xs, ys, total / 2 + 1));
+  std::vector<std::size_t> ks(extra_ks.begin(), extra_ks.end());
+  ks.push_back(total % 2 == 1 ? total / 2 + 1 : total / 2);
+  ks.push_back(total / 2 + 1);
+  std::vector<double> out(ks.size());
+  detail::select_pairwise_differences(xs, ys, ks, out);
+  std::copy(out.begin(), out.end() - 2, extra.begin());
+  return 0.5 * (out[out.size() - 2] + out.back());
 }
 
 }  // namespace
@@ -177,41 +184,11 @@ mann_whitney_result mann_whitney_u_exact(std::span<const double> x, std::span<co
 
 double kth_pairwise_difference(std::span<const double> a, std::span<const double> b,
                                std::size_t k) {
-  const std::size_t m = a.size();
-  const std::size_t n = b.size();
-  if (m == 0 || n == 0 || k == 0 || k > m * n) return nan_v;
-  // #{(i, j): a_i − b_j ≤ d}. For ascending a and b the qualifying j form a suffix whose start
-  // only moves right as i grows (rounding is monotone), so one pass counts them.
-  auto count_le = [&](double d) {
-    std::size_t count = 0;
-    std::size_t j = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      while (j < n && a[i] - b[j] > d) ++j;
-      count += n - j;
-    }
-    return count;
-  };
-  // Bisect over the doubles themselves (as order-preserving integer keys): the answer is the
-  // smallest double d with count_le(d) ≥ k, which is necessarily one of the differences.
-  auto to_key = [](double v) {
-    const auto u = std::bit_cast<std::uint64_t>(v);
-    return (u >> 63) != 0U ? ~u : (u | 0x8000000000000000ULL);
-  };
-  auto from_key = [](std::uint64_t key) {
-    const std::uint64_t u = (key >> 63) != 0U ? (key & 0x7FFFFFFFFFFFFFFFULL) : ~key;
-    return std::bit_cast<double>(u);
-  };
-  std::uint64_t lo = to_key(a.front() - b.back());
-  std::uint64_t hi = to_key(a.back() - b.front());
-  while (lo < hi) {
-    const std::uint64_t mid = lo + (hi - lo) / 2;
-    if (count_le(from_key(mid)) >= k) {
-      hi = mid;
-    } else {
-      lo = mid + 1;
-    }
-  }
-  return from_key(lo);
+  if (a.empty() || b.empty() || k == 0 || k > a.size() * b.size()) return nan_v;
+  const std::size_t ks[1] = {k};
+  double out[1] = {nan_v};
+  detail::select_pairwise_differences(a, b, ks, out);
+  return out[0];
 }
 
 shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const double> y,
@@ -297,22 +274,23 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
     while (j <= mn && w_scaled(j) > target) j += 1.0;
     return j;
   };
-  auto order_stat = [&](double j) {
-    const double k = std::clamp(j, 1.0, mn);
-    return kth_pairwise_difference(xs, ys, static_cast<std::size_t>(k));
-  };
+  auto rank_of = [&](double j) { return static_cast<std::size_t>(std::clamp(j, 1.0, mn)); };
+  const std::size_t k_lower = rank_of(first_at_or_below(zq));
+  const std::size_t k_upper = rank_of(first_at_or_below(-zq));
+  const std::size_t ks[2] = {k_lower, k_upper};
+  double ends[2] = {nan_v, nan_v};
+  r.estimate = median_and_order_stats(xs, ys, ks, ends);
   switch (alt) {
     case alternative::two_sided:
-      r.ci = {order_stat(first_at_or_below(zq)), order_stat(first_at_or_below(-zq))};
+      r.ci = {ends[0], ends[1]};
       break;
     case alternative::greater:
-      r.ci = {order_stat(first_at_or_below(zq)), inf_v};
+      r.ci = {ends[0], inf_v};
       break;
     case alternative::less:
-      r.ci = {-inf_v, order_stat(first_at_or_below(-zq))};
+      r.ci = {-inf_v, ends[1]};
       break;
   }
-  r.estimate = median_pairwise_difference(xs, ys);
   return r;
 }
 
@@ -332,17 +310,18 @@ shift_result hodges_lehmann_shift_exact(std::span<const double> x, std::span<con
   double qu = qwilcox(alt == alternative::two_sided ? alpha / 2.0 : alpha, c, total);
   if (qu == 0.0) qu = 1.0;
   const double ql = mn - qu;
-  auto kth = [&](double k) { return kth_pairwise_difference(xs, ys, static_cast<std::size_t>(k)); };
-  shift_result r{status::ok, median_pairwise_difference(xs, ys), {}, test.u1, test.p_value};
+  const std::size_t ks[2] = {static_cast<std::size_t>(qu), static_cast<std::size_t>(ql + 1.0)};
+  double ends[2] = {nan_v, nan_v};
+  shift_result r{status::ok, median_and_order_stats(xs, ys, ks, ends), {}, test.u1, test.p_value};
   switch (alt) {
     case alternative::two_sided:
-      r.ci = {kth(qu), kth(ql + 1.0)};
+      r.ci = {ends[0], ends[1]};
       break;
     case alternative::greater:
-      r.ci = {kth(qu), inf_v};
+      r.ci = {ends[0], inf_v};
       break;
     case alternative::less:
-      r.ci = {-inf_v, kth(ql + 1.0)};
+      r.ci = {-inf_v, ends[1]};
       break;
   }
   return r;

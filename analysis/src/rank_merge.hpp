@@ -6,6 +6,8 @@
 #include <span>
 #include <vector>
 
+#include "radix_sort.hpp"
+
 namespace floodgate::analysis::detail {
 
 struct rank_summary {
@@ -15,7 +17,7 @@ struct rank_summary {
 
 inline std::vector<double> sorted_copy(std::span<const double> v) {
   std::vector<double> out(v.begin(), v.end());
-  std::sort(out.begin(), out.end());
+  sort_doubles(out);
   return out;
 }
 
