@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include <floodgate/analysis/batch.hpp>
 #include <floodgate/analysis/descriptive.hpp>
 #include <floodgate/analysis/kayenta.hpp>
 #include <floodgate/analysis/mann_whitney.hpp>
@@ -217,5 +218,105 @@ void BM_percentile_r7(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(fa::percentile_r7(v, 99.0));
 }
 BENCHMARK(BM_percentile_r7)->Arg(1000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+namespace {
+
+// Batch kernels against the scalar loop over the same K comparisons.
+struct batch_data {
+  std::vector<double> x1, n1, x2, n2, share, rate, out, out2;
+  std::vector<std::uint8_t> met;
+  explicit batch_data(std::size_t k) {
+    fa::rng g(17);
+    for (std::size_t i = 0; i < k; ++i) {
+      n1.push_back(std::floor(1000.0 + g.uniform() * 1e5));
+      n2.push_back(std::floor(1000.0 + g.uniform() * 1e6));
+      x1.push_back(std::floor(n1.back() * 0.02 * g.uniform()));
+      x2.push_back(std::floor(n2.back() * 0.02 * g.uniform()));
+      share.push_back(0.01 + 0.5 * g.uniform());
+      rate.push_back(x2.back() / n2.back());
+    }
+    out.resize(k);
+    out2.resize(k);
+    met.resize(k);
+  }
+};
+
+void BM_batch_two_proportion_z(benchmark::State& state) {
+  batch_data d(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    fa::two_proportion_z_batch(d.x1, d.n1, d.x2, d.n2, fa::alternative::greater, d.out, d.out2);
+    benchmark::DoNotOptimize(d.out2.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_batch_two_proportion_z)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+void BM_scalar_loop_two_proportion_z(benchmark::State& state) {
+  batch_data d(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < d.x1.size(); ++i) {
+      const auto r = fa::two_proportion_z_test(
+          static_cast<std::int64_t>(d.x1[i]), static_cast<std::int64_t>(d.n1[i]),
+          static_cast<std::int64_t>(d.x2[i]), static_cast<std::int64_t>(d.n2[i]), true,
+          fa::alternative::greater);
+      d.out[i] = r.z;
+      d.out2[i] = r.p_value;
+    }
+    benchmark::DoNotOptimize(d.out2.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_scalar_loop_two_proportion_z)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+void BM_batch_count_e_value(benchmark::State& state) {
+  batch_data d(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    fa::count_log_e_value_batch(d.x2, d.x1, d.share, 100.0, d.out);
+    benchmark::DoNotOptimize(d.out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_batch_count_e_value)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+void BM_scalar_loop_count_e_value(benchmark::State& state) {
+  batch_data d(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < d.x1.size(); ++i) {
+      const std::array<double, 2> counts{d.x2[i], d.x1[i]};
+      const std::array<double, 2> rho{1.0 - d.share[i], d.share[i]};
+      d.out[i] = fa::multinomial_log_e_value(counts, rho, 100.0).log_e;
+    }
+    benchmark::DoNotOptimize(d.out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_scalar_loop_count_e_value)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+void BM_batch_sample_size_gate(benchmark::State& state) {
+  batch_data d(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    fa::sample_size_gate_batch(d.n1, d.n2, d.rate, 0.005, 0.05, 0.8, d.out, d.met);
+    benchmark::DoNotOptimize(d.out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_batch_sample_size_gate)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+void BM_scalar_loop_sample_size_gate(benchmark::State& state) {
+  batch_data d(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < d.x1.size(); ++i) {
+      const auto r =
+          fa::two_proportion_n_ratio(d.rate[i] + 0.005, d.rate[i], 0.05, 0.8, d.n2[i] / d.n1[i]);
+      d.out[i] = r.canary;
+      d.met[i] = d.n1[i] >= r.canary ? 1 : 0;
+    }
+    benchmark::DoNotOptimize(d.out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_scalar_loop_sample_size_gate)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

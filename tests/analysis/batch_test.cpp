@@ -1,0 +1,94 @@
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include <floodgate/analysis/batch.hpp>
+#include <floodgate/analysis/proportion_tests.hpp>
+#include <floodgate/analysis/random.hpp>
+#include <floodgate/analysis/sample_size.hpp>
+#include <floodgate/analysis/sequential.hpp>
+
+namespace fa = floodgate::analysis;
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+
+namespace {
+struct comparisons {
+  std::vector<double> x1, n1, x2, n2, share;
+};
+comparisons make(std::size_t k, std::uint64_t seed) {
+  fa::rng g(seed);
+  comparisons c;
+  for (std::size_t i = 0; i < k; ++i) {
+    const double n1 = std::floor(10.0 + g.uniform() * 1e5);
+    const double n2 = std::floor(10.0 + g.uniform() * 1e6);
+    c.n1.push_back(n1);
+    c.n2.push_back(n2);
+    c.x1.push_back(std::floor(n1 * 0.03 * g.uniform()));
+    c.x2.push_back(std::floor(n2 * 0.02 * g.uniform()));
+    c.share.push_back(0.01 + 0.98 * g.uniform());
+  }
+  return c;
+}
+}  // namespace
+
+TEST_CASE("batch two-proportion z equals the scalar test", "[analysis]") {
+  const auto c = make(2000, 1);
+  const auto alt =
+      GENERATE(fa::alternative::two_sided, fa::alternative::less, fa::alternative::greater);
+  std::vector<double> z(c.x1.size());
+  std::vector<double> p(c.x1.size());
+  fa::two_proportion_z_batch(c.x1, c.n1, c.x2, c.n2, alt, z, p);
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const auto s = fa::two_proportion_z_test(
+        static_cast<std::int64_t>(c.x1[i]), static_cast<std::int64_t>(c.n1[i]),
+        static_cast<std::int64_t>(c.x2[i]), static_cast<std::int64_t>(c.n2[i]), true, alt);
+    if (s.status != fa::status::ok) {
+      CHECK(std::isnan(z[i]));
+      continue;
+    }
+    CHECK_THAT(z[i], WithinAbs(s.z, 1e-12));
+    CHECK_THAT(p[i], WithinAbs(s.p_value, 1e-12));
+  }
+}
+
+TEST_CASE("batch count e-value equals the scalar e-value", "[analysis]") {
+  const auto c = make(2000, 2);
+  std::vector<double> log_e(c.x1.size());
+  fa::count_log_e_value_batch(c.x2, c.x1, c.share, 100.0, log_e);
+  for (std::size_t i = 0; i < log_e.size(); ++i) {
+    const std::array<double, 2> counts{c.x2[i], c.x1[i]};
+    const std::array<double, 2> rho{1.0 - c.share[i], c.share[i]};
+    const double s = fa::multinomial_log_e_value(counts, rho, 100.0).log_e;
+    CHECK_THAT(log_e[i], WithinAbs(s, 1e-12 * std::max(1.0, std::fabs(s))));
+  }
+  // Invalid slots are NaN, the others untouched; zero events is exactly 0.
+  const std::vector<double> xb{-1.0, 0.0, 3.0};
+  const std::vector<double> xc{1.0, 0.0, 2.0};
+  const std::vector<double> sh{0.1, 0.1, 1.5};
+  std::vector<double> out(3);
+  fa::count_log_e_value_batch(xb, xc, sh, 100.0, out);
+  CHECK(std::isnan(out[0]));
+  CHECK(out[1] == 0.0);
+  CHECK(std::isnan(out[2]));
+}
+
+TEST_CASE("batch sample-size gate equals the scalar model", "[analysis]") {
+  const auto c = make(2000, 3);
+  std::vector<double> rate(c.x1.size());
+  for (std::size_t i = 0; i < rate.size(); ++i) rate[i] = c.x2[i] / c.n2[i];
+  std::vector<double> required(rate.size());
+  std::vector<std::uint8_t> met(rate.size());
+  fa::sample_size_gate_batch(c.n1, c.n2, rate, 0.005, 0.05, 0.8, required, met);
+  for (std::size_t i = 0; i < rate.size(); ++i) {
+    const auto s =
+        fa::two_proportion_n_ratio(rate[i] + 0.005, rate[i], 0.05, 0.8, c.n2[i] / c.n1[i]);
+    CHECK_THAT(required[i], WithinRel(s.canary, 1e-12));
+    CHECK(met[i] == (c.n1[i] >= s.canary ? 1 : 0));
+  }
+  fa::sample_size_gate_batch(c.n1, c.n2, rate, 0.0, 0.05, 0.8, required, met);
+  CHECK(std::isnan(required[0]));
+  CHECK(met[0] == 0);
+}
