@@ -12,25 +12,17 @@
 #include <floodgate/analysis/descriptive.hpp>
 #include <floodgate/analysis/kayenta.hpp>
 #include <floodgate/analysis/mann_whitney.hpp>
+
 #include <floodgate/analysis/proportion_tests.hpp>
 #include <floodgate/analysis/random.hpp>
 #include <floodgate/analysis/sample_size.hpp>
 #include <floodgate/analysis/sequential.hpp>
 #include <floodgate/analysis/welch.hpp>
+#include "bench_data.hpp"
 
 namespace {
 
 namespace fa = floodgate::analysis;
-
-std::vector<double> latencies(std::size_t n, double median, bool ties, std::uint64_t seed) {
-  fa::rng g(seed);
-  std::vector<double> v(n);
-  for (auto& a : v) {
-    a = median * std::exp(0.5 * g.normal());
-    if (ties) a = std::round(a);
-  }
-  return v;
-}
 
 struct arms {
   std::vector<double> canary;
@@ -40,7 +32,8 @@ arms make_arms(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   const bool ties = state.range(1) != 0;
   state.SetLabel(ties ? "ties" : "continuous");
-  return {latencies(n, 102.0, ties, 1), latencies(n, 100.0, ties, 2)};
+  return {floodgate::bench::lognormal_latencies(n, 102.0, ties, 1),
+          floodgate::bench::lognormal_latencies(n, 100.0, ties, 2)};
 }
 
 void sizes(benchmark::internal::Benchmark* b) {
@@ -116,15 +109,15 @@ BENCHMARK(BM_quantile_ab_p99)->Apply(sizes);
 
 void BM_mann_whitney_exact(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  const auto x = latencies(n, 102.0, false, 3);
-  const auto y = latencies(n, 100.0, false, 4);
+  const auto x = floodgate::bench::lognormal_latencies(n, 102.0, false, 3);
+  const auto y = floodgate::bench::lognormal_latencies(n, 100.0, false, 4);
   for (auto _ : state) benchmark::DoNotOptimize(fa::hodges_lehmann_shift_exact(x, y, 0.95));
 }
 BENCHMARK(BM_mann_whitney_exact)->Arg(10)->Arg(30)->Arg(49)->Unit(benchmark::kMicrosecond);
 
 void BM_kayenta_classify_60_points(benchmark::State& state) {
-  const auto x = latencies(60, 102.0, false, 5);
-  const auto y = latencies(60, 100.0, false, 6);
+  const auto x = floodgate::bench::lognormal_latencies(60, 102.0, false, 5);
+  const auto y = floodgate::bench::lognormal_latencies(60, 100.0, false, 6);
   fa::kayenta_metric_config c;
   for (auto _ : state) benchmark::DoNotOptimize(fa::kayenta_classify(x, y, c));
 }
@@ -214,7 +207,8 @@ void BM_lil_bound_optimal_c(benchmark::State& state) {
 BENCHMARK(BM_lil_bound_optimal_c)->Unit(benchmark::kMillisecond);
 
 void BM_percentile_r7(benchmark::State& state) {
-  const auto v = latencies(static_cast<std::size_t>(state.range(0)), 100.0, false, 9);
+  const auto v = floodgate::bench::lognormal_latencies(static_cast<std::size_t>(state.range(0)),
+                                                       100.0, false, 9);
   for (auto _ : state) benchmark::DoNotOptimize(fa::percentile_r7(v, 99.0));
 }
 BENCHMARK(BM_percentile_r7)->Arg(1000)->Arg(1000000)->Unit(benchmark::kMicrosecond);

@@ -10,6 +10,7 @@
 #include "pairwise_select.hpp"
 #include "rank_merge.hpp"
 #include "root_finding.hpp"
+#include "tails.hpp"
 
 namespace floodgate::analysis {
 namespace {
@@ -32,19 +33,6 @@ double correction_for(alternative alt, double dz) {
       break;
   }
   return dz > 0.0 ? 0.5 : (dz < 0.0 ? -0.5 : 0.0);
-}
-
-double p_from_z(double z, alternative alt) {
-  if (std::isnan(z)) return nan_v;
-  switch (alt) {
-    case alternative::less:
-      return normal_cdf(z);
-    case alternative::greater:
-      return normal_sf(z);
-    case alternative::two_sided:
-      break;
-  }
-  return std::min(1.0, 2.0 * std::min(normal_cdf(z), normal_sf(z)));
 }
 
 double rank_sigma(double m, double n, double tie_sum) {
@@ -138,7 +126,7 @@ mann_whitney_result mann_whitney_u(std::span<const double> x, std::span<const do
     r.z = r.p_value = nan_v;
     return r;
   }
-  r.p_value = p_from_z(r.z, alt);
+  r.p_value = detail::p_value_from_z(r.z, alt);
   return r;
 }
 
@@ -212,7 +200,8 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
     // Every observation tied: no information about a shift (R stops with "cannot compute
     // confidence interval when all observations are tied").
     if (!(sigma > 0.0)) return {status::all_tied, nan_v, {}, r.u1, nan_v};
-    r.p_value = p_from_z((dz - (correct ? correction_for(alt, dz) : 0.0)) / sigma, alt);
+    r.p_value =
+        detail::p_value_from_z((dz - (correct ? correction_for(alt, dz) : 0.0)) / sigma, alt);
   }
   const double alpha = 1.0 - conf_level;
   const double zq =
@@ -238,17 +227,9 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
                             f_hi, 1e-4)
           .root;
     };
-    switch (alt) {
-      case alternative::two_sided:
-        r.ci = {root(zq), root(-zq)};
-        break;
-      case alternative::greater:
-        r.ci = {root(zq), inf_v};
-        break;
-      case alternative::less:
-        r.ci = {-inf_v, root(-zq)};
-        break;
-    }
+    const double lower = alt == alternative::less ? -inf_v : root(zq);
+    const double upper = alt == alternative::greater ? inf_v : root(-zq);
+    r.ci = detail::sided_interval(alt, lower, upper);
     r.estimate =
         detail::uniroot([&](double d) { return wdiff(d, 0.0, false); }, mu_min, mu_max, 1e-4).root;
     if (tied) return {status::all_tied, nan_v, {}, r.u1, r.p_value};
@@ -280,17 +261,7 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
   const std::size_t ks[2] = {k_lower, k_upper};
   double ends[2] = {nan_v, nan_v};
   r.estimate = median_and_order_stats(xs, ys, ks, ends);
-  switch (alt) {
-    case alternative::two_sided:
-      r.ci = {ends[0], ends[1]};
-      break;
-    case alternative::greater:
-      r.ci = {ends[0], inf_v};
-      break;
-    case alternative::less:
-      r.ci = {-inf_v, ends[1]};
-      break;
-  }
+  r.ci = detail::sided_interval(alt, ends[0], ends[1]);
   return r;
 }
 
@@ -313,17 +284,7 @@ shift_result hodges_lehmann_shift_exact(std::span<const double> x, std::span<con
   const std::size_t ks[2] = {static_cast<std::size_t>(qu), static_cast<std::size_t>(ql + 1.0)};
   double ends[2] = {nan_v, nan_v};
   shift_result r{status::ok, median_and_order_stats(xs, ys, ks, ends), {}, test.u1, test.p_value};
-  switch (alt) {
-    case alternative::two_sided:
-      r.ci = {ends[0], ends[1]};
-      break;
-    case alternative::greater:
-      r.ci = {ends[0], inf_v};
-      break;
-    case alternative::less:
-      r.ci = {-inf_v, ends[1]};
-      break;
-  }
+  r.ci = detail::sided_interval(alt, ends[0], ends[1]);
   return r;
 }
 

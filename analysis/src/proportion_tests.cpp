@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "root_finding.hpp"
+#include "tails.hpp"
 
 namespace floodgate::analysis {
 namespace {
@@ -16,18 +17,6 @@ constexpr double inf_v = std::numeric_limits<double>::infinity();
 
 bool valid_count(std::int64_t x, std::int64_t n) { return n > 0 && x >= 0 && x <= n; }
 bool valid_level(double c) { return c > 0.0 && c < 1.0; }
-
-double p_from_z(double z, alternative alt) {
-  switch (alt) {
-    case alternative::less:
-      return normal_cdf(z);
-    case alternative::greater:
-      return normal_sf(z);
-    case alternative::two_sided:
-      break;
-  }
-  return 2.0 * std::min(normal_cdf(z), normal_sf(z));
-}
 
 // First index in [lo, hi] where pred holds, for a predicate that is false then true (hi + 1 when
 // it never holds).
@@ -90,7 +79,7 @@ two_proportion_result two_proportion_test(std::int64_t x1, std::int64_t n1, std:
     r.p_value = std::isnan(x2stat) ? nan_v : chi_squared1_sf(x2stat);
   } else {
     const double sign = delta > 0.0 ? 1.0 : (delta < 0.0 ? -1.0 : 0.0);
-    r.p_value = p_from_z(sign * std::sqrt(x2stat), alt);
+    r.p_value = detail::p_value_from_z(sign * std::sqrt(x2stat), alt);
   }
   return r;
 }
@@ -113,7 +102,7 @@ z_test_result two_proportion_z_test(std::int64_t x1, std::int64_t n1, std::int64
   }
   if (!(var > 0.0)) return {status::constant_data, nan_v, nan_v};
   const double z = (p1 - p2) / std::sqrt(var);
-  return {status::ok, z, p_from_z(z, alt)};
+  return {status::ok, z, detail::p_value_from_z(z, alt)};
 }
 
 binomial_test_result binomial_exact_test(std::int64_t x, std::int64_t n, double p, alternative alt,

@@ -1,7 +1,6 @@
 #pragma once
-// LSD radix sort for doubles: order-preserving 64-bit keys, 11-bit digits, digits shared by every
-// key skipped (latencies of one service share their exponent and sign bits). Rank tests are
-// bounded by sorting; this is 5–10× std::sort on 10⁵–10⁶ values. Finite values only.
+// Sorting doubles for the rank tests, which are bounded by it: order-preserving 64-bit keys and a
+// bucket pass (below). Finite values only.
 
 #include <algorithm>
 #include <array>
@@ -20,39 +19,43 @@ inline double from_order_key(std::uint64_t k) {
   return std::bit_cast<double>((k >> 63) != 0U ? (k & 0x7FFFFFFFFFFFFFFFULL) : ~k);
 }
 
+// Sorts finite doubles ascending. Large inputs take one most-significant-digit pass of up to 4096
+// buckets over the span of the keys actually present (so the buckets split the data, not the
+// exponent range), then sort each small bucket in cache with std::sort: two passes over memory
+// instead of std::sort's log n.
 inline void sort_doubles(std::vector<double>& v) {
-  constexpr std::size_t radix_threshold = 2048;
-  if (v.size() < radix_threshold) {
+  constexpr std::size_t direct_threshold = 4096;
+  if (v.size() < direct_threshold) {
     std::sort(v.begin(), v.end());
     return;
   }
-  constexpr int bits = 11;
-  constexpr int passes = 6;  // 66 ≥ 64 bits
-  constexpr std::size_t buckets = std::size_t{1} << bits;
   std::vector<std::uint64_t> keys(v.size());
-  std::vector<std::uint64_t> tmp(v.size());
-  std::vector<std::array<std::uint32_t, buckets>> hist(passes);
-  for (auto& h : hist) h.fill(0);
+  std::uint64_t lo = ~std::uint64_t{0};
+  std::uint64_t hi = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    const std::uint64_t k = order_key(v[i]);
+    const std::uint64_t k = order_key(v[i] + 0.0);  // + 0.0 folds −0 into +0, as == does
     keys[i] = k;
-    for (int p = 0; p < passes; ++p) {
-      ++hist[static_cast<std::size_t>(p)][(k >> (p * bits)) & (buckets - 1)];
-    }
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
   }
-  for (int p = 0; p < passes; ++p) {
-    auto& h = hist[static_cast<std::size_t>(p)];
-    if (std::any_of(h.begin(), h.end(), [&](std::uint32_t c) { return c == v.size(); })) continue;
-    std::uint32_t sum = 0;
-    for (auto& c : h) {
-      const std::uint32_t count = c;
-      c = sum;
-      sum += count;
-    }
-    for (const std::uint64_t k : keys) tmp[h[(k >> (p * bits)) & (buckets - 1)]++] = k;
-    keys.swap(tmp);
+  constexpr int digit_bits = 12;
+  const int width = static_cast<int>(std::bit_width(hi - lo));
+  const int shift = std::max(0, width - digit_bits);
+  const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
+  std::vector<std::uint32_t> start(buckets + 1, 0);
+  for (const std::uint64_t k : keys) ++start[static_cast<std::size_t>((k - lo) >> shift) + 1];
+  for (std::size_t b = 1; b <= buckets; ++b) start[b] += start[b - 1];
+  std::vector<std::uint64_t> sorted(v.size());
+  {
+    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    for (const std::uint64_t k : keys)
+      sorted[next[static_cast<std::size_t>((k - lo) >> shift)]++] = k;
   }
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = from_order_key(keys[i]);
+  for (std::size_t b = 0; b < buckets; ++b) {
+    if (start[b + 1] - start[b] > 1)
+      std::sort(sorted.begin() + start[b], sorted.begin() + start[b + 1]);
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = from_order_key(sorted[i]);
 }
 
 }  // namespace floodgate::analysis::detail

@@ -1,0 +1,42 @@
+#pragma once
+// Small helpers shared by the tests: the normal-tail p-value for an alternative and the shape of
+// a one- or two-sided interval.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <floodgate/analysis/common.hpp>
+#include <floodgate/analysis/distributions.hpp>
+
+namespace floodgate::analysis::detail {
+
+// P-value of a standard normal statistic z (NaN stays NaN); two-sided is 2·min(tails), ≤ 1.
+inline double p_value_from_z(double z, alternative alt) {
+  if (std::isnan(z)) return std::numeric_limits<double>::quiet_NaN();
+  switch (alt) {
+    case alternative::less:
+      return normal_cdf(z);
+    case alternative::greater:
+      return normal_sf(z);
+    case alternative::two_sided:
+      break;
+  }
+  return std::min(1.0, 2.0 * std::min(normal_cdf(z), normal_sf(z)));
+}
+
+// [lower, upper] for a two-sided alternative; a one-sided one leaves the other end open.
+inline interval sided_interval(alternative alt, double lower, double upper) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  switch (alt) {
+    case alternative::greater:
+      return {lower, inf};
+    case alternative::less:
+      return {-inf, upper};
+    case alternative::two_sided:
+      break;
+  }
+  return {lower, upper};
+}
+
+}  // namespace floodgate::analysis::detail
