@@ -236,9 +236,9 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
     return r;
   }
 
-  // Exact selection: the interval ends are jump points of W(d) = (N/2 − j − c_j)/σ₀ for d between the j-th and
-  // (j+1)-th pairwise differences, σ₀ from the within-arm ties only (cross-arm ties happen only
-  // at the jumps themselves).
+  // Exact selection: the interval ends are jump points of W(d) = (N/2 − j − c_j)/σ₀ for d between
+  // the j-th and (j+1)-th pairwise differences, σ₀ from the within-arm ties only (cross-arm ties
+  // happen only at the jumps themselves).
   const auto sx = detail::merge_ranks(xs, {}, 0.0);
   const auto sy = detail::merge_ranks(ys, {}, 0.0);
   const double sigma0 = rank_sigma(m, n, sx.tie_sum + sy.tie_sum);
