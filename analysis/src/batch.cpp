@@ -7,6 +7,9 @@
 #include <cmath>
 #include <limits>
 
+#include "stirling.hpp"
+#include "tails.hpp"
+
 namespace floodgate::analysis {
 namespace {
 
@@ -17,7 +20,7 @@ using chunk = Eigen::Array<double, Eigen::Dynamic, 1, Eigen::ColMajor, chunk_siz
 using cmap = Eigen::Map<const Eigen::ArrayXd>;
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
-constexpr double half_log_2pi = 0.91893853320467274178;
+using detail::half_log_2pi;
 
 chunk load(std::span<const double> s, std::size_t at, Eigen::Index len) {
   return cmap(s.data() + at, len);
@@ -33,25 +36,17 @@ void for_each_chunk(std::size_t size, Kernel&& kernel) {
   }
 }
 
-// Stirling's error term for z > 15 (the asymptotic series of stirling_error).
-chunk stirling_series(const chunk& z) {
-  const chunk z2 = (z * z).inverse();
-  return (1.0 / 12.0 -
-          z2 * (1.0 / 360.0 - z2 * (1.0 / 1260.0 - z2 * (1.0 / 1680.0 - z2 / 1188.0)))) /
-         z;
-}
-
 // stirling_error(z) for z > 0, vectorised: below 16 it shifts z up by 16 with
 // Γ(z) = Γ(z + 16) / (z (z+1) … (z+15)) so that only the series is needed.
 chunk stirling_error_v(const chunk& z) {
-  if ((z >= 16.0).all()) return stirling_series(z);
+  if ((z >= 16.0).all()) return detail::stirling_series<chunk>(z);
   const auto small = (z < 16.0);
   const chunk w = small.select(z + 16.0, z);
   chunk prod = chunk::Ones(z.size());
   for (int j = 0; j < 16; ++j) prod *= (z + j);
-  const chunk lgamma_w = (w - 0.5) * w.log() - w + half_log_2pi + stirling_series(w);
+  const chunk lgamma_w = (w - 0.5) * w.log() - w + half_log_2pi + detail::stirling_series<chunk>(w);
   const chunk shifted = lgamma_w - prod.log() - ((z - 0.5) * z.log() - z + half_log_2pi);
-  return small.select(shifted, stirling_series(z));
+  return small.select(shifted, detail::stirling_series<chunk>(z));
 }
 
 chunk lgamma_v(const chunk& z) {
@@ -76,22 +71,8 @@ void two_proportion_z_batch(std::span<const double> x1, std::span<const double> 
     const chunk zz = valid.select((a1 / b1 - a2 / b2) / var.sqrt(), nan_v);
     store(z, at, zz);
   });
-  // The tails through erfc as normal_cdf / normal_sf do (Eigen 3.4 has no vectorised erfc for
-  // double); one erfc per comparison, NaN propagates.
-  constexpr double inv_sqrt2 = 0.70710678118654752440;
-  for (std::size_t i = 0; i < z.size(); ++i) {
-    switch (alt) {
-      case alternative::less:
-        p_value[i] = 0.5 * std::erfc(-z[i] * inv_sqrt2);
-        break;
-      case alternative::greater:
-        p_value[i] = 0.5 * std::erfc(z[i] * inv_sqrt2);
-        break;
-      case alternative::two_sided:
-        p_value[i] = std::min(1.0, std::erfc(std::fabs(z[i]) * inv_sqrt2));
-        break;
-    }
-  }
+  // Eigen 3.4 has no vectorised erfc for double: the tails go through the scalar helper.
+  for (std::size_t i = 0; i < z.size(); ++i) p_value[i] = detail::p_value_from_z(z[i], alt);
 }
 
 void count_log_e_value_batch(std::span<const double> baseline_events,

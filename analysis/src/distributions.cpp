@@ -6,13 +6,14 @@
 #include <numbers>
 
 #include "root_finding.hpp"
+#include "stirling.hpp"
 
 namespace floodgate::analysis {
 namespace {
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf_v = std::numeric_limits<double>::infinity();
-constexpr double half_log_2pi = 0.91893853320467274178;  // ½ log 2π
+using detail::half_log_2pi;
 
 // Continued fraction of the incomplete beta (Numerical Recipes §6.4, modified Lentz).
 double beta_cf(double a, double b, double x) {
@@ -95,11 +96,7 @@ double normal_quantile(double p) noexcept {
 double stirling_error(double z) noexcept {
   if (!(z > 0.0)) return nan_v;
   if (z <= 15.0) return std::lgamma(z) - ((z - 0.5) * std::log(z) - z + half_log_2pi);
-  const double z2 = 1.0 / (z * z);
-  // Asymptotic series 1/(12z) − 1/(360z³) + 1/(1260z⁵) − 1/(1680z⁷) + 1/(1188z⁹).
-  return (1.0 / 12.0 -
-          z2 * (1.0 / 360.0 - z2 * (1.0 / 1260.0 - z2 * (1.0 / 1680.0 - z2 / 1188.0)))) /
-         z;
+  return detail::stirling_series(z);
 }
 
 double log_beta(double a, double b) noexcept {

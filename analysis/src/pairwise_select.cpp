@@ -2,14 +2,15 @@
 // in the spirit of Monahan (1984, ACM TOMS algorithm 616) and Floyd & Rivest (1975): each row
 // keeps a window [lo_i, hi_i) of ranks still in play; a random sample of the window's elements
 // gives pivots that bracket the wanted ranks, one O(m + n) counting pass per pivot shrinks every
-// window at once, and once few candidates are left they are materialised and sorted. Expected
-// O((m + n) log(m·n)) with a small constant.
+// window at once, and once few candidates are left they are materialised and the ranks selected.
+// Expected O((m + n) log(m·n)) with a small constant.
 
 #include "pairwise_select.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include <floodgate/analysis/random.hpp>
@@ -58,8 +59,7 @@ class selector {
         const double pivot = sample[std::min(sample.size() - 1, static_cast<std::size_t>(qm * s))];
         std::vector<std::size_t> lt(m);
         std::vector<std::size_t> le(m);
-        const std::size_t n_lt = count(pivot, true, lt);
-        const std::size_t n_le = count(pivot, false, le);
+        const auto [n_lt, n_le] = count_both(pivot, lt, le);
         std::vector<target> left;
         std::vector<target> right;
         for (const auto& t : ts) {
@@ -127,6 +127,26 @@ class selector {
       total += r;
     }
     return total;
+  }
+
+  // count(v, true, lt) and count(v, false, le) in one pass (two pointers, one sweep over rows).
+  std::pair<std::size_t, std::size_t> count_both(double v, std::vector<std::size_t>& lt,
+                                                 std::vector<std::size_t>& le) const {
+    const std::size_t n = b_.size();
+    std::size_t r_lt = n;
+    std::size_t r_le = n;
+    std::size_t total_lt = 0;
+    std::size_t total_le = 0;
+    for (std::size_t i = 0; i < a_.size(); ++i) {
+      while (r_le > 0 && element(i, r_le - 1) > v) --r_le;
+      if (r_lt > r_le) r_lt = r_le;  // #{< v} ≤ #{≤ v}
+      while (r_lt > 0 && element(i, r_lt - 1) >= v) --r_lt;
+      lt[i] = r_lt;
+      le[i] = r_le;
+      total_lt += r_lt;
+      total_le += r_le;
+    }
+    return {total_lt, total_le};
   }
 
   std::vector<double> draw(const std::vector<std::size_t>& lo, const std::vector<std::size_t>& hi,

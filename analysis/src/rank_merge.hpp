@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "radix_sort.hpp"
+#include "sort_doubles.hpp"
 
 namespace floodgate::analysis::detail {
 

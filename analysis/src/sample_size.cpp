@@ -49,14 +49,19 @@ double duration_for_requests(double n, double canary_share, double total_rps) no
   return std::ceil(n) / (canary_share * total_rps);
 }
 
-double two_proportion_n_pooled(double p1, double p2, double alpha, double power, sides s) noexcept {
+double two_proportion_n_pooled(double p1, double p2, double alpha, double power, sides s,
+                               bool strict) noexcept {
   if (!is_prob(p1) || !is_prob(p2) || p1 == p2 || !is_open_prob(alpha) || !is_open_prob(power)) {
     return nan_v;
   }
   const double pbar = (p1 + p2) / 2.0;
   const double num = z_alpha(alpha, s) * std::sqrt(2.0 * pbar * (1.0 - pbar)) +
                      normal_quantile(power) * std::sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2));
-  return num * num / ((p1 - p2) * (p1 - p2));
+  const double n = num * num / ((p1 - p2) * (p1 - p2));
+  if (!strict || s != sides::two) return n;
+  // The far tail only adds power, so the strict n lies below the closed form.
+  return detail::solve_precise(
+      [&](double m) { return two_proportion_power(m, p1, p2, alpha, s, true) - power; }, 1e-9, n);
 }
 
 double two_proportion_n_unpooled(double p1, double p2, double alpha, double power,

@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "root_finding.hpp"
+#include "stirling.hpp"
 
 namespace floodgate::analysis {
 namespace {
 
 constexpr double nan_v = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf_v = std::numeric_limits<double>::infinity();
-constexpr double half_log_2pi = 0.91893853320467274178;
+using detail::half_log_2pi;
 
 bool open_prob(double p) { return p > 0.0 && p < 1.0; }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Small helpers shared by the tests: the normal-tail p-value for an alternative and the shape of
-// a one- or two-sided interval.
+// Small helpers shared by the statistical tests: the normal-tail p-value for an alternative and the
+// shape of a one- or two-sided interval.
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,8 @@
 
 namespace floodgate::analysis::detail {
 
-// P-value of a standard normal statistic z (NaN stays NaN); two-sided is 2·min(tails), ≤ 1.
+// P-value of a standard normal statistic z (NaN stays NaN); two-sided is 2·min(tails) =
+// 2·P(Z > |z|), ≤ 1, one erfc.
 inline double p_value_from_z(double z, alternative alt) {
   if (std::isnan(z)) return std::numeric_limits<double>::quiet_NaN();
   switch (alt) {
@@ -22,7 +23,7 @@ inline double p_value_from_z(double z, alternative alt) {
     case alternative::two_sided:
       break;
   }
-  return std::min(1.0, 2.0 * std::min(normal_cdf(z), normal_sf(z)));
+  return std::min(1.0, 2.0 * normal_sf(std::fabs(z)));
 }
 
 // [lower, upper] for a two-sided alternative; a one-sided one leaves the other end open.

@@ -35,6 +35,11 @@ TEST_CASE("power at the required n is the requested power", "[analysis]") {
   CHECK_THAT(fa::two_proportion_power_ratio(r.canary, p2, 0.01, 0.025, 19.0, fa::sides::one),
              WithinAbs(0.8, 1e-12));
   CHECK_THAT(fa::two_proportion_mde_p2(n, 0.01, 0.05, 0.8), WithinRel(p2, 1e-9));
+  // R's strict = TRUE counts the far tail too: a slightly smaller n reaches the same power.
+  const double strict_n = fa::two_proportion_n_pooled(0.01, p2, 0.05, 0.8, fa::sides::two, true);
+  CHECK(strict_n <= n);
+  CHECK_THAT(fa::two_proportion_power(strict_n, 0.01, p2, 0.05, fa::sides::two, true),
+             WithinAbs(0.8, 1e-9));
 }
 
 TEST_CASE("sample sizes fall as the effect grows and rise with power", "[analysis]") {

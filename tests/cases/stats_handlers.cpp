@@ -106,24 +106,9 @@ std::map<std::string, handler> make() {
     return out;
   };
   h["two_proportion_power_n_pooled"] = [](const json& in) -> json {
-    const bool strict = in.value("strict", false);
-    const double p1 = num(in, "p1");
-    const double p2 = num(in, "p2");
-    const double alpha = num(in, "alpha");
-    const double power = num(in, "power");
-    const auto s = sides_of(in);
-    double n = fa::two_proportion_n_pooled(p1, p2, alpha, power, s);
-    if (strict) {
-      // Strict power adds the far tail; solve it exactly around the closed form.
-      double lo = n / 4.0;
-      double hi = n * 4.0;
-      for (int i = 0; i < 200; ++i) {
-        const double mid = 0.5 * (lo + hi);
-        (fa::two_proportion_power(mid, p1, p2, alpha, s, true) < power ? lo : hi) = mid;
-      }
-      n = 0.5 * (lo + hi);
-    }
-    return {{"n", n}};
+    return {{"n", fa::two_proportion_n_pooled(num(in, "p1"), num(in, "p2"), num(in, "alpha"),
+                                              num(in, "power"), sides_of(in),
+                                              in.value("strict", false))}};
   };
   h["two_proportion_power"] = [](const json& in) -> json {
     return {{"power",

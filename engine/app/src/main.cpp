@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <cstdio>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -21,10 +22,12 @@ int main(int argc, char** argv) {
   // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead.
   if (argc >= 2 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {
-    fmt::print(
-        stderr,
-        "floodgate: unknown command \"{}\" (commands: version, plan; see floodgate --help)\n",
-        argv[1]);
+    std::string names;
+    for (const auto* s : app.get_subcommands([](CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + s->get_name();
+    }
+    fmt::print(stderr, "floodgate: unknown command \"{}\" (commands: {}; see floodgate --help)\n",
+               argv[1], names);
     return 2;
   }
   try {

@@ -32,9 +32,10 @@ one_proportion_n_result one_proportion_n(double p, double delta, double confiden
 double duration_for_requests(double n, double canary_share, double total_rps) noexcept;
 
 /// Two proportions, equal arms, R `power.prop.test` (strict = FALSE) in closed form:
-/// n = (z_{1−α/t}·√(2p̄q̄) + z_{power}·√(p1q1 + p2q2))² / (p1 − p2)², per arm.
+/// n = (z_{1−α/t}·√(2p̄q̄) + z_{power}·√(p1q1 + p2q2))² / (p1 − p2)², per arm. `strict` counts the
+/// far tail's power too (R's strict = TRUE) and solves for n numerically.
 double two_proportion_n_pooled(double p1, double p2, double alpha, double power,
-                               sides s = sides::two) noexcept;
+                               sides s = sides::two, bool strict = false) noexcept;
 /// Unpooled (Wald) variance: n = (z_{1−α/t} + z_{power})²(p1q1 + p2q2)/(p1 − p2)².
 double two_proportion_n_unpooled(double p1, double p2, double alpha, double power,
                                  sides s = sides::two) noexcept;

@@ -3,10 +3,8 @@
 // bucket pass (below). Finite values only.
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cstdint>
-#include <span>
 #include <vector>
 
 namespace floodgate::analysis::detail {
