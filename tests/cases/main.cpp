@@ -14,6 +14,7 @@
 #include <string>
 
 #include "case_values.hpp"
+#include "conformance_handlers.hpp"
 #include "stats_handlers.hpp"
 
 namespace {
@@ -37,6 +38,21 @@ void fail(tally& t, const std::string& id, const std::string& why) {
 void skip(tally& t, const std::string& id, const std::string& why) {
   ++t.skipped;
   std::cout << "SKIP " << id << ": " << why << '\n';
+}
+
+void report(tally& t, const std::string& id, const floodgate::cases::outcome& o) {
+  using verdict = floodgate::cases::outcome::verdict;
+  switch (o.what) {
+    case verdict::pass:
+      pass(t, id);
+      return;
+    case verdict::fail:
+      fail(t, id, o.why);
+      return;
+    case verdict::skip:
+      skip(t, id, o.why);
+      return;
+  }
 }
 
 // One oracle case: {id, function, inputs, expected, tolerance}.
@@ -129,12 +145,9 @@ int run_file(tally& t, const std::string& path) {
     if (c.contains("function")) {
       run_oracle_case(t, c);
     } else if (c.contains("kind")) {
-      skip(t, id,
-           "Argo Rollouts '" + c.at("kind").get<std::string>() +
-               "' semantics arrive with the decision core (issue 3); not run yet");
+      report(t, id, floodgate::cases::run_argo_case(c));
     } else if (c.contains("config") && c.contains("expected")) {
-      skip(t, id,
-           "Flagger controller semantics arrive with the decision core (issue 3); not run yet");
+      report(t, id, floodgate::cases::run_flagger_case(c));
     } else {
       fail(t, id, "unrecognised case format (no \"function\", \"kind\" or \"config\")");
     }

@@ -1,0 +1,93 @@
+#pragma once
+// An analysis run as Argo Rollouts runs one (analysis/analysis.go): per-metric results, the
+// run's phase by worst-of aggregation with dry-run metrics set aside, fast-fail termination,
+// scheduling of the next measurements, measurement retention, and what a rollout does with the
+// run's phase (rollout/analysis.go). Pure: time comes in as an argument.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <floodgate/core/duration.hpp>
+#include <floodgate/core/phase.hpp>
+#include <floodgate/core/threshold_metric.hpp>
+
+namespace floodgate::core {
+
+/// One measurement in a metric's history. An unfinished one (no finished_at) is in flight.
+struct measurement {
+  core::phase phase = phase::running;
+  std::string message;
+  std::string value;  ///< the provider value as Argo renders it ("[0.99]")
+  std::optional<instant> finished_at;
+  std::optional<instant> resume_at;  ///< asynchronous providers: poll again then
+};
+
+/// A metric's status within a run (Argo MetricResult).
+struct metric_result {
+  core::phase phase = phase::pending;  ///< stored phase; completed phases are sticky
+  metric_counters counters;
+  std::vector<measurement> measurements;  ///< oldest first
+  std::string message;                    ///< the last measurement's message
+};
+
+/// Per-metric tallies of a run (Argo RunSummary): count = number of metrics, buckets count
+/// completed metrics by their limit verdict.
+struct run_summary {
+  std::int64_t count = 0;
+  std::int64_t successful = 0;
+  std::int64_t failed = 0;
+  std::int64_t inconclusive = 0;
+  std::int64_t error = 0;
+};
+
+struct run_assessment {
+  core::phase phase = phase::running;
+  std::string message;
+  run_summary summary;
+  run_summary dry_run_summary;
+};
+
+/// IsTerminating: asked to stop, or a wet (non-dry-run) metric's stored phase is Failed, Error
+/// or Inconclusive.
+bool is_terminating(bool terminate, const std::vector<threshold_metric>& metrics,
+                    const std::vector<std::optional<metric_result>>& results);
+
+/// assessRunStatus: one pass. Updates each started metric's stored phase (results[i] is the
+/// result of metrics[i], or nothing when it has not started) and returns the run's phase,
+/// message and summaries. Termination is computed from the phases stored before the pass.
+run_assessment assess_run(const std::vector<threshold_metric>& metrics,
+                          std::vector<std::optional<metric_result>>& results, bool terminate);
+
+/// generateMetricTasks: indices of the metrics to measure (or resume) at `now`.
+std::vector<std::size_t> due_metrics(const std::vector<threshold_metric>& metrics,
+                                     const std::vector<std::optional<metric_result>>& results,
+                                     std::optional<instant> started_at, instant now,
+                                     bool terminate);
+
+/// calculateNextReconcileTime: the earliest time a metric wants attention, or nothing.
+std::optional<instant> next_wake_up(const std::vector<threshold_metric>& metrics,
+                                    const std::vector<std::optional<metric_result>>& results,
+                                    std::optional<instant> started_at, instant now);
+
+/// Keeps the newest `limit` measurements (0 = Argo's default, 10). Counters are untouched.
+void trim_measurements(metric_result& r, std::size_t limit);
+inline constexpr std::size_t default_measurement_retention = 10;
+
+/// Which analysis of a rollout a run is.
+enum class analysis_kind { step, background, pre_promotion, post_promotion };
+
+/// What the rollout does when it sees a run in a phase.
+struct rollout_reaction {
+  enum class action { none, wait, advance, pause_inconclusive, abort } what = action::none;
+  std::string reason;        ///< abort reason, with the run's message
+  bool switch_back = false;  ///< post-promotion abort: the active service returns to stable
+};
+
+rollout_reaction react_to_run(analysis_kind kind, phase run_phase, const std::string& message);
+
+/// "pause(InconclusiveAnalysis)", "abort('<reason>')", "none", ...
+std::string describe(const rollout_reaction& r);
+
+}  // namespace floodgate::core

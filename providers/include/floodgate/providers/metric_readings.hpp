@@ -1,0 +1,52 @@
+#pragma once
+// What a metric provider's response means, without the transport: the body of a Prometheus
+// /api/v1/query(_range) answer, a web metric's HTTP answer, and a Kayenta canary execution,
+// each turned into the `result` that conditions see and the value text a measurement records —
+// exactly as Argo Rollouts (metricproviders/{prometheus,webmetric,kayenta}) and Flagger
+// (pkg/metrics/providers/prometheus.go) do. A failure is a value: the error text.
+
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <floodgate/core/phase.hpp>
+#include <floodgate/core/value.hpp>
+
+namespace floodgate::providers {
+
+/// A provider answer as conditions see it.
+struct reading {
+  core::value result;                 ///< bound to `result`
+  std::string value_text;             ///< Measurement.Value
+  std::vector<std::string> warnings;  ///< Prometheus API warnings (kept, never change the phase)
+};
+
+/// Argo's Prometheus conversion: scalar → float; vector → array of each sample's value in
+/// response order; matrix → every value of every series, flattened; "NaN", "+Inf", "-Inf"
+/// kept. Errors: `status: error` ("bad_data: parse error ..."), malformed JSON, and any other
+/// result type ("Prometheus metric type not supported").
+std::variant<reading, std::string> read_prometheus(std::string_view body);
+
+/// Flagger's reading of the same body: one number. An instant vector with several series gives
+/// the last series' value (Flagger's behaviour); no series → "no values found"; a range vector
+/// (matrix) → "multiple values returned" (ErrMultipleValuesReturned).
+std::variant<double, std::string> read_prometheus_single(std::string_view body);
+
+/// Argo's web metric: a status outside [200, 300) is an error ("received non 2xx response code:
+/// 300"); a body that is not JSON is the result as a string; otherwise the first match of the
+/// Kubernetes JSONPath `json_path` (default "{$}") is the result, rendered as JSON.
+std::variant<reading, std::string> read_web(int http_status, std::string_view body,
+                                            std::string_view json_path = "{$}");
+
+/// Argo's Kayenta result: GET /canary/{id} body. `complete: false` → Running; complete →
+/// result.judgeResult.score.score truncated to an int, ≥ pass → Successful, ≥ marginal →
+/// Inconclusive, else Failed.
+struct kayenta_reading {
+  core::phase phase = core::phase::running;
+  std::string value_text;
+};
+std::variant<kayenta_reading, std::string> read_kayenta(std::string_view body, double pass,
+                                                        double marginal);
+
+}  // namespace floodgate::providers

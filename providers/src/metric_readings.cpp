@@ -1,0 +1,242 @@
+#include <floodgate/providers/metric_readings.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace floodgate::providers {
+
+namespace {
+
+using json = nlohmann::json;
+using core::value;
+
+// A Prometheus sample value: a JSON string holding a Go float ("1", "0.5", "NaN", "+Inf").
+std::variant<double, std::string> sample_value(const json& v) {
+  if (!v.is_string()) return "sample value is not a string: " + v.dump();
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s == "NaN") return std::nan("");
+  if (s == "+Inf" || s == "Inf") return HUGE_VAL;
+  if (s == "-Inf") return -HUGE_VAL;
+  double d = 0;
+  const char* begin = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
+  const auto r = std::from_chars(begin, s.data() + s.size(), d);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size()) {
+    return "sample value \"" + s + "\" is not a number";
+  }
+  return d;
+}
+
+// [timestamp, "value"] → the value.
+std::variant<double, std::string> pair_value(const json& pair) {
+  if (!pair.is_array() || pair.size() != 2)
+    return "expected [timestamp, \"value\"], got " + pair.dump();
+  return sample_value(pair[1]);
+}
+
+std::variant<json, std::string> parse_body(std::string_view body) {
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return std::string("response is not a JSON object");
+  }
+  const std::string status = doc.value("status", "");
+  if (status == "error") {
+    return doc.value("errorType", std::string("error")) + ": " + doc.value("error", std::string());
+  }
+  if (status != "success") return "response status is \"" + status + "\", expected \"success\"";
+  if (!doc.contains("data") || !doc["data"].is_object()) return std::string("response has no data");
+  return doc;
+}
+
+std::string join_values(const std::vector<double>& xs) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i > 0) out += ',';
+    out += core::format_float_plain(xs[i]);
+  }
+  return out + "]";
+}
+
+value to_value(const json& j) {
+  switch (j.type()) {
+    case json::value_t::boolean:
+      return value::boolean(j.get<bool>());
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return value::floating(j.get<double>());  // Go's encoding/json decodes numbers as float64
+    case json::value_t::string:
+      return value::string(j.get<std::string>());
+    case json::value_t::array: {
+      std::vector<value> items;
+      for (const auto& e : j) items.push_back(to_value(e));
+      return value::array(std::move(items));
+    }
+    case json::value_t::object: {
+      std::vector<std::pair<std::string, value>> entries;
+      for (const auto& [k, e] : j.items()) entries.emplace_back(k, to_value(e));
+      return value::map(std::move(entries));
+    }
+    default:
+      return value();
+  }
+}
+
+// The first match of a Kubernetes JSONPath such as {$.key[0].name}, {.items[*].x} or {$}.
+std::variant<const json*, std::string> json_path_first(const json& doc, std::string_view path) {
+  std::string_view p = path;
+  if (p.size() >= 2 && p.front() == '{' && p.back() == '}') p = p.substr(1, p.size() - 2);
+  if (!p.empty() && p.front() == '$') p.remove_prefix(1);
+  const json* at = &doc;
+  while (!p.empty()) {
+    if (p.front() == '.') {
+      p.remove_prefix(1);
+      std::size_t n = 0;
+      while (n < p.size() && p[n] != '.' && p[n] != '[') ++n;
+      const std::string key(p.substr(0, n));
+      p.remove_prefix(n);
+      if (key.empty()) continue;
+      if (key == "*") {
+        if (at->empty()) return "Could not find JSONPath in body";
+        at = &*at->begin();
+        continue;
+      }
+      if (!at->is_object() || !at->contains(key)) return "Could not find JSONPath in body";
+      at = &(*at)[key];
+    } else if (p.front() == '[') {
+      const auto close = p.find(']');
+      if (close == std::string_view::npos)
+        return "JSONPath " + std::string(path) + ": unclosed '['";
+      std::string_view inside = p.substr(1, close - 1);
+      p.remove_prefix(close + 1);
+      if (inside == "*") {
+        if (!at->is_array() || at->empty()) return "Could not find JSONPath in body";
+        at = &(*at)[0];
+      } else if (!inside.empty() && (inside.front() == '\'' || inside.front() == '"')) {
+        const std::string key(inside.substr(1, inside.size() - 2));
+        if (!at->is_object() || !at->contains(key)) return "Could not find JSONPath in body";
+        at = &(*at)[key];
+      } else {
+        long long index = 0;
+        const auto r = std::from_chars(inside.data(), inside.data() + inside.size(), index);
+        if (r.ec != std::errc() || r.ptr != inside.data() + inside.size()) {
+          return "JSONPath " + std::string(path) + ": unsupported subscript [" +
+                 std::string(inside) + "] (expected an index, * or a quoted name)";
+        }
+        if (!at->is_array()) return "Could not find JSONPath in body";
+        const auto n = static_cast<long long>(at->size());
+        if (index < 0) index += n;
+        if (index < 0 || index >= n) return "Could not find JSONPath in body";
+        at = &(*at)[static_cast<std::size_t>(index)];
+      }
+    } else {
+      return "JSONPath " + std::string(path) + ": unexpected \"" + std::string(p) + "\"";
+    }
+  }
+  return at;
+}
+
+}  // namespace
+
+std::variant<reading, std::string> read_prometheus(std::string_view body) {
+  auto parsed = parse_body(body);
+  if (auto* err = std::get_if<std::string>(&parsed)) return std::move(*err);
+  const json& doc = std::get<json>(parsed);
+  const json& data = doc["data"];
+  reading out;
+  if (doc.contains("warnings") && doc["warnings"].is_array()) {
+    for (const auto& w : doc["warnings"])
+      out.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
+  }
+  const std::string type = data.value("resultType", "");
+  const json result = data.value("result", json());
+  std::vector<double> values;
+  if (type == "scalar") {
+    auto v = pair_value(result);
+    if (auto* err = std::get_if<std::string>(&v)) return std::move(*err);
+    out.result = value::floating(std::get<double>(v));
+    out.value_text = core::format_float_plain(std::get<double>(v));
+    return out;
+  }
+  if (type == "vector" || type == "matrix") {
+    if (!result.is_array()) return "data.result of a " + type + " is not an array";
+    for (const auto& series : result) {
+      if (type == "vector") {
+        auto v = pair_value(series.value("value", json()));
+        if (auto* err = std::get_if<std::string>(&v)) return std::move(*err);
+        values.push_back(std::get<double>(v));
+      } else {
+        for (const auto& pair : series.value("values", json::array())) {
+          auto v = pair_value(pair);
+          if (auto* err = std::get_if<std::string>(&v)) return std::move(*err);
+          values.push_back(std::get<double>(v));
+        }
+      }
+    }
+    std::vector<value> items;
+    items.reserve(values.size());
+    for (const double d : values) items.push_back(value::floating(d));
+    out.result = value::array(std::move(items));
+    out.value_text = join_values(values);
+    return out;
+  }
+  return std::string("Prometheus metric type not supported");
+}
+
+std::variant<double, std::string> read_prometheus_single(std::string_view body) {
+  auto parsed = parse_body(body);
+  if (auto* err = std::get_if<std::string>(&parsed)) return std::move(*err);
+  const json& data = std::get<json>(parsed)["data"];
+  const std::string type = data.value("resultType", "");
+  const json result = data.value("result", json());
+  if (type == "matrix") return std::string("multiple values returned (ErrMultipleValuesReturned)");
+  if (type == "scalar") return pair_value(result);
+  if (type != "vector" || !result.is_array()) return "unsupported result type \"" + type + "\"";
+  if (result.empty()) return std::string("no values found (ErrNoValuesFound)");
+  return pair_value(result.back().value("value", json()));
+}
+
+std::variant<reading, std::string> read_web(int http_status, std::string_view body,
+                                            std::string_view json_path) {
+  if (http_status < 200 || http_status >= 300) {
+    return "received non 2xx response code: " + std::to_string(http_status);
+  }
+  const json doc = json::parse(body, nullptr, false);
+  reading out;
+  if (doc.is_discarded()) {
+    out.result = value::string(std::string(body));
+    out.value_text = std::string(body);
+    return out;
+  }
+  auto found = json_path_first(doc, json_path.empty() ? "{$}" : json_path);
+  if (auto* err = std::get_if<std::string>(&found)) return std::move(*err);
+  out.result = to_value(*std::get<const json*>(found));
+  out.value_text = core::to_json_text(out.result);
+  return out;
+}
+
+std::variant<kayenta_reading, std::string> read_kayenta(std::string_view body, double pass,
+                                                        double marginal) {
+  const json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return std::string("response is not a JSON object");
+  if (!doc.contains("complete") || !doc["complete"].is_boolean()) {
+    return std::string("Missing Complete Status");
+  }
+  kayenta_reading out;
+  if (!doc["complete"].get<bool>()) return out;  // still running: poll again
+  const json* score = &doc;
+  for (const char* key : {"result", "judgeResult", "score", "score"}) {
+    if (!score->is_object() || !score->contains(key)) return std::string("Missing Score");
+    score = &(*score)[key];
+  }
+  if (!score->is_number()) return std::string("Missing Score");
+  const auto truncated = static_cast<long long>(score->get<double>());
+  out.value_text = std::to_string(truncated);
+  const auto s = static_cast<double>(truncated);
+  out.phase = s >= pass       ? core::phase::successful
+              : s >= marginal ? core::phase::inconclusive
+                              : core::phase::failed;
+  return out;
+}
+
+}  // namespace floodgate::providers

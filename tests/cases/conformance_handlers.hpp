@@ -1,0 +1,24 @@
+#pragma once
+// The conformance cases of shared/conformance/: Argo Rollouts' analysis semantics ("kind"
+// cases) and Flagger's controller semantics ("config" cases), each answered by floodgate's own
+// core and providers code.
+
+#include <string>
+
+#include "case_values.hpp"
+
+namespace floodgate::cases {
+
+/// The outcome of one case: passed, failed (why), or skipped (why).
+struct outcome {
+  enum class verdict { pass, fail, skip } what = verdict::pass;
+  std::string why;
+  static outcome pass() { return {}; }
+  static outcome fail(std::string why) { return {verdict::fail, std::move(why)}; }
+  static outcome skip(std::string why) { return {verdict::skip, std::move(why)}; }
+};
+
+outcome run_argo_case(const json& c);
+outcome run_flagger_case(const json& c);
+
+}  // namespace floodgate::cases
