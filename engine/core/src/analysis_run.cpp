@@ -121,7 +121,10 @@ std::vector<std::size_t> due_metrics(const std::vector<threshold_metric>& metric
     if (const auto n = effective_count(m); n && r->counters.count >= *n) continue;
     const millis wait = last->phase == phase::error ? error_retry_interval
                                                     : m.interval.value_or(error_retry_interval);
-    if (now > *last->finished_at + wait) due.push_back(i);
+    // Due at the instant the interval ends. Argo tests `finishedAt + interval < now` and relies
+    // on its requeue arriving a little later; with a virtual clock that would add a tick of
+    // drift per measurement.
+    if (now >= *last->finished_at + wait) due.push_back(i);
   }
   return due;
 }

@@ -1,0 +1,46 @@
+#pragma once
+// The one decision record floodgate uses everywhere: the controller emits it, the journal
+// stores it, the API serves it, the simulator and reports print it.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <floodgate/core/duration.hpp>
+
+namespace floodgate::core {
+
+enum class decision_kind { set_weight, pause, promote, abort, hold };
+std::string_view decision_kind_name(decision_kind k);  ///< "set_weight", "pause", ...
+
+/// Why a decision was taken: the rule that fired and, when a metric caused it, the metric and
+/// its evidence. Statistical fields are empty for threshold metrics.
+struct decision_reason {
+  std::string rule;    ///< "step", "analysis Failed", "background analysis Inconclusive", ...
+  std::string metric;  ///< the metric that decided, or empty
+  std::string detail;  ///< the human text: Argo's run message, a pause's length, ...
+  std::string value;   ///< the metric's last value as recorded ("[0.97]")
+  std::optional<double> estimate;
+  std::optional<double> interval_low;
+  std::optional<double> interval_high;
+  std::optional<double> p_value;
+  std::optional<double> e_value;
+  std::optional<double> n;
+  std::optional<double> required_n;
+};
+
+struct decision {
+  instant at;
+  std::size_t step = 0;  ///< index of the plan step the rollout was on
+  decision_kind kind = decision_kind::hold;
+  int weight = 0;  ///< canary traffic percent after the decision
+  decision_reason reason;
+};
+
+/// One line: "t=60s step=1 set_weight 20 [step]" or "... abort 0 [analysis Failed] success-rate:
+/// Metric \"success-rate\" assessed Failed due to failed (2) > failureLimit (1)". Times are
+/// seconds after `epoch`.
+std::string format_decision(const decision& d, instant epoch);
+
+}  // namespace floodgate::core

@@ -1,0 +1,221 @@
+// The canary controller driven with scripted observations and a fake clock; whole decision
+// traces are compared with golden files in tests/core/golden/ (FLOODGATE_UPDATE_GOLDEN=1
+// rewrites them after a deliberate change — review the diff).
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <floodgate/analysis/random.hpp>
+#include <floodgate/core/canary_controller.hpp>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+using namespace floodgate::core;
+
+namespace {
+
+using answer_fn = std::function<std::variant<value, std::string>(const metric_request&, instant)>;
+
+threshold_metric success_rate(std::int64_t count, std::int64_t failure_limit) {
+  threshold_metric m;
+  m.name = "success-rate";
+  m.interval = millis(60000);
+  m.count = count;
+  m.failure_limit = failure_limit;
+  m.success_condition = condition::parse("result[0] >= 0.99");
+  return m;
+}
+
+canary_plan standard_plan() {
+  canary_plan p;
+  p.steps.push_back({canary_step::kind::set_weight, 20, std::nullopt, {}});
+  p.steps.push_back({canary_step::kind::analysis, 0, std::nullopt, {success_rate(3, 1)}});
+  p.steps.push_back({canary_step::kind::set_weight, 50, std::nullopt, {}});
+  p.steps.push_back({canary_step::kind::pause, 0, millis(300000), {}});
+  return p;
+}
+
+value rate(double v) { return value::array({value::floating(v)}); }
+
+struct run_log {
+  std::vector<std::string> lines;
+  rollout_state state;
+};
+
+const instant epoch{millis(0)};
+
+run_log drive(const canary_plan& plan, const answer_fn& answer,
+              const std::map<std::int64_t, std::string>& commands = {}) {
+  run_log log;
+  instant now = epoch;
+  int same_instant = 0;
+  for (int guard = 0; guard < 10000; ++guard) {
+    std::vector<observation> obs;
+    for (const auto& r : due_measurements(plan, log.state, now)) {
+      auto a = answer(r, now);
+      const std::string text =
+          std::holds_alternative<value>(a) ? to_json_text(std::get<value>(a)) : "";
+      obs.push_back({r, std::move(a), text});
+    }
+    auto res = advance(plan, log.state, now, obs);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - epoch).count();
+    if (const auto c = commands.find(seconds); c != commands.end() && res.decisions.empty()) {
+      res = c->second == "approve" ? approve(plan, log.state, now)
+                                   : abort_rollout(log.state, now, c->second);
+    }
+    for (const auto& d : res.decisions) log.lines.push_back(format_decision(d, epoch));
+    std::optional<instant> next = res.next_wake_up;
+    for (const auto& [at, what] : commands) {
+      const instant t = epoch + std::chrono::seconds(at);
+      if (t > now && (!next || t < *next)) next = t;
+    }
+    if (!next) break;
+    REQUIRE(*next >= now);
+    same_instant = *next == now ? same_instant + 1 : 0;
+    REQUIRE(same_instant <
+            3);  // the controller must not ask to be woken at the same instant forever
+    now = *next;
+  }
+  log.lines.push_back("final " + std::string(rollout_status_name(log.state.status)) + " weight " +
+                      std::to_string(log.state.weight));
+  return log;
+}
+
+void check_golden(const std::string& name, const std::vector<std::string>& lines) {
+  const std::string path = std::string(FLOODGATE_SOURCE_DIR) + "/tests/core/golden/" + name;
+  std::string actual;
+  for (const auto& l : lines) actual += l + "\n";
+  if (std::getenv("FLOODGATE_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(path) << actual;
+  }
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::stringstream expected;
+  expected << in.rdbuf();
+  CHECK(actual == expected.str());
+}
+
+}  // namespace
+
+TEST_CASE("a healthy canary walks its steps and promotes", "[core][controller]") {
+  const auto log = drive(standard_plan(), [](auto, auto) { return rate(0.995); });
+  check_golden("canary_healthy.trace", log.lines);
+  CHECK(log.state.status == rollout_status::promoted);
+  CHECK(log.state.weight == 100);
+}
+
+TEST_CASE("failures beyond failureLimit abort to weight 0", "[core][controller]") {
+  int calls = 0;
+  const auto log =
+      drive(standard_plan(), [&](auto, auto) { return rate(++calls >= 2 ? 0.97 : 0.995); });
+  check_golden("canary_failing.trace", log.lines);
+  CHECK(log.state.status == rollout_status::aborted);
+  CHECK(log.state.weight == 0);
+}
+
+TEST_CASE("an empty result is an error, retried every 10 s, never a pass", "[core][controller]") {
+  const auto log = drive(standard_plan(), [](auto, auto) { return value::array({}); });
+  check_golden("canary_no_data.trace", log.lines);
+  CHECK(log.state.status == rollout_status::aborted);
+}
+
+TEST_CASE("a broken Prometheus never promotes", "[core][controller]") {
+  const auto log = drive(standard_plan(), [](auto, auto) {
+    return std::variant<value, std::string>(std::string("connection refused"));
+  });
+  CHECK(log.state.status == rollout_status::aborted);
+  CHECK(log.lines.back() == "final aborted weight 0");
+}
+
+TEST_CASE("inconclusive pauses for a human, whose promote passes the step", "[core][controller]") {
+  auto plan = standard_plan();
+  plan.steps[1].metrics[0].failure_condition = condition::parse("result[0] < 0.95");
+  const auto log = drive(plan, [](auto, auto) { return rate(0.97); }, {{600, "approve"}});
+  check_golden("canary_inconclusive.trace", log.lines);
+  CHECK(log.state.status == rollout_status::promoted);
+}
+
+TEST_CASE("background analysis aborts during a pause; a human abort too", "[core][controller]") {
+  auto plan = standard_plan();
+  threshold_metric latency;
+  latency.name = "p99-latency";
+  latency.interval = millis(30000);
+  latency.success_condition = condition::parse("result[0] < 0.5");
+  plan.background = {latency};
+  plan.background_from_step = 2;
+  const auto log = drive(plan, [](const metric_request& r, instant now) {
+    if (!r.background) return rate(0.995);
+    return rate(now - epoch > millis(240000) ? 0.9 : 0.2);
+  });
+  check_golden("canary_background.trace", log.lines);
+  CHECK(log.state.status == rollout_status::aborted);
+
+  const auto manual =
+      drive(standard_plan(), [](auto, auto) { return rate(0.995); }, {{200, "sre@example"}});
+  CHECK(manual.lines[manual.lines.size() - 2] ==
+        "t=3m20s step=3 abort 0 [manual abort] by sre@example");
+}
+
+TEST_CASE("properties over random observations", "[core][controller][property]") {
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    floodgate::analysis::rng rng(seed);
+    const double bad_rate = rng.uniform() * 0.6;
+    std::map<std::size_t, int> bad_answers;  // per step index: answers below the threshold
+    rollout_state* state = nullptr;
+    const auto answer = [&](const metric_request&, instant) -> std::variant<value, std::string> {
+      const double u = rng.uniform();
+      if (u < bad_rate / 3) return std::string("timeout");
+      if (u < bad_rate) {
+        if (state) ++bad_answers[state->step];
+        return rate(0.9);
+      }
+      return rate(0.999);
+    };
+    canary_plan plan = standard_plan();
+    run_log log;
+    // Drive by hand to watch the state between calls.
+    instant now = epoch;
+    state = &log.state;
+    std::vector<std::string> trace;
+    for (int guard = 0; guard < 5000; ++guard) {
+      std::vector<observation> obs;
+      for (const auto& r : due_measurements(plan, log.state, now)) {
+        obs.push_back({r, answer(r, now), ""});
+      }
+      const auto res = advance(plan, log.state, now, obs);
+      for (const auto& d : res.decisions) {
+        trace.push_back(format_decision(d, epoch));
+        if (d.kind == decision_kind::abort) REQUIRE(d.weight == 0);
+        if (d.kind == decision_kind::promote) {
+          // Never promote past an analysis that saw more failures than its failureLimit (1).
+          REQUIRE(bad_answers[1] <= 1);
+        }
+      }
+      if (!res.next_wake_up) break;
+      now = *res.next_wake_up;
+    }
+    REQUIRE((log.state.status == rollout_status::promoted ||
+             log.state.status == rollout_status::aborted));
+    if (log.state.status == rollout_status::aborted) REQUIRE(log.state.weight == 0);
+    // Same inputs, same trace.
+    floodgate::analysis::rng again(seed);
+    rng = again;
+    rng.uniform();
+    bad_answers.clear();
+    rollout_state replay;
+    state = &replay;
+    std::vector<std::string> trace2;
+    now = epoch;
+    for (int guard = 0; guard < 5000; ++guard) {
+      std::vector<observation> obs;
+      for (const auto& r : due_measurements(plan, replay, now))
+        obs.push_back({r, answer(r, now), ""});
+      const auto res = advance(plan, replay, now, obs);
+      for (const auto& d : res.decisions) trace2.push_back(format_decision(d, epoch));
+      if (!res.next_wake_up) break;
+      now = *res.next_wake_up;
+    }
+    REQUIRE(trace == trace2);
+  }
+}
