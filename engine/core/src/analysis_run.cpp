@@ -95,38 +95,50 @@ run_assessment assess_run(const std::vector<threshold_metric>& metrics,
   return out;
 }
 
+namespace {
+
+// generateMetricTasks' test for one metric.
+bool metric_due(const threshold_metric& m, const std::optional<metric_result>& r,
+                std::optional<instant> started_at, instant now, bool terminating) {
+  if (r && completed(r->phase)) return false;
+  const measurement* last = last_of(r);
+  if (last && !last->finished_at) {
+    // In flight: resume it (or, when terminating, terminate it) unless it asked to wait.
+    return terminating || !last->resume_at || *last->resume_at <= now;
+  }
+  if (terminating) return false;
+  if (!last) return !m.initial_delay || (started_at && *started_at + *m.initial_delay <= now);
+  if (const auto n = effective_count(m); n && r->counters.count >= *n) return false;
+  const millis wait = last->phase == phase::error ? error_retry_interval
+                                                  : m.interval.value_or(error_retry_interval);
+  // Due at the instant the interval ends. Argo tests `finishedAt + interval < now` and relies
+  // on its requeue arriving a little later; with a virtual clock that would add a tick of
+  // drift per measurement.
+  return now >= *last->finished_at + wait;
+}
+
+}  // namespace
+
 std::vector<std::size_t> due_metrics(const std::vector<threshold_metric>& metrics,
                                      const std::vector<std::optional<metric_result>>& results,
                                      std::optional<instant> started_at, instant now,
                                      bool terminate) {
   const bool terminating = is_terminating(terminate, metrics, results);
   std::vector<std::size_t> due;
-  for (std::size_t i = 0; i < metrics.size(); ++i) {
-    const threshold_metric& m = metrics[i];
-    const std::optional<metric_result> none;
-    const auto& r = i < results.size() ? results[i] : none;
-    if (r && completed(r->phase)) continue;
-    const measurement* last = last_of(r);
-    if (last && !last->finished_at) {
-      if (!terminating && last->resume_at && *last->resume_at > now) continue;
-      due.push_back(i);  // resume (or, when terminating, terminate) the one in flight
-      continue;
-    }
-    if (terminating) continue;
-    if (!last) {
-      if (m.initial_delay && (!started_at || *started_at + *m.initial_delay > now)) continue;
-      due.push_back(i);
-      continue;
-    }
-    if (const auto n = effective_count(m); n && r->counters.count >= *n) continue;
-    const millis wait = last->phase == phase::error ? error_retry_interval
-                                                    : m.interval.value_or(error_retry_interval);
-    // Due at the instant the interval ends. Argo tests `finishedAt + interval < now` and relies
-    // on its requeue arriving a little later; with a virtual clock that would add a tick of
-    // drift per measurement.
-    if (now >= *last->finished_at + wait) due.push_back(i);
+  for (std::size_t i = 0; i < metrics.size() && i < results.size(); ++i) {
+    if (metric_due(metrics[i], results[i], started_at, now, terminating)) due.push_back(i);
   }
   return due;
+}
+
+bool any_metric_due(const std::vector<threshold_metric>& metrics,
+                    const std::vector<std::optional<metric_result>>& results,
+                    std::optional<instant> started_at, instant now, bool terminate) {
+  const bool terminating = is_terminating(terminate, metrics, results);
+  for (std::size_t i = 0; i < metrics.size() && i < results.size(); ++i) {
+    if (metric_due(metrics[i], results[i], started_at, now, terminating)) return true;
+  }
+  return false;
 }
 
 std::optional<instant> next_wake_up(const std::vector<threshold_metric>& metrics,

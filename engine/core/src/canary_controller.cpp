@@ -85,18 +85,22 @@ class stepper {
     const run_assessment a = assess_run(metrics, run->results, run->terminate);
     const auto kind = background ? analysis_kind::background : analysis_kind::step;
     const rollout_reaction r = react_to_run(kind, a.phase, a.message);
-    decision_reason reason;
-    reason.rule = std::string(background ? "background analysis " : "analysis ") +
-                  std::string(phase_name(a.phase));
-    reason.detail = r.what == rollout_reaction::action::abort ? r.reason : a.message;
-    explain(reason, metrics, *run, a.phase);
+    // The reason is built only when a decision is emitted: the steady state allocates nothing.
+    const auto reason = [&] {
+      decision_reason why;
+      why.rule = std::string(background ? "background analysis " : "analysis ") +
+                 std::string(phase_name(a.phase));
+      why.detail = r.what == rollout_reaction::action::abort ? r.reason : a.message;
+      explain(why, metrics, *run, a.phase);
+      return why;
+    };
     switch (r.what) {
       case rollout_reaction::action::abort:
-        abort(std::move(reason));
+        abort(reason());
         return false;
       case rollout_reaction::action::pause_inconclusive:
         s_.status = rollout_status::paused_inconclusive;
-        emit(decision_kind::pause, std::move(reason));
+        emit(decision_kind::pause, reason());
         return false;
       case rollout_reaction::action::advance:
         s_.step_run.reset();
@@ -104,7 +108,7 @@ class stepper {
         return true;
       default:
         consider_wake(next_wake_up(metrics, run->results, run->started_at, now_));
-        if (!due_metrics(metrics, run->results, run->started_at, now_, run->terminate).empty()) {
+        if (any_metric_due(metrics, run->results, run->started_at, now_, run->terminate)) {
           consider_wake(now_);
         }
         return !background;  // a running background run never blocks the steps

@@ -3,6 +3,7 @@
 // and default. Runtime errors unwind as eval_failure and come back as a message.
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <floodgate/core/expression.hpp>
@@ -134,12 +135,12 @@ class evaluator {
              " (the environment has result, asInt, asFloat, isNaN, "
              "isInf, isNil, default)");
       case node_kind::element:
-        if (elements_.empty()) fail("'#' outside a predicate");
-        return *elements_.back();
+        if (depth_ == 0) fail("'#' outside a predicate");
+        return *elements_[depth_ - 1];
       case node_kind::member:
-        return member(n);
       case node_kind::index:
-        return index(n);
+        if (const value* p = lookup(id)) return *p;
+        return n.kind == node_kind::member ? member(n) : index(n);
       case node_kind::slice:
         return slice(n);
       case node_kind::call:
@@ -169,8 +170,41 @@ class evaluator {
   }
 
  private:
+  // A reference to the value a node denotes when it names an existing one (result, #, or a
+  // member or element of those), so reading a big result costs no copy; otherwise the node is
+  // evaluated into `storage`.
+  const value& resolve(int id, value& storage) {
+    if (const value* p = lookup(id)) return *p;
+    storage = eval(id);
+    return storage;
+  }
+  const value* lookup(int id) {
+    const node& n = p_.nodes[static_cast<std::size_t>(id)];
+    switch (n.kind) {
+      case node_kind::name:
+        return n.text == "result" ? &result_ : nullptr;
+      case node_kind::element:
+        return depth_ == 0 ? nullptr : elements_[depth_ - 1];
+      case node_kind::member: {
+        const value* t = lookup(n.kids[0]);
+        if (t == nullptr || t->kind() != value_kind::map) return nullptr;
+        const value* found = t->find(n.text);
+        return found != nullptr ? found : &nil_;
+      }
+      case node_kind::index: {
+        const value* t = lookup(n.kids[0]);
+        if (t == nullptr || t->kind() != value_kind::array) return nullptr;
+        const value key = eval(n.kids[1]);
+        return &t->items()[static_cast<std::size_t>(index_of(key, t->items().size(), false))];
+      }
+      default:
+        return nullptr;
+    }
+  }
+
   value member(const node& n) {
-    const value target = eval(n.kids[0]);
+    value storage;
+    const value& target = resolve(n.kids[0], storage);
     if (target.is_nil()) {
       if (n.optional_chain) return value();
       fail("cannot fetch " + n.text + " from nil");
@@ -183,7 +217,8 @@ class evaluator {
   }
 
   value index(const node& n) {
-    const value target = eval(n.kids[0]);
+    value storage;
+    const value& target = resolve(n.kids[0], storage);
     const value key = eval(n.kids[1]);
     switch (target.kind()) {
       case value_kind::array:
@@ -206,7 +241,8 @@ class evaluator {
   }
 
   value slice(const node& n) {
-    const value target = eval(n.kids[0]);
+    value storage;
+    const value& target = resolve(n.kids[0], storage);
     std::size_t length = 0;
     if (target.kind() == value_kind::array) {
       length = target.items().size();
@@ -337,9 +373,9 @@ class evaluator {
   value call(const node& n);
   value predicate_call(const node& n);
   bool apply(int closure, const value& element, const std::string& fn) {
-    elements_.push_back(&element);
+    push_element(element);
     value r = eval(closure);
-    elements_.pop_back();
+    --depth_;
     if (r.kind() != value_kind::boolean)
       fail("the predicate of " + fn + " must return a bool, got " + type_of(r));
     return r.as_bool();
@@ -347,7 +383,15 @@ class evaluator {
 
   const detail::program& p_;
   const value& result_;
-  std::vector<const value*> elements_;
+  const value nil_;
+  // The elements of the enclosing predicates, innermost last; a fixed stack so evaluating
+  // allocates nothing.
+  void push_element(const value& v) {
+    if (depth_ == elements_.size()) fail("predicates nested too deeply");
+    elements_[depth_++] = &v;
+  }
+  std::array<const value*, 16> elements_{};
+  std::size_t depth_ = 0;
 };
 
 value as_int(const value& v) {
@@ -409,7 +453,8 @@ const std::vector<value>& array_arg(const value& v, const std::string& fn) {
 }
 
 value evaluator::predicate_call(const node& n) {
-  const value target = eval(n.kids[0]);
+  value storage;
+  const value& target = resolve(n.kids[0], storage);
   const auto& items = array_arg(target, n.text);
   const int closure = n.kids.size() > 1 ? n.kids[1] : -1;
   const std::string& fn = n.text;
@@ -418,9 +463,9 @@ value evaluator::predicate_call(const node& n) {
     value total = value::integer(0);
     for (const auto& item : items) {
       if (closure >= 0) {
-        elements_.push_back(&item);
+        push_element(item);
         const value mapped = eval(closure);
-        elements_.pop_back();
+        --depth_;
         total = arithmetic(op_code::add, total, mapped);
       } else {
         total = arithmetic(op_code::add, total, item);
@@ -433,9 +478,9 @@ value evaluator::predicate_call(const node& n) {
     std::vector<value> out;
     out.reserve(items.size());
     for (const auto& item : items) {
-      elements_.push_back(&item);
+      push_element(item);
       out.push_back(eval(closure));
-      elements_.pop_back();
+      --depth_;
     }
     return value::array(std::move(out));
   }
@@ -462,13 +507,16 @@ value evaluator::call(const node& n) {
   for (const char* p : predicates) {
     if (n.text == p) return predicate_call(n);
   }
-  std::vector<value> args;
-  args.reserve(n.kids.size());
-  for (const int k : n.kids) args.push_back(eval(k));
+  // Arguments by reference where they name existing values; at most a few, so no heap.
+  std::array<value, 4> storage;
+  std::array<const value*, 4> refs{};
+  if (n.kids.size() > refs.size()) arity(n, 0, refs.size());
+  for (std::size_t i = 0; i < n.kids.size(); ++i) refs[i] = &resolve(n.kids[i], storage[i]);
+  const auto args = [&](std::size_t i) -> const value& { return *refs[i]; };
   const std::string& fn = n.text;
   if (fn == "len") {
     arity(n, 1, 1);
-    const value& v = args[0];
+    const value& v = args(0);
     if (v.kind() == value_kind::string)
       return value::integer(static_cast<std::int64_t>(v.as_string().size()));
     if (v.kind() == value_kind::array || v.kind() == value_kind::map) {
@@ -478,37 +526,41 @@ value evaluator::call(const node& n) {
   }
   if (fn == "asInt" || fn == "int") {
     arity(n, 1, 1);
-    return as_int(args[0]);
+    return as_int(args(0));
   }
   if (fn == "asFloat" || fn == "float") {
     arity(n, 1, 1);
-    return as_float(args[0]);
+    return as_float(args(0));
   }
   if (fn == "isNaN") {
     arity(n, 1, 1);
-    return value::boolean(std::isnan(number_of(args[0], "isNaN")));
+    return value::boolean(std::isnan(number_of(args(0), "isNaN")));
   }
   if (fn == "isInf") {
     arity(n, 1, 1);
-    return value::boolean(std::isinf(number_of(args[0], "isInf")));
+    return value::boolean(std::isinf(number_of(args(0), "isInf")));
   }
   if (fn == "isNil") {
     arity(n, 1, 1);
-    return value::boolean(args[0].is_nil());
+    return value::boolean(args(0).is_nil());
   }
   if (fn == "default") {
     arity(n, 2, 2);
-    return args[0].is_nil() ? args[1] : args[0];
+    return args(0).is_nil() ? args(1) : args(0);
   }
   if (fn == "abs") {
     arity(n, 1, 1);
-    if (args[0].kind() == value_kind::integer) return value::integer(std::abs(args[0].as_int()));
-    return value::floating(std::fabs(number_of(args[0], "abs")));
+    if (args(0).kind() == value_kind::integer) return value::integer(std::abs(args(0).as_int()));
+    return value::floating(std::fabs(number_of(args(0), "abs")));
   }
   if (fn == "min" || fn == "max") {
-    if (args.empty()) arity(n, 1, 64);
-    std::vector<value> flat =
-        args.size() == 1 && args[0].kind() == value_kind::array ? args[0].items() : args;
+    if (n.kids.empty()) arity(n, 1, 4);
+    std::vector<value> flat;
+    if (n.kids.size() == 1 && args(0).kind() == value_kind::array) {
+      flat = args(0).items();
+    } else {
+      for (std::size_t i = 0; i < n.kids.size(); ++i) flat.push_back(args(i));
+    }
     if (flat.empty()) fail(fn + "() of an empty array");
     value best = flat[0];
     for (const auto& v : flat) {
@@ -520,22 +572,22 @@ value evaluator::call(const node& n) {
   }
   if (fn == "first" || fn == "last") {
     arity(n, 1, 1);
-    const auto& items = array_arg(args[0], fn);
+    const auto& items = array_arg(args(0), fn);
     if (items.empty()) return value();
     return fn == "first" ? items.front() : items.back();
   }
   if (fn == "string") {
     arity(n, 1, 1);
-    if (args[0].kind() == value_kind::string) return args[0];
-    if (args[0].kind() == value_kind::floating)
-      return value::string(format_float_plain(args[0].as_double()));
-    return value::string(to_json_text(args[0]));
+    if (args(0).kind() == value_kind::string) return args(0);
+    if (args(0).kind() == value_kind::floating)
+      return value::string(format_float_plain(args(0).as_double()));
+    return value::string(to_json_text(args(0)));
   }
   if (fn == "lower" || fn == "upper") {
     arity(n, 1, 1);
-    if (args[0].kind() != value_kind::string)
-      fail(fn + "() needs a string, got " + type_of(args[0]));
-    std::string s = args[0].as_string();
+    if (args(0).kind() != value_kind::string)
+      fail(fn + "() needs a string, got " + type_of(args(0)));
+    std::string s = args(0).as_string();
     for (char& c : s)
       c = static_cast<char>(fn == "lower" ? std::tolower(static_cast<unsigned char>(c))
                                           : std::toupper(static_cast<unsigned char>(c)));

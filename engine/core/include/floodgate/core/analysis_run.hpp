@@ -66,6 +66,11 @@ std::vector<std::size_t> due_metrics(const std::vector<threshold_metric>& metric
                                      std::optional<instant> started_at, instant now,
                                      bool terminate);
 
+/// Whether due_metrics would name any metric (without building the list).
+bool any_metric_due(const std::vector<threshold_metric>& metrics,
+                    const std::vector<std::optional<metric_result>>& results,
+                    std::optional<instant> started_at, instant now, bool terminate);
+
 /// calculateNextReconcileTime: the earliest time a metric wants attention, or nothing.
 std::optional<instant> next_wake_up(const std::vector<threshold_metric>& metrics,
                                     const std::vector<std::optional<metric_result>>& results,
