@@ -15,16 +15,16 @@ using core::value;
 std::variant<double, std::string> sample_value(const json& v) {
   if (!v.is_string()) return "sample value is not a string: " + v.dump();
   const std::string& s = v.get_ref<const std::string&>();
-  if (s == "NaN") return std::nan("");
-  if (s == "+Inf" || s == "Inf") return HUGE_VAL;
-  if (s == "-Inf") return -HUGE_VAL;
-  double d = 0;
-  const char* begin = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
-  const auto r = std::from_chars(begin, s.data() + s.size(), d);
-  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size()) {
-    return "sample value \"" + s + "\" is not a number";
-  }
-  return d;
+  if (const auto d = core::parse_go_float(s)) return *d;
+  return "sample value \"" + s + "\" is not a number";
+}
+
+// A member of an object, or null — by reference, so a large result is never copied.
+const json& member(const json& object, const char* key) {
+  static const json null;
+  if (!object.is_object()) return null;
+  const auto it = object.find(key);
+  return it == object.end() ? null : *it;
 }
 
 // [timestamp, "value"] → the value.
@@ -55,31 +55,6 @@ std::string join_values(const std::vector<double>& xs) {
     out += core::format_float_plain(xs[i]);
   }
   return out + "]";
-}
-
-value to_value(const json& j) {
-  switch (j.type()) {
-    case json::value_t::boolean:
-      return value::boolean(j.get<bool>());
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return value::floating(j.get<double>());  // Go's encoding/json decodes numbers as float64
-    case json::value_t::string:
-      return value::string(j.get<std::string>());
-    case json::value_t::array: {
-      std::vector<value> items;
-      for (const auto& e : j) items.push_back(to_value(e));
-      return value::array(std::move(items));
-    }
-    case json::value_t::object: {
-      std::vector<std::pair<std::string, value>> entries;
-      for (const auto& [k, e] : j.items()) entries.emplace_back(k, to_value(e));
-      return value::map(std::move(entries));
-    }
-    default:
-      return value();
-  }
 }
 
 // The first match of a Kubernetes JSONPath such as {$.key[0].name}, {.items[*].x} or {$}.
@@ -138,6 +113,31 @@ std::variant<const json*, std::string> json_path_first(const json& doc, std::str
 
 }  // namespace
 
+core::value value_from_json(const nlohmann::json& j) {
+  switch (j.type()) {
+    case json::value_t::boolean:
+      return value::boolean(j.get<bool>());
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return value::floating(j.get<double>());  // Go's encoding/json decodes numbers as float64
+    case json::value_t::string:
+      return value::string(j.get<std::string>());
+    case json::value_t::array: {
+      std::vector<value> items;
+      for (const auto& e : j) items.push_back(value_from_json(e));
+      return value::array(std::move(items));
+    }
+    case json::value_t::object: {
+      std::vector<std::pair<std::string, value>> entries;
+      for (const auto& [k, e] : j.items()) entries.emplace_back(k, value_from_json(e));
+      return value::map(std::move(entries));
+    }
+    default:
+      return value();
+  }
+}
+
 std::variant<reading, std::string> read_prometheus(std::string_view body) {
   auto parsed = parse_body(body);
   if (auto* err = std::get_if<std::string>(&parsed)) return std::move(*err);
@@ -149,7 +149,7 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
       out.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   }
   const std::string type = data.value("resultType", "");
-  const json result = data.value("result", json());
+  const json& result = member(data, "result");
   std::vector<double> values;
   if (type == "scalar") {
     auto v = pair_value(result);
@@ -162,11 +162,13 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
     if (!result.is_array()) return "data.result of a " + type + " is not an array";
     for (const auto& series : result) {
       if (type == "vector") {
-        auto v = pair_value(series.value("value", json()));
+        auto v = pair_value(member(series, "value"));
         if (auto* err = std::get_if<std::string>(&v)) return std::move(*err);
         values.push_back(std::get<double>(v));
       } else {
-        for (const auto& pair : series.value("values", json::array())) {
+        const json& pairs = member(series, "values");
+        if (!pairs.is_array()) return std::string("a matrix series has no \"values\" array");
+        for (const auto& pair : pairs) {
           auto v = pair_value(pair);
           if (auto* err = std::get_if<std::string>(&v)) return std::move(*err);
           values.push_back(std::get<double>(v));
@@ -188,12 +190,12 @@ std::variant<double, std::string> read_prometheus_single(std::string_view body) 
   if (auto* err = std::get_if<std::string>(&parsed)) return std::move(*err);
   const json& data = std::get<json>(parsed)["data"];
   const std::string type = data.value("resultType", "");
-  const json result = data.value("result", json());
+  const json& result = member(data, "result");
   if (type == "matrix") return std::string("multiple values returned (ErrMultipleValuesReturned)");
   if (type == "scalar") return pair_value(result);
   if (type != "vector" || !result.is_array()) return "unsupported result type \"" + type + "\"";
   if (result.empty()) return std::string("no values found (ErrNoValuesFound)");
-  return pair_value(result.back().value("value", json()));
+  return pair_value(member(result.back(), "value"));
 }
 
 std::variant<reading, std::string> read_web(int http_status, std::string_view body,
@@ -210,7 +212,7 @@ std::variant<reading, std::string> read_web(int http_status, std::string_view bo
   }
   auto found = json_path_first(doc, json_path.empty() ? "{$}" : json_path);
   if (auto* err = std::get_if<std::string>(&found)) return std::move(*err);
-  out.result = to_value(*std::get<const json*>(found));
+  out.result = value_from_json(*std::get<const json*>(found));
   out.value_text = core::to_json_text(out.result);
   return out;
 }

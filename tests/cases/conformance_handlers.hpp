@@ -18,6 +18,25 @@ struct outcome {
   static outcome skip(std::string why) { return {verdict::skip, std::move(why)}; }
 };
 
+/// Collects every mismatch of a case as `key: expected "X" got "Y"`.
+struct checker {
+  std::string mismatches;
+  void check(const std::string& key, const std::string& expected, const std::string& actual) {
+    if (expected == actual) return;
+    add(key + ": expected \"" + expected + "\" got \"" + actual + "\"");
+  }
+  void contains(const std::string& key, const std::string& needle, const std::string& hay) {
+    if (hay.find(needle) != std::string::npos) return;
+    add(key + ": expected to contain \"" + needle + "\" got \"" + hay + "\"");
+  }
+  outcome result() const {
+    return mismatches.empty() ? outcome::pass() : outcome::fail(mismatches);
+  }
+
+ private:
+  void add(const std::string& m) { mismatches += (mismatches.empty() ? "" : "; ") + m; }
+};
+
 outcome run_argo_case(const json& c);
 outcome run_flagger_case(const json& c);
 

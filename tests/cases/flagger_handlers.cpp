@@ -79,18 +79,6 @@ struct scripted_world : core::progressive_world {
   core::readiness primary_ready() override { return primary; }
 };
 
-struct checker {
-  std::string mismatches;
-  void check(const std::string& key, const std::string& expected, const std::string& actual) {
-    if (expected == actual) return;
-    if (!mismatches.empty()) mismatches += "; ";
-    mismatches += key + ": expected " + expected + " got " + actual;
-  }
-  outcome result() const {
-    return mismatches.empty() ? outcome::pass() : outcome::fail(mismatches);
-  }
-};
-
 json routes_json(const core::routes& r) {
   return {{"primary", r.primary}, {"canary", r.canary}, {"mirrored", r.mirrored}};
 }

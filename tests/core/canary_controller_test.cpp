@@ -45,9 +45,14 @@ struct run_log {
 
 const instant epoch{millis(0)};
 
-run_log drive(const canary_plan& plan, const answer_fn& answer,
-              const std::map<std::int64_t, std::string>& commands = {}) {
-  run_log log;
+using decision_fn = std::function<void(const decision&)>;
+
+// Drives `log.state` from the epoch until the controller has nothing left to wait for; a command
+// ("approve", or anything else = abort by that name) is given at its second if nothing was
+// decided then. The answers may watch `log.state`.
+void drive(run_log& log, const canary_plan& plan, const answer_fn& answer,
+           const std::map<std::int64_t, std::string>& commands = {},
+           const decision_fn& on_decision = {}) {
   instant now = epoch;
   int same_instant = 0;
   for (int guard = 0; guard < 10000; ++guard) {
@@ -64,7 +69,10 @@ run_log drive(const canary_plan& plan, const answer_fn& answer,
       res = c->second == "approve" ? approve(plan, log.state, now)
                                    : abort_rollout(log.state, now, c->second);
     }
-    for (const auto& d : res.decisions) log.lines.push_back(format_decision(d, epoch));
+    for (const auto& d : res.decisions) {
+      if (on_decision) on_decision(d);
+      log.lines.push_back(format_decision(d, epoch));
+    }
     std::optional<instant> next = res.next_wake_up;
     for (const auto& [at, what] : commands) {
       const instant t = epoch + std::chrono::seconds(at);
@@ -79,6 +87,12 @@ run_log drive(const canary_plan& plan, const answer_fn& answer,
   }
   log.lines.push_back("final " + std::string(rollout_status_name(log.state.status)) + " weight " +
                       std::to_string(log.state.weight));
+}
+
+run_log drive(const canary_plan& plan, const answer_fn& answer,
+              const std::map<std::int64_t, std::string>& commands = {}) {
+  run_log log;
+  drive(log, plan, answer, commands);
   return log;
 }
 
@@ -158,64 +172,32 @@ TEST_CASE("background analysis aborts during a pause; a human abort too", "[core
 }
 
 TEST_CASE("properties over random observations", "[core][controller][property]") {
+  const canary_plan plan = standard_plan();
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
-    floodgate::analysis::rng rng(seed);
-    const double bad_rate = rng.uniform() * 0.6;
-    std::map<std::size_t, int> bad_answers;  // per step index: answers below the threshold
-    rollout_state* state = nullptr;
-    const auto answer = [&](const metric_request&, instant) -> std::variant<value, std::string> {
-      const double u = rng.uniform();
-      if (u < bad_rate / 3) return std::string("timeout");
-      if (u < bad_rate) {
-        if (state) ++bad_answers[state->step];
-        return rate(0.9);
-      }
-      return rate(0.999);
-    };
-    canary_plan plan = standard_plan();
-    run_log log;
-    // Drive by hand to watch the state between calls.
-    instant now = epoch;
-    state = &log.state;
-    std::vector<std::string> trace;
-    for (int guard = 0; guard < 5000; ++guard) {
-      std::vector<observation> obs;
-      for (const auto& r : due_measurements(plan, log.state, now)) {
-        obs.push_back({r, answer(r, now), ""});
-      }
-      const auto res = advance(plan, log.state, now, obs);
-      for (const auto& d : res.decisions) {
-        trace.push_back(format_decision(d, epoch));
-        if (d.kind == decision_kind::abort) REQUIRE(d.weight == 0);
-        if (d.kind == decision_kind::promote) {
-          // Never promote past an analysis that saw more failures than its failureLimit (1).
-          REQUIRE(bad_answers[1] <= 1);
+    const auto run = [&] {
+      floodgate::analysis::rng rng(seed);
+      const double bad_rate = rng.uniform() * 0.6;
+      std::map<std::size_t, int> bad_answers;  // per step index: answers below the threshold
+      run_log log;
+      const auto answer = [&](const metric_request&, instant) -> std::variant<value, std::string> {
+        const double u = rng.uniform();
+        if (u < bad_rate / 3) return std::string("timeout");
+        if (u < bad_rate) {
+          ++bad_answers[log.state.step];
+          return rate(0.9);
         }
-      }
-      if (!res.next_wake_up) break;
-      now = *res.next_wake_up;
-    }
-    REQUIRE((log.state.status == rollout_status::promoted ||
-             log.state.status == rollout_status::aborted));
-    if (log.state.status == rollout_status::aborted) REQUIRE(log.state.weight == 0);
-    // Same inputs, same trace.
-    floodgate::analysis::rng again(seed);
-    rng = again;
-    rng.uniform();
-    bad_answers.clear();
-    rollout_state replay;
-    state = &replay;
-    std::vector<std::string> trace2;
-    now = epoch;
-    for (int guard = 0; guard < 5000; ++guard) {
-      std::vector<observation> obs;
-      for (const auto& r : due_measurements(plan, replay, now))
-        obs.push_back({r, answer(r, now), ""});
-      const auto res = advance(plan, replay, now, obs);
-      for (const auto& d : res.decisions) trace2.push_back(format_decision(d, epoch));
-      if (!res.next_wake_up) break;
-      now = *res.next_wake_up;
-    }
-    REQUIRE(trace == trace2);
+        return rate(0.999);
+      };
+      drive(log, plan, answer, {}, [&](const decision& d) {
+        if (d.kind == decision_kind::abort) REQUIRE(d.weight == 0);
+        // Never promote past an analysis that saw more failures than its failureLimit (1).
+        if (d.kind == decision_kind::promote) REQUIRE(bad_answers[1] <= 1);
+      });
+      REQUIRE((log.state.status == rollout_status::promoted ||
+               log.state.status == rollout_status::aborted));
+      if (log.state.status == rollout_status::aborted) REQUIRE(log.state.weight == 0);
+      return log.lines;
+    };
+    REQUIRE(run() == run());  // same inputs, same trace
   }
 }

@@ -22,6 +22,17 @@ TEST_CASE("values render as Go renders them", "[core][value]") {
   CHECK_FALSE(value::string("1") == value::integer(1));
 }
 
+TEST_CASE("floats read as Go's strconv.ParseFloat reads them", "[core][value]") {
+  CHECK(parse_go_float("0.5") == 0.5);
+  CHECK(parse_go_float("+1e3") == 1000.0);
+  CHECK(parse_go_float("-Inf") == -HUGE_VAL);
+  CHECK(parse_go_float("+Inf") == HUGE_VAL);
+  CHECK(std::isnan(*parse_go_float("NaN")));
+  CHECK_FALSE(parse_go_float(""));
+  CHECK_FALSE(parse_go_float("1.5x"));
+  CHECK_FALSE(parse_go_float("+-1"));
+}
+
 TEST_CASE("Go durations", "[core][duration]") {
   CHECK(std::get<millis>(parse_go_duration("30s")) == millis(30000));
   CHECK(std::get<millis>(parse_go_duration("1h30m")) == millis(5400000));

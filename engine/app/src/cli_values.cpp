@@ -3,39 +3,17 @@
 #include <fmt/format.h>
 #include <charconv>
 #include <cmath>
+#include <floodgate/core/duration.hpp>
 
 namespace floodgate::app {
 
 std::variant<double, std::string> parse_duration(std::string_view text) {
-  const std::string expected =
-      "expected a duration like 30s, 10m, 1h30m or 250ms, got \"" + std::string(text) + "\"";
-  if (text.empty()) return expected;
-  double total = 0.0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    double value = 0.0;
-    const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value);
-    if (ec != std::errc() || !(value >= 0.0)) return expected;
-    i = static_cast<std::size_t>(end - text.data());
-    std::size_t j = i;
-    while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j])) != 0) ++j;
-    const auto unit = text.substr(i, j - i);
-    double scale = 0.0;
-    if (unit == "ms") {
-      scale = 1e-3;
-    } else if (unit == "s") {
-      scale = 1.0;
-    } else if (unit == "m") {
-      scale = 60.0;
-    } else if (unit == "h") {
-      scale = 3600.0;
-    } else {
-      return expected;
-    }
-    total += value * scale;
-    i = j;
+  const auto d = core::parse_go_duration(text);
+  const auto* ms = std::get_if<core::millis>(&d);
+  if (ms == nullptr || ms->count() < 0 || text.front() == '+') {
+    return "expected a duration like 30s, 10m, 1h30m or 250ms, got \"" + std::string(text) + "\"";
   }
-  return total;
+  return static_cast<double>(ms->count()) / 1000.0;
 }
 
 std::variant<std::vector<analysis::traffic_step>, std::string> parse_steps(std::string_view text) {

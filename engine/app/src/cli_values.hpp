@@ -11,7 +11,7 @@
 
 namespace floodgate::app {
 
-// Seconds, or an error message.
+// Seconds (Go duration syntax, as plans use; not negative), or an error message.
 std::variant<double, std::string> parse_duration(std::string_view text);
 // Steps WEIGHT%:DURATION separated by commas, or an error message naming the step.
 std::variant<std::vector<analysis::traffic_step>, std::string> parse_steps(std::string_view text);

@@ -116,7 +116,6 @@ class stepper {
   }
 
   advance_result run() {
-    s_.started = true;
     for (;;) {
       if (s_.status == rollout_status::promoted || s_.status == rollout_status::aborted) break;
       if (!plan_.background.empty() && s_.step >= plan_.background_from_step &&

@@ -15,6 +15,7 @@ namespace floodgate::core {
 
 namespace {
 
+using detail::builtin;
 using detail::node;
 using detail::node_kind;
 using detail::op_code;
@@ -421,17 +422,9 @@ value as_float(const value& v) {
     case value_kind::floating:
       return value::floating(v.as_double());
     case value_kind::string: {
-      const std::string& s = v.as_string();
-      if (s == "NaN") return value::floating(std::nan(""));
-      if (s == "+Inf" || s == "Inf" || s == "inf" || s == "+inf") return value::floating(HUGE_VAL);
-      if (s == "-Inf" || s == "-inf") return value::floating(-HUGE_VAL);
-      double d = 0;
-      const char* begin = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
-      const auto r = std::from_chars(begin, s.data() + s.size(), d);
-      if (r.ec != std::errc() || r.ptr != s.data() + s.size() || s.empty()) {
-        fail("asFloat: strconv.ParseFloat: parsing " + show(v) + ": invalid syntax");
-      }
-      return value::floating(d);
+      const auto d = parse_go_float(v.as_string());
+      if (!d) fail("asFloat: strconv.ParseFloat: parsing " + show(v) + ": invalid syntax");
+      return value::floating(*d);
     }
     default:
       fail("asFloat: cannot convert " + type_of(v) + " to a float");
@@ -457,8 +450,7 @@ value evaluator::predicate_call(const node& n) {
   const value& target = resolve(n.kids[0], storage);
   const auto& items = array_arg(target, n.text);
   const int closure = n.kids.size() > 1 ? n.kids[1] : -1;
-  const std::string& fn = n.text;
-  if (fn == "sum") {
+  if (n.fn == builtin::sum) {
     arity(n, 1, 2);
     value total = value::integer(0);
     for (const auto& item : items) {
@@ -474,7 +466,7 @@ value evaluator::predicate_call(const node& n) {
     return total;
   }
   arity(n, 2, 2);
-  if (fn == "map") {
+  if (n.fn == builtin::map) {
     std::vector<value> out;
     out.reserve(items.size());
     for (const auto& item : items) {
@@ -487,26 +479,30 @@ value evaluator::predicate_call(const node& n) {
   std::int64_t matched = 0;
   std::vector<value> kept;
   for (const auto& item : items) {
-    const bool ok = apply(closure, item, fn);
+    const bool ok = apply(closure, item, n.text);
     if (ok) ++matched;
-    if (fn == "all" && !ok) return value::boolean(false);
-    if (fn == "any" && ok) return value::boolean(true);
-    if (fn == "none" && ok) return value::boolean(false);
-    if (fn == "filter" && ok) kept.push_back(item);
+    if (n.fn == builtin::all && !ok) return value::boolean(false);
+    if (n.fn == builtin::any && ok) return value::boolean(true);
+    if (n.fn == builtin::none_of && ok) return value::boolean(false);
+    if (n.fn == builtin::filter && ok) kept.push_back(item);
   }
-  if (fn == "all" || fn == "none") return value::boolean(true);
-  if (fn == "any") return value::boolean(false);
-  if (fn == "one") return value::boolean(matched == 1);
-  if (fn == "count") return value::integer(matched);
-  return value::array(std::move(kept));
+  switch (n.fn) {
+    case builtin::all:
+    case builtin::none_of:
+      return value::boolean(true);
+    case builtin::any:
+      return value::boolean(false);
+    case builtin::one:
+      return value::boolean(matched == 1);
+    case builtin::count:
+      return value::integer(matched);
+    default:
+      return value::array(std::move(kept));
+  }
 }
 
 value evaluator::call(const node& n) {
-  static const char* const predicates[] = {"all",    "any", "none",  "one",
-                                           "filter", "map", "count", "sum"};
-  for (const char* p : predicates) {
-    if (n.text == p) return predicate_call(n);
-  }
+  if (detail::takes_predicate(n.fn)) return predicate_call(n);
   // Arguments by reference where they name existing values; at most a few, so no heap.
   std::array<value, 4> storage;
   std::array<const value*, 4> refs{};
@@ -514,86 +510,88 @@ value evaluator::call(const node& n) {
   for (std::size_t i = 0; i < n.kids.size(); ++i) refs[i] = &resolve(n.kids[i], storage[i]);
   const auto args = [&](std::size_t i) -> const value& { return *refs[i]; };
   const std::string& fn = n.text;
-  if (fn == "len") {
-    arity(n, 1, 1);
-    const value& v = args(0);
-    if (v.kind() == value_kind::string)
-      return value::integer(static_cast<std::int64_t>(v.as_string().size()));
-    if (v.kind() == value_kind::array || v.kind() == value_kind::map) {
-      return value::integer(static_cast<std::int64_t>(v.items().size()));
+  switch (n.fn) {
+    case builtin::len: {
+      arity(n, 1, 1);
+      const value& v = args(0);
+      if (v.kind() == value_kind::string) {
+        return value::integer(static_cast<std::int64_t>(v.as_string().size()));
+      }
+      if (v.kind() == value_kind::array || v.kind() == value_kind::map) {
+        return value::integer(static_cast<std::int64_t>(v.items().size()));
+      }
+      fail("invalid argument for len (type " + type_of(v) + ")");
     }
-    fail("invalid argument for len (type " + type_of(v) + ")");
-  }
-  if (fn == "asInt" || fn == "int") {
-    arity(n, 1, 1);
-    return as_int(args(0));
-  }
-  if (fn == "asFloat" || fn == "float") {
-    arity(n, 1, 1);
-    return as_float(args(0));
-  }
-  if (fn == "isNaN") {
-    arity(n, 1, 1);
-    return value::boolean(std::isnan(number_of(args(0), "isNaN")));
-  }
-  if (fn == "isInf") {
-    arity(n, 1, 1);
-    return value::boolean(std::isinf(number_of(args(0), "isInf")));
-  }
-  if (fn == "isNil") {
-    arity(n, 1, 1);
-    return value::boolean(args(0).is_nil());
-  }
-  if (fn == "default") {
-    arity(n, 2, 2);
-    return args(0).is_nil() ? args(1) : args(0);
-  }
-  if (fn == "abs") {
-    arity(n, 1, 1);
-    if (args(0).kind() == value_kind::integer) return value::integer(std::abs(args(0).as_int()));
-    return value::floating(std::fabs(number_of(args(0), "abs")));
-  }
-  if (fn == "min" || fn == "max") {
-    if (n.kids.empty()) arity(n, 1, 4);
-    std::vector<value> flat;
-    if (n.kids.size() == 1 && args(0).kind() == value_kind::array) {
-      flat = args(0).items();
-    } else {
-      for (std::size_t i = 0; i < n.kids.size(); ++i) flat.push_back(args(i));
+    case builtin::as_int:
+      arity(n, 1, 1);
+      return as_int(args(0));
+    case builtin::as_float:
+      arity(n, 1, 1);
+      return as_float(args(0));
+    case builtin::is_nan:
+      arity(n, 1, 1);
+      return value::boolean(std::isnan(number_of(args(0), "isNaN")));
+    case builtin::is_inf:
+      arity(n, 1, 1);
+      return value::boolean(std::isinf(number_of(args(0), "isInf")));
+    case builtin::is_nil:
+      arity(n, 1, 1);
+      return value::boolean(args(0).is_nil());
+    case builtin::default_:
+      arity(n, 2, 2);
+      return args(0).is_nil() ? args(1) : args(0);
+    case builtin::abs:
+      arity(n, 1, 1);
+      if (args(0).kind() == value_kind::integer) return value::integer(std::abs(args(0).as_int()));
+      return value::floating(std::fabs(number_of(args(0), "abs")));
+    case builtin::min:
+    case builtin::max: {
+      if (n.kids.empty()) arity(n, 1, 4);
+      std::vector<value> flat;
+      if (n.kids.size() == 1 && args(0).kind() == value_kind::array) {
+        flat = args(0).items();
+      } else {
+        for (std::size_t i = 0; i < n.kids.size(); ++i) flat.push_back(args(i));
+      }
+      if (flat.empty()) fail(fn + "() of an empty array");
+      value best = flat[0];
+      const int wanted = n.fn == builtin::min ? -1 : 1;
+      for (const auto& v : flat) {
+        number_of(v, fn);
+        if (compare_values(v, best, fn.c_str()) == wanted) best = v;
+      }
+      return best;
     }
-    if (flat.empty()) fail(fn + "() of an empty array");
-    value best = flat[0];
-    for (const auto& v : flat) {
-      number_of(v, fn);
-      const int c = compare_values(v, best, fn.c_str());
-      if ((fn == "min" && c == -1) || (fn == "max" && c == 1)) best = v;
+    case builtin::first:
+    case builtin::last: {
+      arity(n, 1, 1);
+      const auto& items = array_arg(args(0), fn);
+      if (items.empty()) return value();
+      return n.fn == builtin::first ? items.front() : items.back();
     }
-    return best;
+    case builtin::string:
+      arity(n, 1, 1);
+      if (args(0).kind() == value_kind::string) return args(0);
+      if (args(0).kind() == value_kind::floating) {
+        return value::string(format_float_plain(args(0).as_double()));
+      }
+      return value::string(to_json_text(args(0)));
+    case builtin::lower:
+    case builtin::upper: {
+      arity(n, 1, 1);
+      if (args(0).kind() != value_kind::string) {
+        fail(fn + "() needs a string, got " + type_of(args(0)));
+      }
+      std::string s = args(0).as_string();
+      for (char& c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        c = static_cast<char>(n.fn == builtin::lower ? std::tolower(u) : std::toupper(u));
+      }
+      return value::string(std::move(s));
+    }
+    default:
+      fail("unknown function " + fn + "()");
   }
-  if (fn == "first" || fn == "last") {
-    arity(n, 1, 1);
-    const auto& items = array_arg(args(0), fn);
-    if (items.empty()) return value();
-    return fn == "first" ? items.front() : items.back();
-  }
-  if (fn == "string") {
-    arity(n, 1, 1);
-    if (args(0).kind() == value_kind::string) return args(0);
-    if (args(0).kind() == value_kind::floating)
-      return value::string(format_float_plain(args(0).as_double()));
-    return value::string(to_json_text(args(0)));
-  }
-  if (fn == "lower" || fn == "upper") {
-    arity(n, 1, 1);
-    if (args(0).kind() != value_kind::string)
-      fail(fn + "() needs a string, got " + type_of(args(0)));
-    std::string s = args(0).as_string();
-    for (char& c : s)
-      c = static_cast<char>(fn == "lower" ? std::tolower(static_cast<unsigned char>(c))
-                                          : std::toupper(static_cast<unsigned char>(c)));
-    return value::string(std::move(s));
-  }
-  fail("unknown function " + fn + "()");
 }
 
 }  // namespace

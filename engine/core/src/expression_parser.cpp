@@ -168,12 +168,6 @@ struct binary_op {
   bool right_assoc;
 };
 
-const std::set<std::string, std::less<>>& predicate_builtins() {
-  static const std::set<std::string, std::less<>> names = {"all",    "any", "none",  "one",
-                                                           "filter", "map", "count", "sum"};
-  return names;
-}
-
 class parser {
  public:
   explicit parser(std::string_view text) : toks_(tokenize(text)) {}
@@ -352,14 +346,10 @@ class parser {
     n.kind = node_kind::call;
     n.column = name.column;
     n.text = name.text;
-    static const std::set<std::string, std::less<>> known = {
-        "all",   "any", "none",    "one",   "filter", "map",   "count", "sum",     "len",
-        "asInt", "int", "asFloat", "float", "isNaN",  "isInf", "isNil", "default", "abs",
-        "min",   "max", "first",   "last",  "string", "lower", "upper"};
-    if (known.count(name.text) == 0) {
-      throw parse_failure{name.column, "unknown function " + name.text + "()"};
-    }
-    const bool predicate = predicate_builtins().count(name.text) > 0;
+    const detail::builtin_info* fn = detail::find_builtin(name.text);
+    if (fn == nullptr) throw parse_failure{name.column, "unknown function " + name.text + "()"};
+    n.fn = fn->id;
+    const bool predicate = detail::takes_predicate(fn->id);
     while (!is_punct(")")) {
       if (!n.kids.empty()) expect(",", "between the arguments of " + name.text);
       n.kids.push_back(predicate && n.kids.size() == 1 ? parse_closure_argument() : parse_expr(0));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -201,6 +202,27 @@ void append_json(std::string& out, const value& v) {
 }
 
 }  // namespace
+
+std::optional<double> parse_go_float(std::string_view s) {
+  std::string_view body = s;
+  const bool negative = !body.empty() && body.front() == '-';
+  if (!body.empty() && (body.front() == '+' || body.front() == '-')) body.remove_prefix(1);
+  const auto is = [&](std::string_view word) {
+    return body.size() == word.size() &&
+           std::equal(body.begin(), body.end(), word.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  if (is("nan")) return std::nan("");
+  if (is("inf") || is("infinity")) return negative ? -HUGE_VAL : HUGE_VAL;
+  double d = 0;
+  // from_chars reads the sign itself but not a leading '+'.
+  const char* begin = s.data() + (!s.empty() && s.front() == '+' ? 1 : 0);
+  if (begin != s.data() && s.size() > 1 && (s[1] == '-' || s[1] == '+')) return std::nullopt;
+  const auto r = std::from_chars(begin, s.data() + s.size(), d);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return d;
+}
 
 std::string format_float_plain(double d) {
   if (!std::isfinite(d)) return non_finite(d);

@@ -12,6 +12,7 @@
 
 #include <floodgate/core/phase.hpp>
 #include <floodgate/core/value.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 namespace floodgate::providers {
 
@@ -21,6 +22,10 @@ struct reading {
   std::string value_text;             ///< Measurement.Value
   std::vector<std::string> warnings;  ///< Prometheus API warnings (kept, never change the phase)
 };
+
+/// JSON as Go's encoding/json decodes it into `any`: numbers become floats (float64), objects
+/// maps, arrays arrays.
+core::value value_from_json(const nlohmann::json& j);
 
 /// Argo's Prometheus conversion: scalar → float; vector → array of each sample's value in
 /// response order; matrix → every value of every series, flattened; "NaN", "+Inf", "-Inf"

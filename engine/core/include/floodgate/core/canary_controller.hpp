@@ -50,7 +50,6 @@ struct rollout_state {
   std::optional<instant> pause_started;
   std::optional<run_state> step_run;
   std::optional<run_state> background_run;
-  bool started = false;
 };
 
 /// Which metric of which run the controller wants measured now.

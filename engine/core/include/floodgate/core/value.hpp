@@ -5,6 +5,7 @@
 // matrix a flat array of floats, a web provider's JSON stays JSON).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,6 +58,11 @@ class value {
 
 /// The name of a kind as error messages show it ("float", "array", ...).
 std::string_view kind_name(value_kind k);
+
+/// A float as Go's strconv.ParseFloat(s, 64) reads one: decimal or exponent notation with an
+/// optional sign, and "NaN", "Inf", "Infinity" with any sign and case. Nothing when `s` is not
+/// entirely a number. Prometheus sample values and asFloat() both read this way.
+std::optional<double> parse_go_float(std::string_view s);
 
 /// A float as Go's strconv.FormatFloat(f, 'f', -1, 64) writes it — Prometheus' SampleValue
 /// rendering: shortest round-trip digits, no exponent, "NaN", "+Inf", "-Inf".
