@@ -15,7 +15,8 @@ using namespace floodgate::core;
 
 namespace {
 
-using answer_fn = std::function<std::variant<value, std::string>(const metric_request&, instant)>;
+using reply = std::variant<value, std::string, comparison_data>;
+using answer_fn = std::function<reply(const metric_request&, instant)>;
 
 threshold_metric success_rate(std::int64_t count, std::int64_t failure_limit) {
   threshold_metric m;
@@ -135,9 +136,8 @@ TEST_CASE("an empty result is an error, retried every 10 s, never a pass", "[cor
 }
 
 TEST_CASE("a broken Prometheus never promotes", "[core][controller]") {
-  const auto log = drive(standard_plan(), [](auto, auto) {
-    return std::variant<value, std::string>(std::string("connection refused"));
-  });
+  const auto log =
+      drive(standard_plan(), [](auto, auto) { return reply(std::string("connection refused")); });
   CHECK(log.state.status == rollout_status::aborted);
   CHECK(log.lines.back() == "final aborted weight 0");
 }
@@ -179,7 +179,7 @@ TEST_CASE("properties over random observations", "[core][controller][property]")
       const double bad_rate = rng.uniform() * 0.6;
       std::map<std::size_t, int> bad_answers;  // per step index: answers below the threshold
       run_log log;
-      const auto answer = [&](const metric_request&, instant) -> std::variant<value, std::string> {
+      const auto answer_of = [&](const metric_request&, instant) -> reply {
         const double u = rng.uniform();
         if (u < bad_rate / 3) return std::string("timeout");
         if (u < bad_rate) {
@@ -188,7 +188,7 @@ TEST_CASE("properties over random observations", "[core][controller][property]")
         }
         return rate(0.999);
       };
-      drive(log, plan, answer, {}, [&](const decision& d) {
+      drive(log, plan, answer_of, {}, [&](const decision& d) {
         if (d.kind == decision_kind::abort) REQUIRE(d.weight == 0);
         // Never promote past an analysis that saw more failures than its failureLimit (1).
         if (d.kind == decision_kind::promote) REQUIRE(bad_answers[1] <= 1);
@@ -199,5 +199,120 @@ TEST_CASE("properties over random observations", "[core][controller][property]")
       return log.lines;
     };
     REQUIRE(run() == run());  // same inputs, same trace
+  }
+}
+
+namespace {
+
+// A step plan with one comparison metric (error rate, two_proportion, δ = 0.5 pp) on the
+// analysis step; 100 requests per second split by the canary weight, counted from the step's
+// analysis start (what `increase(...[{{elapsed}}])` queries return).
+canary_plan comparison_plan(std::optional<millis> max_time, insufficient_resolution how) {
+  threshold_metric m;
+  m.name = "error-rate";
+  m.interval = millis(60000);
+  comparison_metric c;
+  c.test = comparison_test::two_proportion;
+  c.min_effect = 0.005;
+  c.max_time = max_time;
+  c.on_insufficient = how;
+  m.compare = c;
+  canary_plan p;
+  p.steps.push_back({canary_step::kind::set_weight, 10, std::nullopt, {}});
+  p.steps.push_back({canary_step::kind::analysis, 0, std::nullopt, {m}});
+  p.steps.push_back({canary_step::kind::set_weight, 50, std::nullopt, {}});
+  p.steps.push_back({canary_step::kind::pause, 0, millis(60000), {}});
+  return p;
+}
+
+comparison_data traffic(const rollout_state& s, instant now, double canary_error_rate) {
+  const double seconds = s.step_run && s.step_run->started_at
+                             ? std::chrono::duration<double>(now - *s.step_run->started_at).count()
+                             : 0.0;
+  const double w = s.weight / 100.0;
+  comparison_data d;
+  d.canary.total = std::round(100.0 * w * seconds);
+  d.canary.events = std::round(d.canary.total * canary_error_rate);
+  d.baseline.total = std::round(100.0 * (1.0 - w) * seconds);
+  d.baseline.events = std::round(d.baseline.total * 0.01);
+  return d;
+}
+
+run_log drive_comparison(const canary_plan& plan, double canary_error_rate,
+                         const std::map<std::int64_t, std::string>& commands = {}) {
+  run_log log;
+  drive(
+      log, plan,
+      [&](const metric_request&, instant now) -> reply {
+        return traffic(log.state, now, canary_error_rate);
+      },
+      commands);
+  return log;
+}
+
+}  // namespace
+
+TEST_CASE("a comparison metric holds on insufficient data, then passes", "[core][controller]") {
+  const auto log = drive_comparison(comparison_plan(std::nullopt, {}), 0.01);
+  check_golden("comparison_healthy.trace", log.lines);
+  CHECK(log.state.status == rollout_status::promoted);
+}
+
+TEST_CASE("a comparison metric aborts a regressed canary", "[core][controller]") {
+  const auto log = drive_comparison(comparison_plan(std::nullopt, {}), 0.03);
+  check_golden("comparison_failing.trace", log.lines);
+  CHECK(log.state.status == rollout_status::aborted);
+  CHECK(log.state.weight == 0);
+}
+
+TEST_CASE("a step still insufficient at maxTime resolves as the plan says", "[core][controller]") {
+  const millis three_minutes(180000);
+  auto log = drive_comparison(comparison_plan(three_minutes, insufficient_resolution::abort), 0.01);
+  check_golden("comparison_max_time_abort.trace", log.lines);
+  CHECK(log.state.status == rollout_status::aborted);
+
+  log = drive_comparison(comparison_plan(three_minutes, insufficient_resolution::inconclusive),
+                         0.01, {{600, "approve"}});
+  check_golden("comparison_max_time_inconclusive.trace", log.lines);
+  CHECK(log.state.status == rollout_status::promoted);  // a human's promote, recorded
+
+  log = drive_comparison(comparison_plan(three_minutes, insufficient_resolution::hold), 0.01);
+  check_golden("comparison_max_time_hold.trace", log.lines);
+  CHECK(log.state.status == rollout_status::promoted);  // data arrived after the hold
+}
+
+TEST_CASE("comparison properties over random traffic", "[core][controller][property]") {
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const auto run = [&] {
+      floodgate::analysis::rng rng(seed);
+      const canary_plan plan = comparison_plan(
+          millis(60000 * static_cast<std::int64_t>(1 + rng.uniform() * 10)),
+          static_cast<insufficient_resolution>(static_cast<int>(rng.uniform() * 3)));
+      const double error_rate = rng.uniform() * 0.03;
+      const double outage = rng.uniform() * 0.3;
+      const comparison_metric& spec = *plan.steps[1].metrics[0].compare;
+      std::optional<comparison_outcome> last;  // the last look's outcome on the analysis step
+      bool failed_seen = false;
+      run_log log;
+      const auto answer_of = [&](const metric_request&, instant now) -> reply {
+        if (rng.uniform() < outage) return std::string("timeout");
+        auto d = traffic(log.state, now, error_rate);
+        if (rng.uniform() < 0.1) d.canary.total = std::numeric_limits<double>::quiet_NaN();
+        last = compare(spec, d).outcome;
+        failed_seen = failed_seen || *last == comparison_outcome::failed;
+        return d;
+      };
+      drive(log, plan, answer_of, {}, [&](const decision& d) {
+        if (d.kind == decision_kind::abort) REQUIRE(d.weight == 0);
+        if (d.kind == decision_kind::promote ||
+            (d.kind == decision_kind::set_weight && d.step == 2)) {
+          // Never past the analysis unless its last look was successful and none failed.
+          REQUIRE(last == comparison_outcome::successful);
+          REQUIRE_FALSE(failed_seen);
+        }
+      });
+      return log.lines;
+    };
+    REQUIRE(run() == run());
   }
 }

@@ -1,4 +1,5 @@
 #include <floodgate/core/decision.hpp>
+#include <floodgate/core/value.hpp>
 
 namespace floodgate::core {
 
@@ -18,6 +19,17 @@ std::string_view decision_kind_name(decision_kind k) {
   return "?";
 }
 
+void add_evidence(decision_reason& reason, const comparison_verdict& v) {
+  reason.statistic = v.statistic;
+  reason.estimate = v.estimate;
+  reason.interval_low = v.interval_low;
+  reason.interval_high = v.interval_high;
+  reason.p_value = v.p_value;
+  reason.e_value = v.e_value;
+  reason.n = v.n;
+  reason.required_n = v.required_n;
+}
+
 std::string format_decision(const decision& d, instant epoch) {
   std::string out = "t=" + format_go_duration(d.at - epoch) + " step=" + std::to_string(d.step) +
                     " " + std::string(decision_kind_name(d.kind)) + " " + std::to_string(d.weight) +
@@ -25,7 +37,19 @@ std::string format_decision(const decision& d, instant epoch) {
   if (!d.reason.metric.empty()) out += " " + d.reason.metric + ":";
   if (!d.reason.detail.empty()) out += " " + d.reason.detail;
   if (!d.reason.value.empty()) out += " (value " + d.reason.value + ")";
-  return out;
+  const auto& r = d.reason;
+  if (r.statistic.empty()) return out;
+  const auto num = [](double v) { return format_float_short(v); };
+  out += " {" + r.statistic;
+  if (r.estimate) out += " est=" + num(*r.estimate);
+  if (r.interval_low && r.interval_high) {
+    out += " [" + num(*r.interval_low) + ", " + num(*r.interval_high) + "]";
+  }
+  if (r.p_value) out += " p=" + num(*r.p_value);
+  if (r.e_value) out += " e=" + num(*r.e_value);
+  if (r.n) out += " n=" + num(*r.n);
+  if (r.required_n) out += " required=" + num(*r.required_n);
+  return out + "}";
 }
 
 }  // namespace floodgate::core

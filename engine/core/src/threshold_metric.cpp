@@ -94,7 +94,7 @@ void record(metric_counters& c, phase measured) {
 
 std::optional<std::int64_t> effective_count(const threshold_metric& m) {
   if (!m.count || *m.count == 0) {
-    if (!m.interval) return 1;
+    if (!m.interval || m.compare) return 1;
     return std::nullopt;
   }
   return *m.count;
@@ -169,6 +169,13 @@ std::optional<std::string> validate_metric(const threshold_metric& m) {
   if (count > 1 && !m.interval) return "interval must be specified when count > 1";
   if (m.providers == 0) return "no provider specified";
   if (m.providers > 1) return "multiple providers specified";
+  if (m.compare) {
+    if (m.success_condition || m.failure_condition) {
+      return "a comparison metric decides by its test: successCondition and failureCondition "
+             "are not allowed with compare";
+    }
+    if (auto err = validate_comparison(*m.compare, "compare")) return err;
+  }
   return std::nullopt;
 }
 

@@ -229,6 +229,13 @@ std::string format_float_plain(double d) {
   return chars(d, std::chars_format::fixed);
 }
 
+std::string format_float_short(double d, int digits) {
+  if (!std::isfinite(d)) return non_finite(d);
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, "%.*g", digits, d);
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
 std::string to_json_text(const value& v) {
   std::string out;
   append_json(out, v);

@@ -9,15 +9,20 @@
 #include <string>
 #include <vector>
 
+#include <floodgate/core/comparison.hpp>
 #include <floodgate/core/duration.hpp>
 #include <floodgate/core/phase.hpp>
 #include <floodgate/core/threshold_metric.hpp>
 
 namespace floodgate::core {
 
-/// One measurement in a metric's history. An unfinished one (no finished_at) is in flight.
+/// One measurement in a metric's history. An unfinished one (no finished_at) is in flight. A
+/// comparison look with insufficient data is finished with phase Running: it counts nothing and
+/// the metric keeps measuring.
 struct measurement {
   core::phase phase = phase::running;
+  bool insufficient = false;
+  std::optional<comparison_verdict> evidence;  ///< comparison metrics: the look's statistics
   std::string message;
   std::string value;  ///< the provider value as Argo renders it ("[0.99]")
   std::optional<instant> finished_at;
@@ -30,6 +35,7 @@ struct metric_result {
   metric_counters counters;
   std::vector<measurement> measurements;  ///< oldest first
   std::string message;                    ///< the last measurement's message
+  bool insufficient_resolved = false;     ///< max_time reached while insufficient, resolved
 };
 
 /// Per-metric tallies of a run (Argo RunSummary): count = number of metrics, buckets count

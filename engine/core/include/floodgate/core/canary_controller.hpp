@@ -58,11 +58,12 @@ struct metric_request {
   std::size_t metric = 0;
 };
 
-/// A provider's answer for one request: the result conditions see and its rendering, or the
-/// error (a failed query is an Error measurement, never a pass).
+/// A provider's answer for one request: the result conditions see and its rendering, the
+/// canary's and baseline's data for a comparison metric, or the error (a failed query is an
+/// Error measurement, never a pass).
 struct observation {
   metric_request request;
-  std::variant<value, std::string> result;
+  std::variant<value, std::string, comparison_data> result;
   std::string value_text;
 };
 

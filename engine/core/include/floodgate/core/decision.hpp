@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <floodgate/core/comparison.hpp>
 #include <floodgate/core/duration.hpp>
 
 namespace floodgate::core {
@@ -17,10 +18,11 @@ std::string_view decision_kind_name(decision_kind k);  ///< "set_weight", "pause
 /// Why a decision was taken: the rule that fired and, when a metric caused it, the metric and
 /// its evidence. Statistical fields are empty for threshold metrics.
 struct decision_reason {
-  std::string rule;    ///< "step", "analysis Failed", "background analysis Inconclusive", ...
-  std::string metric;  ///< the metric that decided, or empty
-  std::string detail;  ///< the human text: Argo's run message, a pause's length, ...
-  std::string value;   ///< the metric's last value as recorded ("[0.97]")
+  std::string rule;       ///< "step", "analysis Failed", "background analysis Inconclusive", ...
+  std::string metric;     ///< the metric that decided, or empty
+  std::string detail;     ///< the human text: Argo's run message, a pause's length, ...
+  std::string value;      ///< the metric's last value as recorded ("[0.97]")
+  std::string statistic;  ///< comparison metrics: the test computed ("prop.test one-sided")
   std::optional<double> estimate;
   std::optional<double> interval_low;
   std::optional<double> interval_high;
@@ -38,9 +40,13 @@ struct decision {
   decision_reason reason;
 };
 
+/// Copies a comparison look's statistic and numbers into a reason.
+void add_evidence(decision_reason& reason, const comparison_verdict& v);
+
 /// One line: "t=60s step=1 set_weight 20 [step]" or "... abort 0 [analysis Failed] success-rate:
 /// Metric \"success-rate\" assessed Failed due to failed (2) > failureLimit (1)". Times are
-/// seconds after `epoch`.
+/// seconds after `epoch`. Comparison evidence follows in braces: "{prop.test one-sided
+/// est=0.012 [0.004, 1] p=0.0021 n=1600 required=1522}".
 std::string format_decision(const decision& d, instant epoch);
 
 }  // namespace floodgate::core

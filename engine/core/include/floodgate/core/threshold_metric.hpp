@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include <floodgate/core/comparison.hpp>
 #include <floodgate/core/duration.hpp>
 #include <floodgate/core/expression.hpp>
 #include <floodgate/core/phase.hpp>
@@ -38,6 +39,10 @@ struct threshold_metric {
   std::optional<condition> failure_condition;
   bool dry_run = false;
   int providers = 1;  ///< how many providers the metric names (validation wants exactly one)
+  /// A comparison metric (canary against baseline) instead of conditions; its looks yield
+  /// successful / failed / insufficient data / error and its count defaults to 1 (the first
+  /// conclusive look decides).
+  std::optional<comparison_metric> compare;
 };
 
 /// The counters of a MetricResult. count = successful + failed + inconclusive (errors excluded).
@@ -71,7 +76,8 @@ verdict evaluate_measurement(const threshold_metric& m, const value& result);
 /// Folds one completed measurement phase into the counters (Argo runMeasurements).
 void record(metric_counters& c, phase measured);
 
-/// Metric.EffectiveCount: count unset or 0 → 1 without an interval, unbounded with one.
+/// Metric.EffectiveCount: count unset or 0 → 1 without an interval, unbounded with one; a
+/// comparison metric's unset count is 1 (insufficient looks do not count).
 std::optional<std::int64_t> effective_count(const threshold_metric& m);
 
 /// assessMetricFailureInconclusiveOrError: the last exceeded limit of failed > failureLimit,

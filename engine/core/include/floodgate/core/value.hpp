@@ -68,6 +68,10 @@ std::optional<double> parse_go_float(std::string_view s);
 /// rendering: shortest round-trip digits, no exponent, "NaN", "+Inf", "-Inf".
 std::string format_float_plain(double d);
 
+/// A float for people: `digits` significant digits ("%.*g"), "NaN", "+Inf", "-Inf". Decision
+/// reasons and comparison messages use it.
+std::string format_float_short(double d, int digits = 4);
+
 /// The value as Go's encoding/json would marshal it (compact, map keys sorted); non-finite
 /// floats, which Go cannot marshal, are written as "NaN", "+Inf", "-Inf".
 std::string to_json_text(const value& v);
