@@ -2,21 +2,14 @@
 // traces are compared with golden files in tests/core/golden/ (FLOODGATE_UPDATE_GOLDEN=1
 // rewrites them after a deliberate change — review the diff).
 
-#include <catch2/catch.hpp>
-#include <cstdlib>
 #include <floodgate/analysis/random.hpp>
-#include <floodgate/core/canary_controller.hpp>
-#include <fstream>
-#include <functional>
-#include <map>
-#include <sstream>
+
+#include "drive.hpp"
 
 using namespace floodgate::core;
+using namespace floodgate::core::testing;
 
 namespace {
-
-using reply = std::variant<value, std::string, comparison_data>;
-using answer_fn = std::function<reply(const metric_request&, instant)>;
 
 threshold_metric success_rate(std::int64_t count, std::int64_t failure_limit) {
   threshold_metric m;
@@ -35,80 +28,6 @@ canary_plan standard_plan() {
   p.steps.push_back({canary_step::kind::set_weight, 50, std::nullopt, {}});
   p.steps.push_back({canary_step::kind::pause, 0, millis(300000), {}});
   return p;
-}
-
-value rate(double v) { return value::array({value::floating(v)}); }
-
-struct run_log {
-  std::vector<std::string> lines;
-  rollout_state state;
-};
-
-const instant epoch{millis(0)};
-
-using decision_fn = std::function<void(const decision&)>;
-
-// Drives `log.state` from the epoch until the controller has nothing left to wait for; a command
-// ("approve", or anything else = abort by that name) is given at its second if nothing was
-// decided then. The answers may watch `log.state`.
-void drive(run_log& log, const canary_plan& plan, const answer_fn& answer,
-           const std::map<std::int64_t, std::string>& commands = {},
-           const decision_fn& on_decision = {}) {
-  instant now = epoch;
-  int same_instant = 0;
-  for (int guard = 0; guard < 10000; ++guard) {
-    std::vector<observation> obs;
-    for (const auto& r : due_measurements(plan, log.state, now)) {
-      auto a = answer(r, now);
-      const std::string text =
-          std::holds_alternative<value>(a) ? to_json_text(std::get<value>(a)) : "";
-      obs.push_back({r, std::move(a), text});
-    }
-    auto res = advance(plan, log.state, now, obs);
-    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - epoch).count();
-    if (const auto c = commands.find(seconds); c != commands.end() && res.decisions.empty()) {
-      res = c->second == "approve" ? approve(plan, log.state, now)
-                                   : abort_rollout(log.state, now, c->second);
-    }
-    for (const auto& d : res.decisions) {
-      if (on_decision) on_decision(d);
-      log.lines.push_back(format_decision(d, epoch));
-    }
-    std::optional<instant> next = res.next_wake_up;
-    for (const auto& [at, what] : commands) {
-      const instant t = epoch + std::chrono::seconds(at);
-      if (t > now && (!next || t < *next)) next = t;
-    }
-    if (!next) break;
-    REQUIRE(*next >= now);
-    same_instant = *next == now ? same_instant + 1 : 0;
-    REQUIRE(same_instant <
-            3);  // the controller must not ask to be woken at the same instant forever
-    now = *next;
-  }
-  log.lines.push_back("final " + std::string(rollout_status_name(log.state.status)) + " weight " +
-                      std::to_string(log.state.weight));
-}
-
-run_log drive(const canary_plan& plan, const answer_fn& answer,
-              const std::map<std::int64_t, std::string>& commands = {}) {
-  run_log log;
-  drive(log, plan, answer, commands);
-  return log;
-}
-
-void check_golden(const std::string& name, const std::vector<std::string>& lines) {
-  const std::string path = std::string(FLOODGATE_SOURCE_DIR) + "/tests/core/golden/" + name;
-  std::string actual;
-  for (const auto& l : lines) actual += l + "\n";
-  if (std::getenv("FLOODGATE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path) << actual;
-  }
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::stringstream expected;
-  expected << in.rdbuf();
-  CHECK(actual == expected.str());
 }
 
 }  // namespace

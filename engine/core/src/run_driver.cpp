@@ -1,0 +1,202 @@
+#include "run_driver.hpp"
+
+#include <utility>
+
+namespace floodgate::core::detail {
+
+run_state start_run(const std::vector<threshold_metric>& metrics, instant now) {
+  run_state r;
+  r.started_at = now;
+  r.results.resize(metrics.size());
+  return r;
+}
+
+namespace {
+
+// One look at a comparison metric: its verdict as a measurement.
+void measure_comparison(const threshold_metric& m, const observation& o, measurement& meas) {
+  const auto* data = std::get_if<comparison_data>(&o.result);
+  if (!data) {
+    meas.phase = phase::error;
+    meas.message = "comparison metric \"" + m.name + "\" needs canary and baseline data, got " +
+                   (std::holds_alternative<value>(o.result) ? "a single result" : "nothing");
+    return;
+  }
+  comparison_verdict v = compare(*m.compare, *data);
+  meas.message = v.message;
+  switch (v.outcome) {
+    case comparison_outcome::successful:
+      meas.phase = phase::successful;
+      break;
+    case comparison_outcome::failed:
+      meas.phase = phase::failed;
+      break;
+    case comparison_outcome::error:
+      meas.phase = phase::error;
+      break;
+    case comparison_outcome::insufficient:
+      meas.phase = phase::running;  // finished, counts nothing: the metric keeps measuring
+      meas.insufficient = true;
+      break;
+  }
+  meas.value = o.value_text;
+  meas.evidence = std::move(v);
+}
+
+}  // namespace
+
+// Records one answer; returns true when a comparison metric has just become insufficient (the
+// previous look was not), which the controller reports as a hold.
+bool record_observation(const threshold_metric& m, run_state& run, const observation& o,
+                        instant now) {
+  auto& slot = run.results[o.request.metric];
+  if (!slot) slot = metric_result{};
+  if (completed(slot->phase)) return false;  // a late answer for a finished metric changes nothing
+  const bool was_insufficient =
+      !slot->measurements.empty() && slot->measurements.back().insufficient;
+  measurement meas;
+  meas.finished_at = now;
+  if (const auto* err = std::get_if<std::string>(&o.result)) {
+    meas.phase = phase::error;
+    meas.message = *err;
+  } else if (m.compare) {
+    measure_comparison(m, o, meas);
+  } else if (const auto* v = std::get_if<value>(&o.result)) {
+    const verdict ver = evaluate_measurement(m, *v);
+    meas.phase = ver.phase;
+    meas.message = ver.message;
+    if (ver.phase != phase::error) meas.value = o.value_text;
+  } else {
+    meas.phase = phase::error;
+    meas.message = "metric \"" + m.name + "\" has conditions, not a comparison: got arm data";
+  }
+  record(slot->counters, meas.phase);
+  slot->message = meas.message;
+  const bool newly_insufficient = meas.insufficient && !was_insufficient;
+  slot->measurements.push_back(std::move(meas));
+  trim_measurements(*slot, default_measurement_retention);
+  return newly_insufficient;
+}
+
+// The metric whose phase decided the run, for the decision's reason.
+void explain(decision_reason& reason, const std::vector<threshold_metric>& metrics,
+             const run_state& run, phase run_phase) {
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    const auto& r = run.results[i];
+    if (!r || metrics[i].dry_run || r->phase != run_phase) continue;
+    reason.metric = metrics[i].name;
+    if (!r->measurements.empty()) {
+      const measurement& last = r->measurements.back();
+      reason.value = last.value;
+      if (last.evidence) add_evidence(reason, *last.evidence);
+    }
+    if (reason.detail.empty()) reason.detail = r->message;
+    return;
+  }
+}
+
+namespace {
+
+// Argo words a run's message only when a limit was exceeded; a phase set otherwise (a comparison
+// resolved at its maxTime) is explained by the metric's own message.
+std::string deciding_message(const std::vector<threshold_metric>& metrics, const run_state& run,
+                             phase run_phase) {
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    const auto& r = run.results[i];
+    if (!r || metrics[i].dry_run || r->phase != run_phase) continue;
+    return "Metric \"" + metrics[i].name + "\" assessed " + std::string(phase_name(run_phase)) +
+           ": " + r->message;
+  }
+  return "";
+}
+
+}  // namespace
+
+decision_reason because(std::string rule, std::string detail) {
+  decision_reason r;
+  r.rule = std::move(rule);
+  r.detail = std::move(detail);
+  return r;
+}
+
+void driver::emit(decision_kind kind, decision_reason reason) {
+  out_.decisions.push_back(
+      decision{now_, current_step(), kind, current_weight(), std::move(reason)});
+}
+
+void driver::consider_wake(std::optional<instant> t) {
+  if (t && (!out_.next_wake_up || *t < *out_.next_wake_up)) out_.next_wake_up = t;
+}
+
+// A hold decision for a comparison metric that is short of data.
+void driver::hold(const threshold_metric& m, const metric_result& r, std::string rule,
+                  std::string detail) {
+  decision_reason why;
+  why.rule = std::move(rule);
+  why.metric = m.name;
+  why.detail = std::move(detail);
+  if (!r.measurements.empty() && r.measurements.back().evidence) {
+    add_evidence(why, *r.measurements.back().evidence);
+  }
+  emit(decision_kind::hold, std::move(why));
+}
+
+void driver::report_insufficient(const std::vector<threshold_metric>& metrics, const run_state& run,
+                                 std::size_t metric) {
+  if (metric >= metrics.size() || !run.results[metric]) return;
+  hold(metrics[metric], *run.results[metric], "insufficient data", run.results[metric]->message);
+}
+
+// A comparison metric still insufficient at its maxTime resolves as the plan says: Failed,
+// Inconclusive, or a hold (keep measuring). Never a pass.
+void driver::resolve_insufficient(const std::vector<threshold_metric>& metrics, run_state& run) {
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    const threshold_metric& m = metrics[i];
+    auto& r = run.results[i];
+    if (!m.compare || !m.compare->max_time || !r || completed(r->phase) ||
+        r->insufficient_resolved || r->measurements.empty() ||
+        !r->measurements.back().insufficient || !run.started_at) {
+      continue;
+    }
+    const instant deadline = *run.started_at + *m.compare->max_time;
+    if (now_ < deadline) {
+      consider_wake(deadline);
+      continue;
+    }
+    r->insufficient_resolved = true;
+    const auto how = m.compare->on_insufficient;
+    std::string why = "insufficient data after " + format_go_duration(*m.compare->max_time) +
+                      " (onInsufficient: " + std::string(insufficient_resolution_name(how)) +
+                      "): " + r->message;
+    switch (how) {
+      case insufficient_resolution::abort:
+        r->phase = phase::failed;
+        r->message = std::move(why);
+        break;
+      case insufficient_resolution::inconclusive:
+        r->phase = phase::inconclusive;
+        r->message = std::move(why);
+        break;
+      case insufficient_resolution::hold:
+        hold(m, *r, "insufficient data at maxTime", std::move(why));
+        break;
+    }
+  }
+}
+
+run_assessment driver::assess(const std::vector<threshold_metric>& metrics, run_state& run) {
+  resolve_insufficient(metrics, run);
+  run_assessment a = assess_run(metrics, run.results, run.terminate);
+  if (a.message.empty() && completed(a.phase) && a.phase != phase::successful) {
+    a.message = deciding_message(metrics, run, a.phase);  // e.g. resolved at maxTime
+  }
+  if (!completed(a.phase)) {
+    consider_wake(next_wake_up(metrics, run.results, run.started_at, now_));
+    if (any_metric_due(metrics, run.results, run.started_at, now_, run.terminate)) {
+      consider_wake(now_);
+    }
+  }
+  return a;
+}
+
+}  // namespace floodgate::core::detail
