@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "check_command.hpp"
 #include "plan_command.hpp"
 
 #ifndef FLOODGATE_VERSION
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.set_version_flag("--version", FLOODGATE_VERSION);
   auto* version = app.add_subcommand("version", "print the version and exit");
+  floodgate::app::check_options check;
+  auto* check_cmd = floodgate::app::add_check_command(app, check);
   floodgate::app::plan_options plan;
   auto* plan_cmd = floodgate::app::add_plan_command(app, plan);
   // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead.
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     fmt::print("floodgate {}\n", FLOODGATE_VERSION);
     return 0;
   }
+  if (check_cmd->parsed()) return floodgate::app::run_check(check);
   if (plan_cmd->parsed()) return floodgate::app::run_plan(plan);
   return 2;
 }

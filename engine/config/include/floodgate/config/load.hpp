@@ -1,0 +1,54 @@
+#pragma once
+// Loading plan files: YAML (multi-document) or JSON, floodgate's own schema or Argo Rollouts' and
+// Flagger's resources. Everything is validated before anything is returned: a file with an error
+// yields no plan at all, and every error is reported (not just the first).
+
+#include <string>
+#include <vector>
+
+#include <floodgate/config/plan.hpp>
+
+namespace floodgate::config {
+
+/// One problem, located: "plan.yaml:12:7: /spec/strategy/canary/steps/1/pause/duration: found
+/// "5x", expected a duration such as 30s or 5m".
+struct diagnostic {
+  std::string file;
+  int line = 0;         ///< 1-based; 0 when unknown
+  int column = 0;       ///< 1-based
+  std::string pointer;  ///< JSON pointer into the document ("/spec/metrics/0/count")
+  std::string message;
+  std::string format() const;
+};
+
+/// A document that is not a plan (a Service, an Ingress, …), skipped with a note.
+struct skipped_document {
+  std::string file;
+  int line = 0;
+  std::string kind;
+  std::string name;
+  std::string note;
+};
+
+struct load_result {
+  std::vector<plan> plans;
+  std::vector<template_info> templates;
+  std::vector<skipped_document> skipped;
+  std::vector<diagnostic> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+/// A file's contents with the name used in diagnostics.
+struct source_file {
+  std::string name;
+  std::string text;
+};
+
+/// Loads the files together (a Rollout may use templates defined in another of them). When any
+/// error is found, `plans` is empty.
+load_result load(const std::vector<source_file>& files);
+
+/// Reads the files from disk (a missing or unreadable file is an error) and loads them.
+load_result load_paths(const std::vector<std::string>& paths);
+
+}  // namespace floodgate::config

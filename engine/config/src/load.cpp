@@ -1,0 +1,1157 @@
+#include <floodgate/config/load.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <floodgate/config/placeholders.hpp>
+#include <floodgate/core/comparison.hpp>
+
+#include "yaml_reader.hpp"
+
+namespace floodgate::config {
+
+std::string diagnostic::format() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": " + pointer + ": " + message;
+  return out;
+}
+
+std::string_view provider_kind_name(provider_kind k) {
+  switch (k) {
+    case provider_kind::prometheus:
+      return "prometheus";
+    case provider_kind::web:
+      return "web";
+    case provider_kind::kayenta:
+      return "kayenta";
+  }
+  return "?";
+}
+
+namespace {
+
+using detail::at;
+using detail::child;
+using detail::reader;
+
+constexpr std::string_view argo_api = "argoproj.io/v1alpha1";
+constexpr std::string_view flagger_api = "flagger.app/v1beta1";
+constexpr std::string_view floodgate_api = "floodgate.dev/v1";
+
+// Metric providers Argo Rollouts knows and floodgate does not read.
+const std::vector<std::string_view> foreign_providers = {
+    "job",      "datadog",  "newRelic",   "cloudWatch", "wavefront",
+    "graphite", "influxdb", "skywalking", "plugin",     "apm"};
+
+struct document {
+  std::string file;
+  YAML::Node node;
+  std::string api;
+  std::string kind;
+  std::string name;
+  std::string namespace_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Arguments: {{args.x}} with values from the template's defaults and the caller's args.
+
+struct arg_context {
+  std::map<std::string, std::string> values;
+  std::set<std::string> runtime;  // valueFrom: known when the analysis starts
+  bool keep_all = false;          // a template checked on its own: every arg is a placeholder
+};
+
+struct renderer {
+  reader& r;
+  const arg_context& args;
+
+  std::optional<std::string> operator()(const std::string& text, const YAML::Node& at,
+                                        const std::string& pointer) const {
+    auto out = render_placeholders(
+        text,
+        [&](std::string_view key) -> std::optional<std::string> {
+          if (!key.starts_with("args.")) return std::nullopt;
+          const auto it = args.values.find(std::string(key.substr(5)));
+          if (it == args.values.end()) return std::nullopt;
+          return it->second;
+        },
+        [&](std::string_view key) {
+          if (key == "elapsed") return true;  // floodgate's run-time window, see plan-reference
+          return key.starts_with("args.") &&
+                 (args.keep_all || args.runtime.count(std::string(key.substr(5))) > 0);
+        });
+    if (auto* e = std::get_if<render_error>(&out)) {
+      r.error(at, pointer,
+              e->key.empty() ? e->message
+                             : "{{" + e->key +
+                                   "}} has no value (declare it in the template's "
+                                   "args or pass it from the Rollout)");
+      return std::nullopt;
+    }
+    return std::get<std::string>(out);
+  }
+};
+
+bool has_placeholder(const std::string& s) { return s.find("{{") != std::string::npos; }
+
+// ---------------------------------------------------------------------------------------------
+// Metrics (Argo's Metric, plus floodgate's `compare`).
+
+std::optional<std::int64_t> rendered_int(reader& r, const renderer& sub, const YAML::Node& m,
+                                         const std::string& ptr, std::string_view key) {
+  const auto raw = r.string(m, ptr, key);
+  if (!raw) return std::nullopt;
+  const auto text = sub(*raw, at(m, std::string(key)), child(ptr, key));
+  if (!text) return std::nullopt;
+  if (has_placeholder(*text)) return std::nullopt;  // resolved when the run starts
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(*text, &used);
+    if (used == text->size()) return v;
+  } catch (const std::exception&) {
+  }
+  r.error(at(m, std::string(key)), child(ptr, key), "found \"" + *text + "\", expected an integer");
+  return std::nullopt;
+}
+
+std::optional<core::millis> rendered_duration(reader& r, const renderer& sub, const YAML::Node& m,
+                                              const std::string& ptr, std::string_view key) {
+  const auto raw = r.string(m, ptr, key);
+  if (!raw) return std::nullopt;
+  const auto text = sub(*raw, at(m, std::string(key)), child(ptr, key));
+  if (!text || has_placeholder(*text)) return std::nullopt;
+  auto d = core::parse_go_duration(*text);
+  if (const auto* v = std::get_if<core::millis>(&d)) return *v;
+  r.error(at(m, std::string(key)), child(ptr, key),
+          "found \"" + *text + "\", expected a duration such as 30s, 5m or 1h");
+  return std::nullopt;
+}
+
+void read_headers(reader& r, const renderer& sub, const YAML::Node& parent, const std::string& ptr,
+                  std::map<std::string, std::string>& out) {
+  const YAML::Node h = at(parent, "headers");
+  if (!h.IsDefined() || h.IsNull()) return;
+  const std::string hp = child(ptr, "headers");
+  if (!r.sequence(h, hp)) return;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const std::string ip = child(hp, i);
+    if (!r.map(h[i], ip, {"key", "value"})) continue;
+    const auto k = r.string(h[i], ip, "key", true);
+    const auto v = r.string(h[i], ip, "value", true);
+    if (!k || !v) continue;
+    if (auto text = sub(*v, at(h[i], "value"), child(ip, "value"))) out[*k] = *text;
+  }
+}
+
+void read_compare(reader& r, const YAML::Node& c, const std::string& ptr,
+                  core::threshold_metric& m) {
+  if (!r.map(c, ptr,
+             {"test", "direction", "alpha", "power", "minEffect", "quantile", "model", "maxTime",
+              "onInsufficient"})) {
+    return;
+  }
+  core::comparison_metric spec;
+  if (const auto t = r.string(c, ptr, "test", true)) {
+    if (const auto parsed = core::parse_comparison_test(*t)) {
+      spec.test = *parsed;
+    } else {
+      std::vector<std::string_view> names = {"two_proportion", "sequential_counts", "mann_whitney",
+                                             "kayenta",        "quantile",          "welch"};
+      const auto guess = detail::did_you_mean(*t, names);
+      r.error(at(c, "test"), child(ptr, "test"),
+              "found \"" + *t +
+                  "\", expected two_proportion, sequential_counts, mann_whitney, "
+                  "kayenta, quantile or welch" +
+                  (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
+    }
+  }
+  if (const auto d = r.string(c, ptr, "direction")) {
+    if (*d == "increase") {
+      spec.direction = core::regression_direction::increase;
+    } else if (*d == "decrease") {
+      spec.direction = core::regression_direction::decrease;
+    } else {
+      r.error(at(c, "direction"), child(ptr, "direction"),
+              "found \"" + *d + "\", expected increase (higher is worse) or decrease");
+    }
+  }
+  if (const auto v = r.number(c, ptr, "alpha")) spec.alpha = *v;
+  if (const auto v = r.number(c, ptr, "power")) spec.power = *v;
+  if (const auto v = r.number(c, ptr, "minEffect")) {
+    spec.min_effect = *v;
+  } else if (!at(c, "minEffect").IsDefined()) {
+    r.error(c, child(ptr, "minEffect"),
+            "missing; expected the minimum detectable effect (e.g. 0.005 for half a percentage "
+            "point, 20 for 20 ms)");
+  }
+  if (const auto v = r.number(c, ptr, "quantile")) spec.quantile = *v;
+  if (const auto v = r.string(c, ptr, "model")) {
+    if (*v == "two_sample") {
+      spec.model = core::sample_size_model::two_sample;
+    } else if (*v == "quick") {
+      spec.model = core::sample_size_model::quick;
+    } else {
+      r.error(at(c, "model"), child(ptr, "model"),
+              "found \"" + *v + "\", expected two_sample or quick");
+    }
+  }
+  spec.max_time = r.duration(c, ptr, "maxTime");
+  if (const auto v = r.string(c, ptr, "onInsufficient")) {
+    if (*v == "hold") {
+      spec.on_insufficient = core::insufficient_resolution::hold;
+    } else if (*v == "abort") {
+      spec.on_insufficient = core::insufficient_resolution::abort;
+    } else if (*v == "inconclusive") {
+      spec.on_insufficient = core::insufficient_resolution::inconclusive;
+    } else {
+      r.error(at(c, "onInsufficient"), child(ptr, "onInsufficient"),
+              "found \"" + *v + "\", expected hold, abort or inconclusive");
+    }
+  }
+  if (spec.min_effect > 0.0) {
+    if (auto bad = core::validate_comparison(spec, "")) {
+      r.error(c, ptr, bad->substr(1));  // drop the leading "." of the empty prefix
+    }
+  }
+  m.compare = spec;
+}
+
+void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const std::string& ptr,
+                   metric_spec& out, bool comparison) {
+  if (!p.IsDefined()) {
+    r.error(p, ptr, "missing; expected one provider: prometheus, web or kayenta");
+    return;
+  }
+  if (!p.IsMap() || p.size() != 1) {
+    r.error(p, ptr, "expected exactly one provider: prometheus, web or kayenta");
+    out.metric.providers = p.IsMap() ? static_cast<int>(p.size()) : 0;
+    if (!p.IsMap()) return;
+  }
+  for (auto it = p.begin(); it != p.end(); ++it) {
+    const std::string name = it->first.Scalar();
+    const YAML::Node body = it->second;
+    const std::string bp = child(ptr, name);
+    const auto text = [&](std::string_view key, bool required = false) -> std::string {
+      const auto raw = r.string(body, bp, key, required);
+      if (!raw) return "";
+      return sub(*raw, at(body, std::string(key)), child(bp, key)).value_or("");
+    };
+    auto& src = out.source;
+    if (name == "prometheus") {
+      src.kind = provider_kind::prometheus;
+      if (!r.map(body, bp,
+                 {"address", "query", "timeout", "insecure", "headers", "authentication",
+                  "rangeQuery", "canary", "baseline"})) {
+        continue;
+      }
+      src.address = text("address");
+      if (comparison) {
+        for (const std::string arm : {"canary", "baseline"}) {
+          const YAML::Node a = at(body, arm);
+          const std::string ap = child(bp, arm);
+          if (!a.IsDefined()) {
+            r.error(body, ap,
+                    "missing; a comparison metric needs a query per arm (canary and "
+                    "baseline)");
+            continue;
+          }
+          if (a.IsScalar()) {
+            src.arms[arm] = sub(a.Scalar(), a, ap).value_or("");
+            continue;
+          }
+          if (!r.map(a, ap, {"events", "total"})) continue;
+          for (const std::string q : {"events", "total"}) {
+            const auto raw = r.string(a, ap, q, true);
+            if (raw) src.arms[arm + "." + q] = sub(*raw, at(a, q), child(ap, q)).value_or("");
+          }
+        }
+        const bool counts = out.metric.compare &&
+                            (out.metric.compare->test == core::comparison_test::two_proportion ||
+                             out.metric.compare->test == core::comparison_test::sequential_counts);
+        const bool has_counts =
+            src.arms.count("canary.events") > 0 || src.arms.count("baseline.events") > 0;
+        const bool has_samples = src.arms.count("canary") > 0 || src.arms.count("baseline") > 0;
+        if (counts && has_samples) {
+          r.error(body, bp, "a count test needs events and total queries per arm, not one query");
+        } else if (!counts && has_counts) {
+          r.error(body, bp, "a sample test needs one query per arm (its points are the samples)");
+        }
+        if (at(body, "query").IsDefined()) {
+          r.error(at(body, "query"), child(bp, "query"),
+                  "a comparison metric queries each arm: use canary and baseline, not query");
+        }
+      } else {
+        src.query = text("query", true);
+        if (at(body, "canary").IsDefined() || at(body, "baseline").IsDefined()) {
+          r.error(body, bp, "canary and baseline queries need compare: on the metric");
+        }
+      }
+      if (const auto t = r.string(body, bp, "timeout")) {
+        if (auto v = core::parse_go_float(*t)) src.timeout_seconds = *v;
+      }
+      read_headers(r, sub, body, bp, src.headers);
+    } else if (name == "web") {
+      src.kind = provider_kind::web;
+      if (!r.map(body, bp,
+                 {"url", "method", "headers", "body", "jsonBody", "timeoutSeconds", "jsonPath",
+                  "insecure", "authentication"})) {
+        continue;
+      }
+      src.address = text("url", true);
+      src.method = text("method");
+      if (src.method.empty()) src.method = "GET";
+      src.body = text("body");
+      src.query = text("jsonPath");
+      if (const auto t = r.number(body, bp, "timeoutSeconds")) src.timeout_seconds = *t;
+      read_headers(r, sub, body, bp, src.headers);
+    } else if (name == "kayenta") {
+      src.kind = provider_kind::kayenta;
+      if (!r.map(body, bp,
+                 {"address", "application", "canaryConfigName", "metricsAccountName",
+                  "configurationAccountName", "storageAccountName", "threshold", "scopes"})) {
+        continue;
+      }
+      src.address = text("address", true);
+      for (const std::string_view k : {"application", "canaryConfigName"}) {
+        src.kayenta[std::string(k)] = text(k, true);
+      }
+      for (const std::string_view k :
+           {"metricsAccountName", "configurationAccountName", "storageAccountName"}) {
+        if (auto v = text(k); !v.empty()) src.kayenta[std::string(k)] = v;
+      }
+      const YAML::Node th = at(body, "threshold");
+      if (r.map(th, child(bp, "threshold"), {"pass", "marginal"})) {
+        for (const std::string_view k : {"pass", "marginal"}) {
+          if (const auto v = r.integer(th, child(bp, "threshold"), k)) {
+            src.kayenta["threshold." + std::string(k)] = std::to_string(*v);
+          }
+        }
+      }
+      if (at(body, "scopes").IsDefined()) r.sequence(at(body, "scopes"), child(bp, "scopes"));
+    } else if (std::find(foreign_providers.begin(), foreign_providers.end(), name) !=
+               foreign_providers.end()) {
+      r.error(it->first, bp,
+              "the " + name +
+                  " provider is not supported: floodgate reads prometheus, web and "
+                  "kayenta metrics" +
+                  (name == "job" ? " (a Job needs Kubernetes)" : ""));
+    } else {
+      const auto guess = detail::did_you_mean(name, {"prometheus", "web", "kayenta"});
+      r.error(it->first, bp,
+              "unknown provider \"" + name + "\"" +
+                  (guess.empty() ? "; expected prometheus, web or kayenta"
+                                 : "; did you mean \"" + guess + "\"?"));
+    }
+  }
+}
+
+void read_condition(reader& r, const renderer& sub, const YAML::Node& m, const std::string& ptr,
+                    std::string_view key, std::optional<core::condition>& out) {
+  const auto raw = r.string(m, ptr, key);
+  if (!raw) return;
+  const auto text = sub(*raw, at(m, std::string(key)), child(ptr, key));
+  if (!text) return;
+  if (has_placeholder(*text)) {
+    out = core::condition::parse(*text);  // checked again when the arguments are known
+    return;
+  }
+  out = core::condition::parse(*text);
+  if (const auto* e = std::get_if<core::syntax_error>(&out->parsed)) {
+    r.error(at(m, std::string(key)), child(ptr, key),
+            "column " + std::to_string(e->column) + ": " + e->message + " in \"" + *text + "\"");
+    return;
+  }
+  for (const auto& name : std::get<core::expression>(out->parsed).unknown_identifiers()) {
+    r.error(at(m, std::string(key)), child(ptr, key),
+            "unknown name \"" + name + "\" in \"" + *text +
+                "\" (conditions read result; did you mean \"result\"?)");
+  }
+}
+
+metric_spec read_metric(reader& r, const renderer& sub, const YAML::Node& m, const std::string& ptr,
+                        bool floodgate_ext) {
+  metric_spec out;
+  const std::vector<std::string_view> argo_keys = {"name",
+                                                   "interval",
+                                                   "initialDelay",
+                                                   "count",
+                                                   "failureLimit",
+                                                   "inconclusiveLimit",
+                                                   "consecutiveErrorLimit",
+                                                   "consecutiveSuccessLimit",
+                                                   "successCondition",
+                                                   "failureCondition",
+                                                   "provider"};
+  const std::vector<std::string_view> own_keys = {"name",
+                                                  "interval",
+                                                  "initialDelay",
+                                                  "count",
+                                                  "failureLimit",
+                                                  "inconclusiveLimit",
+                                                  "consecutiveErrorLimit",
+                                                  "consecutiveSuccessLimit",
+                                                  "successCondition",
+                                                  "failureCondition",
+                                                  "provider",
+                                                  "compare"};
+  if (!r.map(m, ptr, floodgate_ext ? own_keys : argo_keys)) return out;
+  if (!floodgate_ext && at(m, "compare").IsDefined()) {
+    // r.map reported it as unknown; say why.
+    r.error(at(m, "compare"), child(ptr, "compare"),
+            "compare is floodgate's extension: write the metric in a floodgate Plan "
+            "(apiVersion floodgate.dev/v1)");
+  }
+  auto& t = out.metric;
+  t.name = r.string(m, ptr, "name", true).value_or("");
+  t.interval = rendered_duration(r, sub, m, ptr, "interval");
+  t.initial_delay = rendered_duration(r, sub, m, ptr, "initialDelay");
+  t.count = rendered_int(r, sub, m, ptr, "count");
+  t.failure_limit = rendered_int(r, sub, m, ptr, "failureLimit");
+  t.inconclusive_limit = rendered_int(r, sub, m, ptr, "inconclusiveLimit");
+  t.consecutive_error_limit = rendered_int(r, sub, m, ptr, "consecutiveErrorLimit");
+  t.consecutive_success_limit = rendered_int(r, sub, m, ptr, "consecutiveSuccessLimit");
+  if (floodgate_ext && at(m, "compare").IsDefined())
+    read_compare(r, at(m, "compare"), child(ptr, "compare"), t);
+  read_condition(r, sub, m, ptr, "successCondition", t.success_condition);
+  read_condition(r, sub, m, ptr, "failureCondition", t.failure_condition);
+  read_provider(r, sub, at(m, "provider"), child(ptr, "provider"), out, t.compare.has_value());
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates and analyses.
+
+struct registry {
+  std::map<std::string, const document*> analysis_templates;  // name → doc
+  std::map<std::string, const document*> cluster_templates;
+  std::map<std::string, const document*> metric_templates;  // "namespace/name" → doc
+};
+
+// The metrics of a template spec (AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun),
+// rendered with the caller's args. Template args without a value are errors unless `keep_all`.
+void read_template_spec(reader& r, const YAML::Node& spec, const std::string& ptr,
+                        const arg_context& caller, bool keep_all, bool floodgate_ext,
+                        analysis_spec& out, std::vector<std::string>& runtime_args,
+                        std::map<std::string, std::string>& resolved) {
+  if (!r.map(spec, ptr, {"args", "metrics", "dryRun", "measurementRetention"})) return;
+  arg_context ctx;
+  ctx.keep_all = keep_all;
+  const YAML::Node args = at(spec, "args");
+  if (args.IsDefined() && r.sequence(args, child(ptr, "args"))) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string ap = child(child(ptr, "args"), i);
+      if (!r.map(args[i], ap, {"name", "value", "valueFrom"})) continue;
+      const auto name = r.string(args[i], ap, "name", true);
+      if (!name) continue;
+      if (const auto it = caller.values.find(*name); it != caller.values.end()) {
+        ctx.values[*name] = it->second;
+      } else if (caller.runtime.count(*name) || at(args[i], "valueFrom").IsDefined()) {
+        ctx.runtime.insert(*name);
+      } else if (const auto v = r.string(args[i], ap, "value")) {
+        ctx.values[*name] = *v;
+      } else if (!keep_all) {
+        r.error(args[i], ap,
+                "argument \"" + *name +
+                    "\" has no value: the Rollout must pass it in its "
+                    "analysis args");
+        ctx.runtime.insert(*name);  // reported once, not again at every use
+      }
+    }
+  }
+  for (const auto& [k, v] : ctx.values) resolved[k] = v;
+  for (const auto& k : ctx.runtime) {
+    if (std::find(runtime_args.begin(), runtime_args.end(), k) == runtime_args.end()) {
+      runtime_args.push_back(k);
+    }
+  }
+  const renderer sub{r, ctx};
+  const YAML::Node metrics = at(spec, "metrics");
+  const std::string mp = child(ptr, "metrics");
+  if (!metrics.IsDefined()) {
+    r.error(spec, mp, "missing; expected a list of metrics");
+    return;
+  }
+  if (!r.sequence(metrics, mp)) return;
+  const std::size_t first = out.metrics.size();
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    out.metrics.push_back(read_metric(r, sub, metrics[i], child(mp, i), floodgate_ext));
+  }
+  const YAML::Node dry = at(spec, "dryRun");
+  if (dry.IsDefined() && r.sequence(dry, child(ptr, "dryRun"))) {
+    for (std::size_t i = 0; i < dry.size(); ++i) {
+      const std::string dp = child(child(ptr, "dryRun"), i);
+      if (!r.map(dry[i], dp, {"metricName"})) continue;
+      const auto name = r.string(dry[i], dp, "metricName", true).value_or("");
+      bool found = false;
+      for (std::size_t j = first; j < out.metrics.size(); ++j) {
+        if (name == "*" || out.metrics[j].metric.name == name) {
+          out.metrics[j].metric.dry_run = true;
+          found = true;
+        }
+      }
+      if (!found) r.error(dry[i], dp, "no metric named \"" + name + "\"");
+    }
+  }
+}
+
+// Caller args ([{name, value | valueFrom}]) of a Rollout's analysis reference.
+arg_context read_caller_args(reader& r, const YAML::Node& parent, const std::string& ptr,
+                             const std::map<std::string, std::string>& plan_args) {
+  arg_context ctx;
+  ctx.values = plan_args;
+  const YAML::Node args = at(parent, "args");
+  if (!args.IsDefined()) return ctx;
+  const std::string ap = child(ptr, "args");
+  if (!r.sequence(args, ap)) return ctx;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string ip = child(ap, i);
+    if (!r.map(args[i], ip, {"name", "value", "valueFrom"})) continue;
+    const auto name = r.string(args[i], ip, "name", true);
+    if (!name) continue;
+    if (at(args[i], "valueFrom").IsDefined()) {
+      ctx.runtime.insert(*name);
+    } else if (const auto v = r.string(args[i], ip, "value")) {
+      ctx.values[*name] = *v;
+    } else {
+      r.error(args[i], ip, "argument \"" + *name + "\" needs a value or valueFrom");
+    }
+  }
+  return ctx;
+}
+
+class loader {
+ public:
+  loader(load_result& out, const registry& reg) : out_(out), reg_(reg) {}
+
+  // A Rollout's or Plan's analysis block: templates (and, in a floodgate Plan, inline metrics).
+  analysis_spec analysis(reader& r, const YAML::Node& a, const std::string& ptr, plan& p,
+                         bool floodgate_ext, bool background) {
+    analysis_spec spec;
+    std::vector<std::string_view> keys = {
+        "templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata", "metrics"};
+    if (background) keys.push_back("startingStep");
+    if (!r.map(a, ptr, keys)) return spec;
+    if (!floodgate_ext && at(a, "metrics").IsDefined()) {
+      r.error(at(a, "metrics"), child(ptr, "metrics"),
+              "a Rollout references AnalysisTemplates; inline metrics need a floodgate Plan");
+    }
+    const arg_context caller = read_caller_args(r, a, ptr, p.args);
+    const YAML::Node templates = at(a, "templates");
+    if (templates.IsDefined() && r.sequence(templates, child(ptr, "templates"))) {
+      for (std::size_t i = 0; i < templates.size(); ++i) {
+        const std::string tp = child(child(ptr, "templates"), i);
+        if (!r.map(templates[i], tp, {"templateName", "clusterScope"})) continue;
+        const auto name = r.string(templates[i], tp, "templateName", true);
+        if (!name) continue;
+        const bool cluster = r.boolean(templates[i], tp, "clusterScope").value_or(false);
+        const auto& table = cluster ? reg_.cluster_templates : reg_.analysis_templates;
+        const auto it = table.find(*name);
+        if (it == table.end()) {
+          std::vector<std::string_view> names;
+          for (const auto& [n, d] : table) names.push_back(n);
+          const auto guess = detail::did_you_mean(*name, names);
+          r.error(at(templates[i], "templateName"), child(tp, "templateName"),
+                  std::string(cluster ? "ClusterAnalysisTemplate" : "AnalysisTemplate") + " \"" +
+                      *name + "\" is not in the files given" +
+                      (guess.empty() ? "; pass the file that defines it to floodgate check"
+                                     : "; did you mean \"" + guess + "\"?"));
+          continue;
+        }
+        spec.templates.push_back(*name);
+        // Errors inside the template are reported against the template's own file.
+        reader tr(it->second->file, out_.errors);
+        read_template_spec(tr, at(it->second->node, "spec"), "/spec", caller, false, false, spec,
+                           p.runtime_args, p.args);
+      }
+    }
+    const YAML::Node inline_metrics = at(a, "metrics");
+    if (floodgate_ext && inline_metrics.IsDefined() &&
+        r.sequence(inline_metrics, child(ptr, "metrics"))) {
+      const renderer sub{r, caller};
+      for (std::size_t i = 0; i < inline_metrics.size(); ++i) {
+        spec.metrics.push_back(
+            read_metric(r, sub, inline_metrics[i], child(child(ptr, "metrics"), i), true));
+      }
+    }
+    if (spec.metrics.empty() && !templates.IsDefined() && !inline_metrics.IsDefined()) {
+      r.error(a, ptr,
+              "an analysis needs templates" + std::string(floodgate_ext ? " or metrics" : ""));
+    }
+    validate(r, a, ptr, spec);
+    return spec;
+  }
+
+  void validate(reader& r, const YAML::Node& at, const std::string& ptr, const analysis_spec& s) {
+    std::vector<core::threshold_metric> metrics;
+    for (const auto& m : s.metrics) metrics.push_back(m.metric);
+    if (metrics.empty()) return;
+    if (const auto bad = core::validate_metrics(metrics)) r.error(at, ptr, *bad);
+  }
+
+  void canary(reader& r, const YAML::Node& c, const std::string& ptr, plan& p, bool own) {
+    static const std::vector<std::string_view> argo_extra = {"canaryService",
+                                                             "stableService",
+                                                             "pingPong",
+                                                             "trafficRouting",
+                                                             "maxUnavailable",
+                                                             "maxSurge",
+                                                             "antiAffinity",
+                                                             "canaryMetadata",
+                                                             "stableMetadata",
+                                                             "scaleDownDelaySeconds",
+                                                             "scaleDownDelayRevisionLimit",
+                                                             "abortScaleDownDelaySeconds",
+                                                             "dynamicStableScale",
+                                                             "minPodsPerReplicaSet",
+                                                             "replicaProgressThreshold"};
+    if (!r.map(c, ptr, {"steps", "analysis"}, own ? std::vector<std::string_view>{} : argo_extra)) {
+      return;
+    }
+    canary_strategy s;
+    const YAML::Node steps = at(c, "steps");
+    const std::string sp = child(ptr, "steps");
+    if (steps.IsDefined() && r.sequence(steps, sp)) {
+      for (std::size_t i = 0; i < steps.size(); ++i) {
+        const std::string ip = child(sp, i);
+        const YAML::Node st = steps[i];
+        if (!r.map(st, ip,
+                   {"setWeight", "pause", "analysis", "experiment", "setCanaryScale",
+                    "setHeaderRoute", "setMirrorRoute", "plugin"})) {
+          continue;
+        }
+        if (st.size() != 1) {
+          std::string found;
+          for (auto it = st.begin(); it != st.end(); ++it) {
+            found += (found.empty() ? "" : " and ") + it->first.Scalar();
+          }
+          r.error(st, ip,
+                  "found " + (found.empty() ? std::string("an empty step") : found) +
+                      "; a step has exactly one of setWeight, pause, analysis, experiment, "
+                      "setCanaryScale, setHeaderRoute, setMirrorRoute or plugin");
+          continue;
+        }
+        core::canary_step step;
+        analysis_spec an;
+        const std::string key = st.begin()->first.Scalar();
+        if (key == "setWeight") {
+          step.what = core::canary_step::kind::set_weight;
+          if (const auto w = r.integer(st, ip, "setWeight")) {
+            if (*w < 0 || *w > 100) {
+              r.error(at(st, "setWeight"), child(ip, "setWeight"),
+                      "found " + std::to_string(*w) + ", expected a percentage 0..100");
+            }
+            step.weight = static_cast<int>(*w);
+          }
+        } else if (key == "pause") {
+          step.what = core::canary_step::kind::pause;
+          const YAML::Node pz = at(st, "pause");
+          if (!pz.IsNull() && r.map(pz, child(ip, "pause"), {"duration"})) {
+            step.duration = r.duration(pz, child(ip, "pause"), "duration", true);
+          }
+        } else if (key == "analysis") {
+          step.what = core::canary_step::kind::analysis;
+          an = analysis(r, at(st, "analysis"), child(ip, "analysis"), p, own, false);
+          for (const auto& m : an.metrics) step.metrics.push_back(m.metric);
+        } else if (key == "experiment" || key == "plugin") {
+          r.error(st.begin()->first, child(ip, key),
+                  key == "experiment"
+                      ? "experiment steps are not supported: compare the canary with a baseline "
+                        "through compare: metrics in a floodgate Plan (docs/plan-reference.md)"
+                      : "step plugins are not supported");
+          continue;
+        } else {
+          p.notes.push_back("at(steps, " + std::to_string(i) + "): " + key +
+                            " changes replicas or routes only; it does not affect decisions");
+          continue;
+        }
+        s.plan.steps.push_back(std::move(step));
+        s.step_analyses.push_back(std::move(an));
+      }
+    }
+    if (at(c, "analysis").IsDefined()) {
+      const std::string ap = child(ptr, "analysis");
+      s.background = analysis(r, at(c, "analysis"), ap, p, own, true);
+      for (const auto& m : s.background.metrics) s.plan.background.push_back(m.metric);
+      if (const auto from = r.integer(at(c, "analysis"), ap, "startingStep")) {
+        s.plan.background_from_step = static_cast<std::size_t>(std::max<std::int64_t>(0, *from));
+      }
+    }
+    p.strategy = std::move(s);
+  }
+
+  void blue_green(reader& r, const YAML::Node& b, const std::string& ptr, plan& p, bool own) {
+    static const std::vector<std::string_view> argo_extra = {"activeService",
+                                                             "previewService",
+                                                             "previewReplicaCount",
+                                                             "maxUnavailable",
+                                                             "scaleDownDelayRevisionLimit",
+                                                             "abortScaleDownDelaySeconds",
+                                                             "antiAffinity",
+                                                             "previewMetadata",
+                                                             "activeMetadata"};
+    if (!r.map(b, ptr,
+               {"autoPromotionEnabled", "autoPromotionSeconds", "scaleDownDelaySeconds",
+                "prePromotionAnalysis", "postPromotionAnalysis"},
+               own ? std::vector<std::string_view>{} : argo_extra)) {
+      return;
+    }
+    blue_green_strategy s;
+    if (const auto v = r.boolean(b, ptr, "autoPromotionEnabled")) s.plan.auto_promotion = *v;
+    if (const auto v = r.integer(b, ptr, "autoPromotionSeconds"); v && *v > 0) {
+      s.plan.auto_promotion_after = core::millis(*v * 1000);
+    }
+    if (const auto v = r.integer(b, ptr, "scaleDownDelaySeconds")) {
+      s.plan.scale_down_delay = core::millis(*v * 1000);
+    }
+    if (at(b, "prePromotionAnalysis").IsDefined()) {
+      s.pre_promotion = analysis(r, at(b, "prePromotionAnalysis"),
+                                 child(ptr, "prePromotionAnalysis"), p, own, false);
+      for (const auto& m : s.pre_promotion.metrics) s.plan.pre_promotion.push_back(m.metric);
+    }
+    if (at(b, "postPromotionAnalysis").IsDefined()) {
+      s.post_promotion = analysis(r, at(b, "postPromotionAnalysis"),
+                                  child(ptr, "postPromotionAnalysis"), p, own, false);
+      for (const auto& m : s.post_promotion.metrics) s.plan.post_promotion.push_back(m.metric);
+    }
+    p.strategy = std::move(s);
+  }
+
+  void strategy(reader& r, const YAML::Node& st, const std::string& ptr, plan& p, bool own) {
+    if (!st.IsDefined()) {
+      r.error(st, ptr, "missing; expected canary or blueGreen");
+      return;
+    }
+    if (!r.map(st, ptr, {"canary", "blueGreen"})) return;
+    if (st.size() != 1) {
+      r.error(st, ptr, "expected exactly one of canary or blueGreen");
+      return;
+    }
+    if (at(st, "canary").IsDefined()) canary(r, at(st, "canary"), child(ptr, "canary"), p, own);
+    if (at(st, "blueGreen").IsDefined())
+      blue_green(r, at(st, "blueGreen"), child(ptr, "blueGreen"), p, own);
+  }
+
+  void rollout(const document& d) {
+    reader r(d.file, out_.errors);
+    plan p = start(d, "Argo Rollout");
+    const YAML::Node spec = at(d.node, "spec");
+    if (!r.map(spec, "/spec", {"strategy"},
+               {"replicas", "selector", "template", "workloadRef", "minReadySeconds",
+                "revisionHistoryLimit", "paused", "progressDeadlineSeconds",
+                "progressDeadlineAbort", "restartAt", "rollbackWindow", "analysis"})) {
+      return;
+    }
+    strategy(r, at(spec, "strategy"), "/spec/strategy", p, false);
+    out_.plans.push_back(std::move(p));
+  }
+
+  void own_plan(const document& d) {
+    reader r(d.file, out_.errors);
+    plan p = start(d, "floodgate Plan");
+    const YAML::Node spec = at(d.node, "spec");
+    if (!r.map(spec, "/spec", {"args", "strategy"})) return;
+    const YAML::Node args = at(spec, "args");
+    if (args.IsDefined() && r.sequence(args, "/spec/args")) {
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string ap = child("/spec/args", i);
+        if (!r.map(args[i], ap, {"name", "value"})) continue;
+        const auto name = r.string(args[i], ap, "name", true);
+        const auto value = r.string(args[i], ap, "value", true);
+        if (name && value) p.args[*name] = *value;
+      }
+    }
+    strategy(r, at(spec, "strategy"), "/spec/strategy", p, true);
+    out_.plans.push_back(std::move(p));
+  }
+
+  void analysis_run(const document& d) {
+    reader r(d.file, out_.errors);
+    plan p = start(d, "Argo AnalysisRun");
+    analysis_strategy s;
+    const YAML::Node spec = at(d.node, "spec");
+    if (spec.IsMap() && at(spec, "terminate").IsDefined()) {
+      r.error(at(spec, "terminate"), "/spec/terminate", "a terminated AnalysisRun is not a plan");
+    }
+    read_template_spec(r, spec, "/spec", arg_context{}, false, false, s.analysis, p.runtime_args,
+                       p.args);
+    validate(r, spec, "/spec", s.analysis);
+    p.strategy = std::move(s);
+    out_.plans.push_back(std::move(p));
+  }
+
+  void analysis_template(const document& d) {
+    reader r(d.file, out_.errors);
+    const std::size_t before = r.error_count();
+    analysis_spec spec;
+    std::vector<std::string> runtime;
+    std::map<std::string, std::string> resolved;
+    read_template_spec(r, at(d.node, "spec"), "/spec", arg_context{}, true, false, spec, runtime,
+                       resolved);
+    validate(r, at(d.node, "spec"), "/spec", spec);
+    if (r.error_count() > before) return;
+    out_.templates.push_back(
+        {d.kind, d.name, d.file, detail::line_of(d.node), spec.metrics.size()});
+  }
+
+  void flagger_canary(const document& d);
+  void metric_template(const document& d);
+
+ private:
+  plan start(const document& d, std::string origin) {
+    plan p;
+    p.name = d.name;
+    p.origin = std::move(origin);
+    p.file = d.file;
+    p.line = detail::line_of(d.node);
+    return p;
+  }
+
+  load_result& out_;
+  const registry& reg_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Flagger.
+
+void loader::metric_template(const document& d) {
+  reader r(d.file, out_.errors);
+  const std::size_t before = r.error_count();
+  const YAML::Node spec = at(d.node, "spec");
+  if (!r.map(spec, "/spec", {"provider", "query"})) return;
+  const YAML::Node p = at(spec, "provider");
+  if (r.map(p, "/spec/provider",
+            {"type", "address", "secretRef", "insecureSkipVerify", "headers", "region"})) {
+    const auto type = r.string(p, "/spec/provider", "type", true);
+    if (type && *type != "prometheus") {
+      r.error(at(p, "type"), "/spec/provider/type",
+              "the " + *type + " provider is not supported: floodgate reads prometheus metrics");
+    }
+  }
+  r.string(spec, "/spec", "query", true);
+  if (r.error_count() > before) return;
+  out_.templates.push_back({d.kind,
+                            (d.namespace_.empty() ? "default" : d.namespace_) + "/" + d.name,
+                            d.file, detail::line_of(d.node), 1});
+}
+
+void loader::flagger_canary(const document& d) {
+  reader r(d.file, out_.errors);
+  plan p = start(d, "Flagger Canary");
+  const YAML::Node spec = at(d.node, "spec");
+  if (!r.map(spec, "/spec",
+             {"provider", "targetRef", "analysis", "canaryAnalysis", "skipAnalysis", "service"},
+             {"autoscalerRef", "ingressRef", "routeRef", "upstreamRef", "progressDeadlineSeconds",
+              "revertOnDeletion", "suspend", "metricsServer"})) {
+    return;
+  }
+  progressive_strategy s;
+  s.provider = r.string(spec, "/spec", "provider").value_or("istio");
+  flagger_model model;
+  model.name = d.name;
+  model.namespace_ = d.namespace_.empty() ? "default" : d.namespace_;
+  const YAML::Node target = at(spec, "targetRef");
+  if (!target.IsDefined()) {
+    r.error(spec, "/spec/targetRef", "missing; expected the workload {apiVersion, kind, name}");
+  } else if (r.map(target, "/spec/targetRef", {"apiVersion", "kind", "name"})) {
+    model.target = r.string(target, "/spec/targetRef", "name", true).value_or("");
+  }
+  const auto ref_name = [&](std::string_view key) -> std::string {
+    const YAML::Node n = at(spec, std::string(key));
+    if (n.IsMap() && at(n, "name").IsScalar()) return at(n, "name").Scalar();
+    return model.target;
+  };
+  model.ingress = ref_name("ingressRef");
+  model.route = ref_name("routeRef");
+  model.service = at(spec, "service").IsMap() && at(at(spec, "service"), "name").IsScalar()
+                      ? at(at(spec, "service"), "name").Scalar()
+                      : model.target;
+  s.analysis.skip_analysis = r.boolean(spec, "/spec", "skipAnalysis").value_or(false);
+  s.analysis.l4_only = s.provider == "kubernetes";
+  const std::string key = at(spec, "analysis").IsDefined() ? "analysis" : "canaryAnalysis";
+  const YAML::Node a = at(spec, key);
+  const std::string ap = "/spec/" + key;
+  if (!a.IsDefined()) {
+    s.analysis.skip_analysis = true;  // Flagger promotes in one tick without an analysis block
+    p.notes.push_back("no analysis block: promoted as soon as the canary is ready");
+  } else if (r.map(a, ap,
+                   {"interval", "iterations", "mirror", "mirrorWeight", "maxWeight", "stepWeight",
+                    "stepWeights", "stepWeightPromotion", "threshold", "primaryReadyThreshold",
+                    "canaryReadyThreshold", "alerts", "metrics", "webhooks", "match",
+                    "sessionAffinity"})) {
+    if (const auto iv = r.string(a, ap, "interval")) s.interval = *iv;
+    const auto to_int = [](std::optional<std::int64_t> v) {
+      return static_cast<int>(v.value_or(0));
+    };
+    s.analysis.threshold = to_int(r.integer(a, ap, "threshold"));
+    s.analysis.max_weight = to_int(r.integer(a, ap, "maxWeight"));
+    s.analysis.step_weight = to_int(r.integer(a, ap, "stepWeight"));
+    s.analysis.step_weight_promotion = to_int(r.integer(a, ap, "stepWeightPromotion"));
+    s.analysis.iterations = to_int(r.integer(a, ap, "iterations"));
+    s.analysis.mirror = r.boolean(a, ap, "mirror").value_or(false);
+    s.analysis.match = at(a, "match").IsDefined() && at(a, "match").size() > 0;
+    const YAML::Node sw = at(a, "stepWeights");
+    if (sw.IsDefined() && r.sequence(sw, ap + "/stepWeights")) {
+      for (std::size_t i = 0; i < sw.size(); ++i) {
+        try {
+          s.analysis.step_weights.push_back(sw[i].as<int>());
+        } catch (const YAML::Exception&) {
+          r.error(sw[i], child(ap + "/stepWeights", i), "expected an integer percentage");
+        }
+      }
+    }
+    const YAML::Node metrics = at(a, "metrics");
+    if (metrics.IsDefined() && r.sequence(metrics, ap + "/metrics")) {
+      for (std::size_t i = 0; i < metrics.size(); ++i) {
+        const std::string mp = child(ap + "/metrics", i);
+        const YAML::Node m = metrics[i];
+        if (!r.map(m, mp,
+                   {"name", "interval", "threshold", "thresholdRange", "query", "templateRef",
+                    "templateVariables"})) {
+          continue;
+        }
+        flagger_metric fm;
+        fm.check.name = r.string(m, mp, "name", true).value_or("");
+        fm.interval = r.string(m, mp, "interval").value_or("1m");
+        flagger_model mm = model;
+        mm.interval = fm.interval;
+        const YAML::Node vars = at(m, "templateVariables");
+        if (vars.IsDefined() && !vars.IsMap()) {
+          r.error(vars, mp + "/templateVariables", "expected a map of variable names to values");
+        } else if (vars.IsDefined()) {
+          for (auto it = vars.begin(); it != vars.end(); ++it) {
+            mm.variables[it->first.Scalar()] = it->second.IsScalar() ? it->second.Scalar() : "";
+          }
+        }
+        const YAML::Node range = at(m, "thresholdRange");
+        if (range.IsDefined() && r.map(range, mp + "/thresholdRange", {"min", "max"})) {
+          fm.check.min = r.number(range, mp + "/thresholdRange", "min");
+          fm.check.max = r.number(range, mp + "/thresholdRange", "max");
+        } else if (const auto th = r.number(m, mp, "threshold")) {
+          // Legacy threshold: a minimum for request-success-rate, a maximum otherwise.
+          (fm.check.name == "request-success-rate" ? fm.check.min : fm.check.max) = *th;
+        }
+        const YAML::Node ref = at(m, "templateRef");
+        if (ref.IsDefined()) {
+          if (!r.map(ref, mp + "/templateRef", {"name", "namespace"})) continue;
+          const auto name = r.string(ref, mp + "/templateRef", "name", true).value_or("");
+          const auto ns =
+              r.string(ref, mp + "/templateRef", "namespace").value_or(model.namespace_);
+          fm.template_ref = ns + "/" + name;
+          const auto it = reg_.metric_templates.find(fm.template_ref);
+          if (it == reg_.metric_templates.end()) {
+            r.error(ref, mp + "/templateRef",
+                    "MetricTemplate \"" + fm.template_ref +
+                        "\" is not in the files given; pass the file that defines it");
+            continue;
+          }
+          const YAML::Node tspec = at(it->second->node, "spec");
+          if (!tspec.IsMap() || !at(tspec, "query").IsScalar())
+            continue;  // reported with the template
+          const YAML::Node tprov = at(tspec, "provider");
+          if (tprov.IsMap() && at(tprov, "type").IsScalar() &&
+              at(tprov, "type").Scalar() != "prometheus") {
+            r.error(ref, mp + "/templateRef",
+                    "MetricTemplate \"" + fm.template_ref + "\" uses the " +
+                        at(tprov, "type").Scalar() + " provider, which floodgate does not read");
+            continue;
+          }
+          if (tprov.IsMap() && at(tprov, "address").IsScalar())
+            fm.address = at(tprov, "address").Scalar();
+          auto q = render_flagger(at(tspec, "query").Scalar(), mm);
+          if (auto* e = std::get_if<render_error>(&q)) {
+            r.error(ref, mp + "/templateRef",
+                    "MetricTemplate \"" + fm.template_ref + "\": " + e->message +
+                        " (set it in templateVariables)");
+            continue;
+          }
+          fm.query = collapse_whitespace(std::get<std::string>(q));
+        } else if (const auto q = r.string(m, mp, "query")) {
+          auto rq = render_flagger(*q, mm);
+          if (auto* e = std::get_if<render_error>(&rq)) {
+            r.error(at(m, "query"), mp + "/query", e->message);
+            continue;
+          }
+          fm.query = collapse_whitespace(std::get<std::string>(rq));
+        } else if (auto b = flagger_builtin_query(s.provider, fm.check.name, mm)) {
+          fm.query = b->query;
+          fm.to_milliseconds = b->to_milliseconds;
+          fm.duration = fm.check.name == "request-duration";
+        } else {
+          r.error(m, mp,
+                  "metric \"" + fm.check.name +
+                      "\" is not builtin (request-success-rate, request-duration): give it a "
+                      "templateRef or a query");
+          continue;
+        }
+        s.analysis.metrics.push_back(fm.check);
+        s.metrics.push_back(std::move(fm));
+      }
+    }
+    const YAML::Node hooks = at(a, "webhooks");
+    if (hooks.IsDefined() && r.sequence(hooks, ap + "/webhooks")) {
+      for (std::size_t i = 0; i < hooks.size(); ++i) {
+        const std::string hp = child(ap + "/webhooks", i);
+        if (!r.map(hooks[i], hp,
+                   {"name", "type", "url", "timeout", "metadata", "muteAlert", "retries"})) {
+          continue;
+        }
+        flagger_webhook w;
+        w.name = r.string(hooks[i], hp, "name", true).value_or("");
+        w.type = r.string(hooks[i], hp, "type").value_or("rollout");
+        w.url = r.string(hooks[i], hp, "url", true).value_or("");
+        w.timeout = r.string(hooks[i], hp, "timeout").value_or("");
+        static const std::vector<std::string_view> types = {
+            "confirm-rollout",   "pre-rollout",  "rollout",  "confirm-traffic-increase",
+            "confirm-promotion", "post-rollout", "rollback", "event"};
+        if (std::find(types.begin(), types.end(), w.type) == types.end()) {
+          const auto guess = detail::did_you_mean(w.type, types);
+          r.error(at(hooks[i], "type"), hp + "/type",
+                  "unknown webhook type \"" + w.type + "\"" +
+                      (guess.empty() ? "" : "; did you mean \"" + guess + "\"?"));
+        }
+        s.webhooks.push_back(std::move(w));
+      }
+    }
+  }
+  p.strategy = std::move(s);
+  out_.plans.push_back(std::move(p));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string meta(const YAML::Node& doc, std::string_view key) {
+  const YAML::Node m = at(doc, "metadata");
+  if (m.IsMap() && at(m, std::string(key)).IsScalar()) return at(m, std::string(key)).Scalar();
+  return "";
+}
+
+}  // namespace
+
+load_result load(const std::vector<source_file>& files) {
+  load_result out;
+  std::vector<document> docs;
+  for (const auto& f : files) {
+    std::vector<YAML::Node> nodes;
+    try {
+      nodes = YAML::LoadAll(f.text);
+    } catch (const YAML::Exception& e) {
+      diagnostic d;
+      d.file = f.name;
+      d.line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+      d.column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
+      d.pointer = "/";
+      d.message = "not valid YAML or JSON: " + e.msg;
+      out.errors.push_back(std::move(d));
+      continue;
+    }
+    reader r(f.name, out.errors);
+    const bool ends_early = f.text.find("\n...\n") != std::string::npos ||
+                            f.text.find("\n...\r\n") != std::string::npos;
+    for (auto& n : nodes) {
+      if (n.IsNull()) continue;  // an empty document between separators
+      if (!n.IsMap()) {
+        r.error(n, "/", "expected a Kubernetes-style object (apiVersion, kind, metadata, spec)");
+        continue;
+      }
+      document d;
+      d.file = f.name;
+      d.node = n;
+      d.api = at(n, "apiVersion").IsScalar() ? at(n, "apiVersion").Scalar() : "";
+      d.kind = at(n, "kind").IsScalar() ? at(n, "kind").Scalar() : "";
+      d.name = meta(n, "name");
+      d.namespace_ = meta(n, "namespace");
+      if (d.kind.empty()) {
+        r.error(n, "/kind",
+                "missing; expected a kind (Plan, Rollout, AnalysisTemplate, Canary, …)" +
+                    std::string(ends_early ? " — a line \"...\" ends a YAML document, so what "
+                                             "follows it is a new document (an elided fragment?)"
+                                           : ""));
+        continue;
+      }
+      docs.push_back(std::move(d));
+    }
+  }
+  registry reg;
+  for (const auto& d : docs) {
+    if (d.api == argo_api && d.kind == "AnalysisTemplate") reg.analysis_templates[d.name] = &d;
+    if (d.api == argo_api && d.kind == "ClusterAnalysisTemplate")
+      reg.cluster_templates[d.name] = &d;
+    if (d.api == flagger_api && d.kind == "MetricTemplate") {
+      reg.metric_templates[(d.namespace_.empty() ? "default" : d.namespace_) + "/" + d.name] = &d;
+    }
+  }
+  loader l(out, reg);
+  for (const auto& d : docs) {
+    reader r(d.file, out.errors);
+    const bool argo = d.api == argo_api;
+    const bool flagger = d.api == flagger_api;
+    const bool own = d.api == floodgate_api;
+    if (argo || flagger || own) {
+      if (d.name.empty()) r.error(d.node, "/metadata/name", "missing; expected a name");
+      if (!at(d.node, "spec").IsDefined()) {
+        r.error(d.node, "/spec", "missing");
+        continue;
+      }
+    }
+    if (own && d.kind == "Plan") {
+      l.own_plan(d);
+    } else if (argo && d.kind == "Rollout") {
+      l.rollout(d);
+    } else if (argo && (d.kind == "AnalysisTemplate" || d.kind == "ClusterAnalysisTemplate")) {
+      l.analysis_template(d);
+    } else if (argo && d.kind == "AnalysisRun") {
+      l.analysis_run(d);
+    } else if (argo && d.kind == "Experiment") {
+      r.error(at(d.node, "kind"), "/kind",
+              "Experiment is not supported: compare the canary with a baseline through compare: "
+              "metrics in a floodgate Plan");
+    } else if (flagger && d.kind == "Canary") {
+      l.flagger_canary(d);
+    } else if (flagger && d.kind == "MetricTemplate") {
+      l.metric_template(d);
+    } else if (own) {
+      r.error(at(d.node, "kind"), "/kind", "found \"" + d.kind + "\", expected Plan");
+    } else {
+      out.skipped.push_back({d.file, detail::line_of(d.node), d.kind, d.name,
+                             "not a plan: " + d.kind + " (" +
+                                 (d.api.empty() ? "no apiVersion" : d.api) + ") is skipped"});
+    }
+  }
+  // A template used twice reports its problems once.
+  std::vector<diagnostic> unique;
+  for (auto& e : out.errors) {
+    const bool seen = std::any_of(unique.begin(), unique.end(),
+                                  [&](const diagnostic& u) { return u.format() == e.format(); });
+    if (!seen) unique.push_back(std::move(e));
+  }
+  out.errors = std::move(unique);
+  if (!out.errors.empty()) out.plans.clear();  // nothing is half-loaded
+  return out;
+}
+
+load_result load_paths(const std::vector<std::string>& paths) {
+  std::vector<source_file> files;
+  load_result failed;
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      failed.errors.push_back({p, 0, 0, "/", "cannot read the file"});
+      continue;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files.push_back({p, ss.str()});
+  }
+  load_result out = load(files);
+  if (!failed.errors.empty()) {
+    out.errors.insert(out.errors.begin(), failed.errors.begin(), failed.errors.end());
+    out.plans.clear();
+  }
+  return out;
+}
+
+}  // namespace floodgate::config

@@ -1,0 +1,200 @@
+#include "yaml_reader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <floodgate/core/value.hpp>
+
+namespace floodgate::config::detail {
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      const auto lower = [](char c) {
+        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      };
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diag + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string kind_of(const YAML::Node& n) {
+  if (n.IsMap()) return "a map";
+  if (n.IsSequence()) return "a list";
+  if (n.IsNull()) return "nothing";
+  return "\"" + n.Scalar() + "\"";
+}
+
+}  // namespace
+
+std::string child(const std::string& pointer, std::string_view key) {
+  std::string out = pointer + "/";
+  for (const char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string child(const std::string& pointer, std::size_t index) {
+  return pointer + "/" + std::to_string(index);
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = std::string(c);
+    }
+  }
+  return best;
+}
+
+YAML::Node at(const YAML::Node& n, std::string_view key) {
+  if (n.IsDefined() && n.IsMap()) {
+    const YAML::Node c = n[std::string(key)];
+    if (c.IsDefined()) return c;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+int line_of(const YAML::Node& n) {
+  return n.IsDefined() && n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
+}
+
+void reader::error(const YAML::Node& at, const std::string& pointer, std::string message) {
+  diagnostic d;
+  d.file = file_;
+  if (at.IsDefined() && at.Mark().line >= 0) {
+    d.line = at.Mark().line + 1;
+    d.column = at.Mark().column + 1;
+  }
+  d.pointer = pointer.empty() ? "/" : pointer;
+  d.message = std::move(message);
+  errors_.push_back(std::move(d));
+}
+
+bool reader::map(const YAML::Node& n, const std::string& pointer,
+                 const std::vector<std::string_view>& known,
+                 const std::vector<std::string_view>& allowed_extra) {
+  if (!n.IsDefined()) {
+    error(n, pointer, "missing; expected a map");
+    return false;
+  }
+  if (!n.IsMap()) {
+    error(n, pointer, "found " + kind_of(n) + ", expected a map");
+    return false;
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    const auto in = [&](const std::vector<std::string_view>& set) {
+      return std::find(set.begin(), set.end(), key) != set.end();
+    };
+    if (in(known) || in(allowed_extra)) continue;
+    std::string msg = "unknown field \"" + key + "\"";
+    const std::string guess = did_you_mean(key, known);
+    if (!guess.empty()) {
+      msg += "; did you mean \"" + guess + "\"?";
+    } else {
+      std::string list;
+      for (const auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      msg += "; expected one of " + list;
+    }
+    error(it->first, child(pointer, key), msg);
+  }
+  return true;
+}
+
+bool reader::sequence(const YAML::Node& n, const std::string& pointer) {
+  if (n.IsSequence()) return true;
+  error(n, pointer, "found " + kind_of(n) + ", expected a list");
+  return false;
+}
+
+std::optional<std::string> reader::string(const YAML::Node& parent, const std::string& pointer,
+                                          std::string_view key, bool required) {
+  const YAML::Node n = at(parent, std::string(key));
+  const std::string at = child(pointer, key);
+  if (!n.IsDefined() || n.IsNull()) {
+    if (required) error(parent, at, "missing; expected a string");
+    return std::nullopt;
+  }
+  if (!n.IsScalar()) {
+    error(n, at, "found " + kind_of(n) + ", expected a string");
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<std::int64_t> reader::integer(const YAML::Node& parent, const std::string& pointer,
+                                            std::string_view key) {
+  const auto s = string(parent, pointer, key);
+  if (!s) return std::nullopt;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc() || end != s->data() + s->size()) {
+    error(at(parent, std::string(key)), child(pointer, key),
+          "found \"" + *s + "\", expected an integer");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<double> reader::number(const YAML::Node& parent, const std::string& pointer,
+                                     std::string_view key) {
+  const auto s = string(parent, pointer, key);
+  if (!s) return std::nullopt;
+  const auto v = core::parse_go_float(*s);
+  if (!v || !std::isfinite(*v)) {
+    error(at(parent, std::string(key)), child(pointer, key),
+          "found \"" + *s + "\", expected a number");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> reader::boolean(const YAML::Node& parent, const std::string& pointer,
+                                    std::string_view key) {
+  const auto s = string(parent, pointer, key);
+  if (!s) return std::nullopt;
+  if (*s == "true") return true;
+  if (*s == "false") return false;
+  error(at(parent, std::string(key)), child(pointer, key),
+        "found \"" + *s + "\", expected true or false");
+  return std::nullopt;
+}
+
+std::optional<core::millis> reader::duration(const YAML::Node& parent, const std::string& pointer,
+                                             std::string_view key, bool int_seconds) {
+  const auto s = string(parent, pointer, key);
+  if (!s) return std::nullopt;
+  if (int_seconds && !s->empty() &&
+      std::all_of(s->begin(), s->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return core::millis(std::stoll(*s) * 1000);
+  }
+  auto d = core::parse_go_duration(*s);
+  if (const auto* m = std::get_if<core::millis>(&d)) return *m;
+  error(at(parent, std::string(key)), child(pointer, key),
+        "found \"" + *s + "\", expected a duration such as 30s, 5m or 1h" +
+            (int_seconds ? " (or whole seconds)" : ""));
+  return std::nullopt;
+}
+
+}  // namespace floodgate::config::detail

@@ -1,0 +1,67 @@
+#pragma once
+// Schema-checked reading of a YAML/JSON document: every error carries the file, line, column and
+// JSON pointer; unknown keys are reported with a did-you-mean suggestion. Internal to config.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <floodgate/config/load.hpp>
+#include <floodgate/core/duration.hpp>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace floodgate::config::detail {
+
+/// "/spec/metrics/0" + "count" → "/spec/metrics/0/count" (RFC 6901 escaping).
+std::string child(const std::string& pointer, std::string_view key);
+std::string child(const std::string& pointer, std::size_t index);
+
+/// The closest candidate within a small edit distance, or empty.
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates);
+
+class reader {
+ public:
+  reader(std::string file, std::vector<diagnostic>& errors)
+      : file_(std::move(file)), errors_(errors) {}
+
+  const std::string& file() const { return file_; }
+  std::size_t error_count() const { return errors_.size(); }
+
+  void error(const YAML::Node& at, const std::string& pointer, std::string message);
+
+  /// Requires a map; reports every key not in `known` (with a suggestion). `allowed_extra` are
+  /// keys accepted and ignored (fields of Kubernetes objects floodgate does not interpret).
+  bool map(const YAML::Node& n, const std::string& pointer,
+           const std::vector<std::string_view>& known,
+           const std::vector<std::string_view>& allowed_extra = {});
+  bool sequence(const YAML::Node& n, const std::string& pointer);
+
+  std::optional<std::string> string(const YAML::Node& parent, const std::string& pointer,
+                                    std::string_view key, bool required = false);
+  std::optional<std::int64_t> integer(const YAML::Node& parent, const std::string& pointer,
+                                      std::string_view key);
+  std::optional<double> number(const YAML::Node& parent, const std::string& pointer,
+                               std::string_view key);
+  std::optional<bool> boolean(const YAML::Node& parent, const std::string& pointer,
+                              std::string_view key);
+  /// A Go duration ("30s", "5m"); `int_seconds` also accepts a bare integer of seconds (Argo's
+  /// pause duration and the *Seconds fields).
+  std::optional<core::millis> duration(const YAML::Node& parent, const std::string& pointer,
+                                       std::string_view key, bool int_seconds = false);
+
+ private:
+  std::string file_;
+  std::vector<diagnostic>& errors_;
+};
+
+/// The child at `key`, or an undefined node (never yaml-cpp's throwing "zombie") when `n` is not
+/// a map or has no such key.
+YAML::Node at(const YAML::Node& n, std::string_view key);
+
+/// Where a node starts, 1-based.
+int line_of(const YAML::Node& n);
+
+}  // namespace floodgate::config::detail
