@@ -2,6 +2,9 @@
 // controller, its weight arithmetic, metric checks and webhook gates. The case file describes
 // some initial states and events in words; the few phrasings it uses are read here.
 
+#include <floodgate/config/load.hpp>
+#include <floodgate/config/placeholders.hpp>
+#include <floodgate/core/duration.hpp>
 #include <floodgate/core/progressive.hpp>
 #include <floodgate/providers/metric_readings.hpp>
 #include <functional>
@@ -367,6 +370,125 @@ outcome webhook_gates(const json& c) {
   return k.result();
 }
 
+config::flagger_model model_of(const json& m) {
+  config::flagger_model out;
+  out.name = m.value("name", "");
+  out.namespace_ = m.value("namespace", "");
+  out.target = m.value("target", "");
+  out.ingress = m.value("ingress", out.target);
+  out.service = m.value("service", out.target);
+  out.route = m.value("route", out.target);
+  out.interval = m.value("interval", "1m");
+  if (m.contains("variables")) {
+    for (const auto& [k, v] : m["variables"].items()) out.variables[k] = v.get<std::string>();
+  }
+  return out;
+}
+
+std::string rendered_or_error(const std::variant<std::string, config::render_error>& r) {
+  if (const auto* e = std::get_if<config::render_error>(&r)) return "error: " + e->message;
+  return std::get<std::string>(r);
+}
+
+// FLG-OBS-*: the builtin query each observer sends, and what it makes of Prometheus' answer.
+outcome observer(const json& c) {
+  const json& cfg = c.at("config");
+  std::string provider = cfg.at("provider").get<std::string>();
+  provider = provider.substr(0, provider.find(' '));  // "kubernetes (also gatewayapi*)"
+  const auto model = model_of(cfg.at("model"));
+  const json& obs = c.at("observations");
+  const json cases = obs.contains("cases") ? obs["cases"] : json::array({obs});
+  const json expected = c.at("expected").is_array() ? c["expected"] : json::array({c["expected"]});
+  checker k;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const json& e = expected.at(i);
+    const bool duration = e.contains("duration");
+    const auto q = config::flagger_builtin_query(
+        provider, duration ? "request-duration" : "request-success-rate", model);
+    if (!q) return outcome::fail("no builtin query for " + provider);
+    const std::string at = "case " + std::to_string(i) + " ";
+    if (e.contains("query_sent")) k.check(at + "query_sent", e["query_sent"], q->query);
+    json result = json::array();
+    if (cases[i].contains("prometheus_value")) {
+      result.push_back(
+          {{"metric", json::object()}, {"value", {1700000000, cases[i]["prometheus_value"]}}});
+    }
+    const json body = {{"status", "success"},
+                       {"data", {{"resultType", "vector"}, {"result", result}}}};
+    const auto v = providers::read_prometheus_single(body.dump());
+    if (e.contains("error")) {
+      k.contains(at + "error", e["error"].get<std::string>(),
+                 std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : "a value");
+      continue;
+    }
+    if (!std::holds_alternative<double>(v)) return outcome::fail(std::get<std::string>(v));
+    if (duration) {
+      // Flagger: time.Duration(int64(v)) milliseconds, after the observer's unit conversion.
+      const auto ms = static_cast<std::int64_t>(std::get<double>(v) * q->to_milliseconds);
+      k.check(at + "duration", e["duration"], core::format_go_duration(core::millis(ms)));
+    } else {
+      k.check(at + "value", json(e["value"].get<double>()).dump(),
+              json(std::get<double>(v)).dump());
+    }
+  }
+  return k.result();
+}
+
+// FLG-TPL-*: MetricTemplate rendering (Go text/template, missingkey=error).
+outcome templates(const json& c) {
+  checker k;
+  if (c.at("id") == "FLG-TPL-002") {
+    const auto r = config::render_flagger(c.at("config").at("template").get<std::string>(),
+                                          model_of(c.at("observations").at("model")));
+    k.check("error", "true", std::holds_alternative<config::render_error>(r) ? "true" : "false");
+    return k.result();
+  }
+  const json& tpl = c.at("config").at("templates");
+  const json& models = c.at("observations").at("models");
+  const json& expected = c.at("expected");
+  for (std::size_t i = 0; i < tpl.size(); ++i) {
+    k.check(
+        "template " + std::to_string(i), expected.at(i),
+        rendered_or_error(config::render_flagger(tpl[i].get<std::string>(), model_of(models[i]))));
+  }
+  return k.result();
+}
+
+// FLG-MET-002: a templateRef must name an existing MetricTemplate; its namespace defaults to the
+// canary's. Each case is loaded as files would be: the existing templates plus the Canary.
+outcome template_refs(const json& c) {
+  const json& cfg = c.at("config");
+  std::string docs;
+  for (const auto& t : cfg.at("existing_templates")) {
+    const std::string ns_name = t.get<std::string>();
+    const auto slash = ns_name.find('/');
+    docs += "apiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: " +
+            ns_name.substr(slash + 1) + "\n  namespace: " + ns_name.substr(0, slash) +
+            "\nspec:\n  provider: {type: prometheus, address: http://prometheus:9090}\n"
+            "  query: sum(up{app=\"{{ target }}\"})\n---\n";
+  }
+  checker k;
+  const json& cases = c.at("observations").at("cases");
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const json& ref = cases[i].at("templateRef");
+    std::string canary =
+        "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: app\n"
+        "  namespace: " +
+        cfg.at("canary_namespace").get<std::string>() +
+        "\nspec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: app}\n"
+        "  analysis:\n    metrics:\n    - name: custom\n      templateRef:\n"
+        "        name: " +
+        ref.at("name").get<std::string>() + "\n";
+    if (ref.contains("namespace"))
+      canary += "        namespace: " + ref["namespace"].get<std::string>() + "\n";
+    const auto r = config::load({{"case.yaml", docs + canary}});
+    const std::string want = c.at("expected").at(i).get<std::string>();
+    k.check("case " + std::to_string(i), want.rfind("ok", 0) == 0 ? "ok" : "error",
+            r.ok() ? "ok" : "error");
+  }
+  return k.result();
+}
+
 }  // namespace
 
 outcome run_flagger_case(const json& c) {
@@ -388,11 +510,9 @@ outcome run_flagger_case(const json& c) {
       return outcome::skip(
           "transport: the Prometheus client, webhook sender, gate server and routers are issue 4");
     }
-    if (starts("FLG-OBS-") || starts("FLG-TPL-") || id == "FLG-MET-002") {
-      return outcome::skip(
-          "Flagger import (MetricTemplate rendering, builtin queries): engine/config, not built "
-          "yet");
-    }
+    if (starts("FLG-OBS-")) return observer(c);
+    if (starts("FLG-TPL-")) return templates(c);
+    if (id == "FLG-MET-002") return template_refs(c);
   } catch (const std::exception& e) {
     return outcome::fail(std::string("cannot run case: ") + e.what());
   }

@@ -70,6 +70,7 @@ std::string format_go_duration(millis d) {
   const long long m = (ms / 60000) % 60;
   const long long s = (ms / 1000) % 60;
   const long long rest = ms % 1000;
+  if (ms < 1000) return out + std::to_string(ms) + "ms";  // Go: below a second, in ms
   if (h > 0) out += std::to_string(h) + "h";
   if (m > 0) out += std::to_string(m) + "m";
   if (s > 0 || rest > 0) {

@@ -19,7 +19,8 @@ using instant = std::chrono::time_point<std::chrono::system_clock, millis>;
 /// the nearest millisecond. Returns the duration or "expected ... found ..." text.
 std::variant<millis, std::string> parse_go_duration(std::string_view text);
 
-/// "1h2m3s", "10m", "45s", "1.5s", "0s": the shortest Go-style spelling of a duration.
+/// "1h2m3s", "10m", "45s", "1.5s", "100ms", "0s": the shortest Go-style spelling of a duration
+/// (below a second in milliseconds, as Go's Duration.String).
 std::string format_go_duration(millis d);
 
 }  // namespace floodgate::core
