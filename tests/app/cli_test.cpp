@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "cli_values.hpp"
@@ -103,4 +104,30 @@ TEST_CASE("duration and step syntax", "[app]") {
   REQUIRE(std::holds_alternative<std::vector<floodgate::analysis::traffic_step>>(steps));
   CHECK(std::get<0>(steps).size() == 2);
   CHECK(std::holds_alternative<std::string>(floodgate::app::parse_steps("0:10m")));
+}
+
+TEST_CASE("floodgate check: the README's example, its JSON, and a broken plan", "[app]") {
+  const std::string example = std::string(FLOODGATE_SOURCE_DIR) + "/examples/checkout-canary.yaml";
+  auto r = run("check " + example);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("plan floodgate Plan \"checkout\""));
+  CHECK_THAT(r.output, Catch::Contains("error-rate (prometheus, compare sequential_counts"));
+  r = run("check --output json " + example);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("\"onInsufficient\": \"inconclusive\""));
+  r = run("check --output yaml " + example);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.output, Catch::Contains("onInsufficient: \"inconclusive\""));
+
+  const std::string broken = "/tmp/floodgate-check-broken.yaml";
+  {
+    std::ofstream out(broken);
+    out << "apiVersion: floodgate.dev/v1\nkind: Plan\nmetadata: {name: x}\nspec:\n"
+           "  strategy:\n    canary:\n      stpes: []\n";
+  }
+  r = run("check " + broken);
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Catch::Contains(broken + ":7:7: /spec/strategy/canary/stpes: unknown field "
+                                                "\"stpes\"; did you mean \"steps\"?"));
+  CHECK(run("check /nonexistent.yaml").code == 2);
 }

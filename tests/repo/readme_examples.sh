@@ -4,6 +4,7 @@
 set -euo pipefail
 root=$1
 bin_dir=$2
+cd "$root"  # relative paths in the examples are the repository's, as a reader runs them
 count=0
 in_block=0
 while IFS= read -r line; do
