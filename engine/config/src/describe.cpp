@@ -30,13 +30,12 @@ nlohmann::json metric_json(const metric_spec& s) {
   if (m.compare) {
     const auto& c = *m.compare;
     j["compare"] = {{"test", core::comparison_test_name(c.test)},
-                    {"direction",
-                     c.direction == core::regression_direction::increase ? "increase" : "decrease"},
+                    {"direction", core::regression_direction_name(c.direction)},
                     {"alpha", c.alpha},
                     {"power", c.power},
                     {"minEffect", c.min_effect},
                     {"quantile", c.quantile},
-                    {"model", c.model == core::sample_size_model::quick ? "quick" : "two_sample"},
+                    {"model", core::sample_size_model_name(c.model)},
                     {"maxTime", duration_or(c.max_time, "")},
                     {"onInsufficient", core::insufficient_resolution_name(c.on_insufficient)}};
   }

@@ -147,6 +147,28 @@ void read_headers(reader& r, const renderer& sub, const YAML::Node& parent, cons
   }
 }
 
+// A keyword field read with core's parser; a word it does not know is reported with the words it
+// does, and the closest of them.
+template <class E>
+void keyword(reader& r, const YAML::Node& c, const std::string& ptr, std::string_view key,
+             std::optional<E> (*parse)(std::string_view),
+             const std::vector<std::string_view>& words, E& out, bool required = false) {
+  const auto text = r.string(c, ptr, key, required);
+  if (!text) return;
+  if (const auto v = parse(*text)) {
+    out = *v;
+    return;
+  }
+  std::string expected;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    expected += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + std::string(words[i]);
+  }
+  const auto guess = detail::did_you_mean(*text, words);
+  r.error(at(c, key), child(ptr, key),
+          "found \"" + *text + "\", expected " + expected +
+              (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
+}
+
 void read_compare(reader& r, const YAML::Node& c, const std::string& ptr,
                   core::threshold_metric& m) {
   if (!r.map(c, ptr,
@@ -155,30 +177,11 @@ void read_compare(reader& r, const YAML::Node& c, const std::string& ptr,
     return;
   }
   core::comparison_metric spec;
-  if (const auto t = r.string(c, ptr, "test", true)) {
-    if (const auto parsed = core::parse_comparison_test(*t)) {
-      spec.test = *parsed;
-    } else {
-      std::vector<std::string_view> names = {"two_proportion", "sequential_counts", "mann_whitney",
-                                             "kayenta",        "quantile",          "welch"};
-      const auto guess = detail::did_you_mean(*t, names);
-      r.error(at(c, "test"), child(ptr, "test"),
-              "found \"" + *t +
-                  "\", expected two_proportion, sequential_counts, mann_whitney, "
-                  "kayenta, quantile or welch" +
-                  (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
-    }
-  }
-  if (const auto d = r.string(c, ptr, "direction")) {
-    if (*d == "increase") {
-      spec.direction = core::regression_direction::increase;
-    } else if (*d == "decrease") {
-      spec.direction = core::regression_direction::decrease;
-    } else {
-      r.error(at(c, "direction"), child(ptr, "direction"),
-              "found \"" + *d + "\", expected increase (higher is worse) or decrease");
-    }
-  }
+  keyword(r, c, ptr, "test", &core::parse_comparison_test,
+          {"two_proportion", "sequential_counts", "mann_whitney", "kayenta", "quantile", "welch"},
+          spec.test, true);
+  keyword(r, c, ptr, "direction", &core::parse_regression_direction, {"increase", "decrease"},
+          spec.direction);
   if (const auto v = r.number(c, ptr, "alpha")) spec.alpha = *v;
   if (const auto v = r.number(c, ptr, "power")) spec.power = *v;
   if (const auto v = r.number(c, ptr, "minEffect")) {
@@ -189,29 +192,10 @@ void read_compare(reader& r, const YAML::Node& c, const std::string& ptr,
             "point, 20 for 20 ms)");
   }
   if (const auto v = r.number(c, ptr, "quantile")) spec.quantile = *v;
-  if (const auto v = r.string(c, ptr, "model")) {
-    if (*v == "two_sample") {
-      spec.model = core::sample_size_model::two_sample;
-    } else if (*v == "quick") {
-      spec.model = core::sample_size_model::quick;
-    } else {
-      r.error(at(c, "model"), child(ptr, "model"),
-              "found \"" + *v + "\", expected two_sample or quick");
-    }
-  }
+  keyword(r, c, ptr, "model", &core::parse_sample_size_model, {"two_sample", "quick"}, spec.model);
   spec.max_time = r.duration(c, ptr, "maxTime");
-  if (const auto v = r.string(c, ptr, "onInsufficient")) {
-    if (*v == "hold") {
-      spec.on_insufficient = core::insufficient_resolution::hold;
-    } else if (*v == "abort") {
-      spec.on_insufficient = core::insufficient_resolution::abort;
-    } else if (*v == "inconclusive") {
-      spec.on_insufficient = core::insufficient_resolution::inconclusive;
-    } else {
-      r.error(at(c, "onInsufficient"), child(ptr, "onInsufficient"),
-              "found \"" + *v + "\", expected hold, abort or inconclusive");
-    }
-  }
+  keyword(r, c, ptr, "onInsufficient", &core::parse_insufficient_resolution,
+          {"hold", "abort", "inconclusive"}, spec.on_insufficient);
   if (spec.min_effect > 0.0) {
     if (auto bad = core::validate_comparison(spec, "")) {
       r.error(c, ptr, bad->substr(1));  // drop the leading "." of the empty prefix

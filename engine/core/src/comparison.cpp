@@ -13,19 +13,40 @@
 #include <floodgate/core/value.hpp>
 #include <utility>
 
+#include "name_table.hpp"
+
 namespace floodgate::core {
 
 namespace a = floodgate::analysis;
 
 namespace {
 
-constexpr std::array<std::pair<comparison_test, std::string_view>, 6> test_names = {{
+constexpr detail::name_table<comparison_test, 6> test_names = {{
     {comparison_test::two_proportion, "two_proportion"},
     {comparison_test::sequential_counts, "sequential_counts"},
     {comparison_test::mann_whitney, "mann_whitney"},
     {comparison_test::kayenta, "kayenta"},
     {comparison_test::quantile, "quantile"},
     {comparison_test::welch, "welch"},
+}};
+constexpr detail::name_table<regression_direction, 2> direction_names = {{
+    {regression_direction::increase, "increase"},
+    {regression_direction::decrease, "decrease"},
+}};
+constexpr detail::name_table<sample_size_model, 2> model_names = {{
+    {sample_size_model::two_sample, "two_sample"},
+    {sample_size_model::quick, "quick"},
+}};
+constexpr detail::name_table<insufficient_resolution, 3> resolution_names = {{
+    {insufficient_resolution::hold, "hold"},
+    {insufficient_resolution::abort, "abort"},
+    {insufficient_resolution::inconclusive, "inconclusive"},
+}};
+constexpr detail::name_table<comparison_outcome, 4> outcome_names = {{
+    {comparison_outcome::successful, "successful"},
+    {comparison_outcome::failed, "failed"},
+    {comparison_outcome::insufficient, "insufficient data"},
+    {comparison_outcome::error, "error"},
 }};
 
 std::string num(double v) { return format_float_short(v); }
@@ -439,44 +460,30 @@ comparison_verdict kayenta(const comparison_metric& m, const comparison_data& d)
 
 }  // namespace
 
-std::string_view comparison_test_name(comparison_test t) {
-  for (const auto& [value, name] : test_names) {
-    if (value == t) return name;
-  }
-  return "?";
-}
-
+std::string_view comparison_test_name(comparison_test t) { return detail::name_in(test_names, t); }
 std::optional<comparison_test> parse_comparison_test(std::string_view name) {
-  for (const auto& [value, text] : test_names) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
+  return detail::value_in(test_names, name);
 }
-
+std::string_view regression_direction_name(regression_direction d) {
+  return detail::name_in(direction_names, d);
+}
+std::optional<regression_direction> parse_regression_direction(std::string_view name) {
+  return detail::value_in(direction_names, name);
+}
+std::string_view sample_size_model_name(sample_size_model m) {
+  return detail::name_in(model_names, m);
+}
+std::optional<sample_size_model> parse_sample_size_model(std::string_view name) {
+  return detail::value_in(model_names, name);
+}
 std::string_view insufficient_resolution_name(insufficient_resolution r) {
-  switch (r) {
-    case insufficient_resolution::hold:
-      return "hold";
-    case insufficient_resolution::abort:
-      return "abort";
-    case insufficient_resolution::inconclusive:
-      return "inconclusive";
-  }
-  return "?";
+  return detail::name_in(resolution_names, r);
 }
-
+std::optional<insufficient_resolution> parse_insufficient_resolution(std::string_view name) {
+  return detail::value_in(resolution_names, name);
+}
 std::string_view comparison_outcome_name(comparison_outcome o) {
-  switch (o) {
-    case comparison_outcome::successful:
-      return "successful";
-    case comparison_outcome::failed:
-      return "failed";
-    case comparison_outcome::insufficient:
-      return "insufficient data";
-    case comparison_outcome::error:
-      return "error";
-  }
-  return "?";
+  return detail::name_in(outcome_names, o);
 }
 
 comparison_verdict compare(const comparison_metric& m, const comparison_data& data) {

@@ -1,12 +1,11 @@
 #include <floodgate/core/phase.hpp>
 
-#include <array>
-#include <utility>
+#include "name_table.hpp"
 
 namespace floodgate::core {
 
 namespace {
-constexpr std::array<std::pair<phase, std::string_view>, 6> names = {{
+constexpr detail::name_table<phase, 6> names = {{
     {phase::pending, "Pending"},
     {phase::running, "Running"},
     {phase::successful, "Successful"},
@@ -34,19 +33,9 @@ int rank(phase p) {
 }
 }  // namespace
 
-std::string_view phase_name(phase p) {
-  for (const auto& [value, name] : names) {
-    if (value == p) return name;
-  }
-  return "?";
-}
+std::string_view phase_name(phase p) { return detail::name_in(names, p); }
 
-std::optional<phase> parse_phase(std::string_view name) {
-  for (const auto& [value, text] : names) {
-    if (text == name) return value;
-  }
-  return std::nullopt;
-}
+std::optional<phase> parse_phase(std::string_view name) { return detail::value_in(names, name); }
 
 bool is_worse(phase current, phase candidate) { return rank(candidate) > rank(current); }
 

@@ -34,6 +34,8 @@ std::optional<comparison_test> parse_comparison_test(std::string_view name);
 /// Which way is a regression: `increase` (errors, latency: a higher canary value is worse) or
 /// `decrease` (success counts, throughput: a lower canary value is worse).
 enum class regression_direction { increase, decrease };
+std::string_view regression_direction_name(regression_direction d);  ///< "increase", "decrease"
+std::optional<regression_direction> parse_regression_direction(std::string_view name);
 
 /// What a step does when it reaches its `max_time` and the metric is still insufficient.
 enum class insufficient_resolution {
@@ -41,12 +43,15 @@ enum class insufficient_resolution {
   abort,         ///< the metric fails: the rollout aborts
   inconclusive,  ///< the metric is Inconclusive: the rollout pauses for a human
 };
-std::string_view insufficient_resolution_name(insufficient_resolution r);
+std::string_view insufficient_resolution_name(insufficient_resolution r);  ///< "hold", ...
+std::optional<insufficient_resolution> parse_insufficient_resolution(std::string_view name);
 
 /// The required-sample-size model of the count tests: `two_sample` (default: power and an
 /// allocation ratio, statsmodels `samplesize_proportions_2indep_onetail`) or `quick` (the source
 /// document's n = z²·p(1−p)/δ², statistics.md §3.1).
 enum class sample_size_model { two_sample, quick };
+std::string_view sample_size_model_name(sample_size_model m);  ///< "two_sample", "quick"
+std::optional<sample_size_model> parse_sample_size_model(std::string_view name);
 
 struct comparison_metric {
   comparison_test test = comparison_test::two_proportion;
