@@ -18,12 +18,16 @@ class bg_stepper : public detail::driver {
   bg_stepper(const blue_green_plan& plan, blue_green_state& s, instant now)
       : driver(now), plan_(plan), s_(s) {}
 
-  void abort(decision_reason reason) {
+  void abort(decision_reason reason) override {
     s_.weight = 0;  // active on the previous version (switched back after a promotion)
     s_.status = rollout_status::aborted;
     if (s_.run) s_.run->terminate = true;
     emit(decision_kind::abort, std::move(reason));  // at the stage where it was decided
     s_.stage = blue_green_stage::done;
+  }
+  void pause_inconclusive(decision_reason reason) override {
+    s_.status = rollout_status::paused_inconclusive;
+    emit(decision_kind::pause, std::move(reason));
   }
 
   void report(const std::vector<std::size_t>& newly_insufficient) {
@@ -37,32 +41,9 @@ class bg_stepper : public detail::driver {
     const auto& metrics = metrics_of(plan_, s_);
     if (metrics.empty()) return true;
     if (!s_.run) s_.run = detail::start_run(metrics, now_);
-    const run_assessment a = assess(metrics, *s_.run);
-    const rollout_reaction r = react_to_run(kind, a.phase, a.message);
-    const auto reason = [&] {
-      decision_reason why;
-      why.rule = std::string(kind == analysis_kind::pre_promotion ? "pre-promotion analysis "
-                                                                  : "post-promotion analysis ") +
-                 std::string(phase_name(a.phase));
-      why.detail = r.what == rollout_reaction::action::abort ? r.reason : a.message;
-      if (r.switch_back) why.detail += " (active switched back to the previous version)";
-      detail::explain(why, metrics, *s_.run, a.phase);
-      return why;
-    };
-    switch (r.what) {
-      case rollout_reaction::action::abort:
-        abort(reason());
-        return false;
-      case rollout_reaction::action::pause_inconclusive:
-        s_.status = rollout_status::paused_inconclusive;
-        emit(decision_kind::pause, reason());
-        return false;
-      case rollout_reaction::action::advance:
-        s_.run.reset();
-        return true;
-      default:
-        return false;
-    }
+    if (react(kind, metrics, *s_.run) != rollout_reaction::action::advance) return false;
+    s_.run.reset();
+    return true;
   }
 
   advance_result run() {
@@ -93,14 +74,17 @@ class bg_stepper : public detail::driver {
       s_.stage = blue_green_stage::post_promotion;
     }
     if (s_.stage == blue_green_stage::post_promotion) {
-      if (!analysis_passed(analysis_kind::post_promotion)) return std::move(out_);
+      if (!s_.post_passed && !analysis_passed(analysis_kind::post_promotion)) {
+        return std::move(out_);
+      }
       s_.status = rollout_status::promoted;
       s_.scale_down_at = std::max(now_, *s_.switched_at + plan_.scale_down_delay);
       emit(decision_kind::promote,
-           detail::because(
-               plan_.post_promotion.empty() ? "promoted" : "post-promotion analysis Successful",
-               "new version is stable; previous version scaled down at t+" +
-                   format_go_duration(*s_.scale_down_at - *s_.preview_ready_at)));
+           detail::because(plan_.post_promotion.empty() || s_.post_passed
+                               ? "promoted"
+                               : "post-promotion analysis Successful",
+                           "new version is stable; previous version scaled down at t+" +
+                               format_go_duration(*s_.scale_down_at - *s_.preview_ready_at)));
       s_.stage = blue_green_stage::done;
     }
     return std::move(out_);
@@ -165,15 +149,8 @@ advance_result advance(const blue_green_plan& plan, blue_green_state& state, ins
 advance_result approve(const blue_green_plan& plan, blue_green_state& state, instant now) {
   if (state.status == rollout_status::paused_inconclusive) {
     // As for a canary step: a human's promote counts the inconclusive analysis as passed.
-    if (state.stage == blue_green_stage::pre_promotion) state.pre_passed = true;
+    (state.stage == blue_green_stage::pre_promotion ? state.pre_passed : state.post_passed) = true;
     state.run.reset();
-    if (state.stage == blue_green_stage::post_promotion) {
-      // The post-promotion run is replaced by an empty one that passes at once.
-      blue_green_plan passed = plan;
-      passed.post_promotion.clear();
-      state.status = rollout_status::progressing;
-      return bg_stepper(passed, state, now).run();
-    }
   } else if (state.status != rollout_status::paused) {
     return {};  // nothing waits for a human
   }

@@ -21,37 +21,25 @@ class stepper : public detail::driver {
   stepper(const canary_plan& plan, rollout_state& s, instant now)
       : driver(now), plan_(plan), s_(s) {}
 
-  void abort(decision_reason reason) {
+  void abort(decision_reason reason) override {
     s_.weight = 0;
     s_.status = rollout_status::aborted;
     if (s_.step_run) s_.step_run->terminate = true;
     if (s_.background_run) s_.background_run->terminate = true;
     emit(decision_kind::abort, std::move(reason));
   }
+  void pause_inconclusive(decision_reason reason) override {
+    s_.status = rollout_status::paused_inconclusive;
+    emit(decision_kind::pause, std::move(reason));
+  }
 
-  // Assesses a run; returns its reaction, emitting abort / pause decisions.
+  // Assesses a run and reacts; true when the steps may go on.
   bool react(bool background) {
     auto& run = background ? s_.background_run : s_.step_run;
-    const auto& metrics = metrics_of(plan_, s_, background);
-    const run_assessment a = assess(metrics, *run);
-    const auto kind = background ? analysis_kind::background : analysis_kind::step;
-    const rollout_reaction r = react_to_run(kind, a.phase, a.message);
-    // The reason is built only when a decision is emitted: the steady state allocates nothing.
-    const auto reason = [&] {
-      decision_reason why;
-      why.rule = std::string(background ? "background analysis " : "analysis ") +
-                 std::string(phase_name(a.phase));
-      why.detail = r.what == rollout_reaction::action::abort ? r.reason : a.message;
-      detail::explain(why, metrics, *run, a.phase);
-      return why;
-    };
-    switch (r.what) {
+    switch (driver::react(background ? analysis_kind::background : analysis_kind::step,
+                          metrics_of(plan_, s_, background), *run)) {
       case rollout_reaction::action::abort:
-        abort(reason());
-        return false;
       case rollout_reaction::action::pause_inconclusive:
-        s_.status = rollout_status::paused_inconclusive;
-        emit(decision_kind::pause, reason());
         return false;
       case rollout_reaction::action::advance:
         s_.step_run.reset();

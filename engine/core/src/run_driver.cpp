@@ -36,7 +36,6 @@ void measure_comparison(const threshold_metric& m, const observation& o, measure
       break;
     case comparison_outcome::insufficient:
       meas.phase = phase::running;  // finished, counts nothing: the metric keeps measuring
-      meas.insufficient = true;
       break;
   }
   meas.value = o.value_text;
@@ -53,7 +52,7 @@ bool record_observation(const threshold_metric& m, run_state& run, const observa
   if (!slot) slot = metric_result{};
   if (completed(slot->phase)) return false;  // a late answer for a finished metric changes nothing
   const bool was_insufficient =
-      !slot->measurements.empty() && slot->measurements.back().insufficient;
+      !slot->measurements.empty() && slot->measurements.back().insufficient();
   measurement meas;
   meas.finished_at = now;
   if (const auto* err = std::get_if<std::string>(&o.result)) {
@@ -72,43 +71,56 @@ bool record_observation(const threshold_metric& m, run_state& run, const observa
   }
   record(slot->counters, meas.phase);
   slot->message = meas.message;
-  const bool newly_insufficient = meas.insufficient && !was_insufficient;
+  const bool newly_insufficient = meas.insufficient() && !was_insufficient;
   slot->measurements.push_back(std::move(meas));
   trim_measurements(*slot, default_measurement_retention);
   return newly_insufficient;
 }
 
-// The metric whose phase decided the run, for the decision's reason.
-void explain(decision_reason& reason, const std::vector<threshold_metric>& metrics,
-             const run_state& run, phase run_phase) {
+namespace {
+
+// The first wet metric whose stored phase is the run's: the one that decided it.
+const threshold_metric* deciding_metric(const std::vector<threshold_metric>& metrics,
+                                        const run_state& run, phase run_phase,
+                                        const metric_result** result) {
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     const auto& r = run.results[i];
     if (!r || metrics[i].dry_run || r->phase != run_phase) continue;
-    reason.metric = metrics[i].name;
-    if (!r->measurements.empty()) {
-      const measurement& last = r->measurements.back();
-      reason.value = last.value;
-      if (last.evidence) add_evidence(reason, *last.evidence);
-    }
-    if (reason.detail.empty()) reason.detail = r->message;
-    return;
+    *result = &*r;
+    return &metrics[i];
   }
+  return nullptr;
 }
 
-namespace {
+// The metric that decided the run, its last value and evidence, for the decision's reason.
+void explain(decision_reason& reason, const std::vector<threshold_metric>& metrics,
+             const run_state& run, phase run_phase) {
+  const metric_result* r = nullptr;
+  const threshold_metric* m = deciding_metric(metrics, run, run_phase, &r);
+  if (!m) return;
+  reason.metric = m->name;
+  if (!r->measurements.empty()) {
+    const measurement& last = r->measurements.back();
+    reason.value = last.value;
+    if (last.evidence) add_evidence(reason, *last.evidence);
+  }
+  if (reason.detail.empty()) reason.detail = r->message;
+}
 
 // Argo words a run's message only when a limit was exceeded; a phase set otherwise (a comparison
 // resolved at its maxTime) is explained by the metric's own message.
 std::string deciding_message(const std::vector<threshold_metric>& metrics, const run_state& run,
                              phase run_phase) {
-  for (std::size_t i = 0; i < metrics.size(); ++i) {
-    const auto& r = run.results[i];
-    if (!r || metrics[i].dry_run || r->phase != run_phase) continue;
-    return "Metric \"" + metrics[i].name + "\" assessed " + std::string(phase_name(run_phase)) +
-           ": " + r->message;
-  }
-  return "";
+  const metric_result* r = nullptr;
+  const threshold_metric* m = deciding_metric(metrics, run, run_phase, &r);
+  if (!m) return "";
+  return "Metric \"" + m->name + "\" assessed " + std::string(phase_name(run_phase)) + ": " +
+         r->message;
 }
+
+// The rule of a decision taken on a run of this kind.
+constexpr std::string_view rule_labels[] = {"analysis ", "background analysis ",
+                                            "pre-promotion analysis ", "post-promotion analysis "};
 
 }  // namespace
 
@@ -155,7 +167,7 @@ void driver::resolve_insufficient(const std::vector<threshold_metric>& metrics, 
     auto& r = run.results[i];
     if (!m.compare || !m.compare->max_time || !r || completed(r->phase) ||
         r->insufficient_resolved || r->measurements.empty() ||
-        !r->measurements.back().insufficient || !run.started_at) {
+        !r->measurements.back().insufficient() || !run.started_at) {
       continue;
     }
     const instant deadline = *run.started_at + *m.compare->max_time;
@@ -197,6 +209,25 @@ run_assessment driver::assess(const std::vector<threshold_metric>& metrics, run_
     }
   }
   return a;
+}
+
+rollout_reaction::action driver::react(analysis_kind kind,
+                                       const std::vector<threshold_metric>& metrics,
+                                       run_state& run) {
+  const run_assessment a = assess(metrics, run);
+  const rollout_reaction r = react_to_run(kind, a.phase, a.message);
+  // The reason is built only when a decision is emitted: the steady state allocates nothing.
+  const auto reason = [&] {
+    decision_reason why;
+    why.rule = std::string(rule_labels[static_cast<int>(kind)]) + std::string(phase_name(a.phase));
+    why.detail = r.what == rollout_reaction::action::abort ? r.reason : a.message;
+    if (r.switch_back) why.detail += " (active switched back to the previous version)";
+    explain(why, metrics, run, a.phase);
+    return why;
+  };
+  if (r.what == rollout_reaction::action::abort) abort(reason());
+  if (r.what == rollout_reaction::action::pause_inconclusive) pause_inconclusive(reason());
+  return r.what;
 }
 
 }  // namespace floodgate::core::detail

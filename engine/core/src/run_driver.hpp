@@ -18,10 +18,6 @@ run_state start_run(const std::vector<threshold_metric>& metrics, instant now);
 bool record_observation(const threshold_metric& m, run_state& run, const observation& o,
                         instant now);
 
-/// Fills the metric, value and evidence of the metric whose phase decided the run.
-void explain(decision_reason& reason, const std::vector<threshold_metric>& metrics,
-             const run_state& run, phase run_phase);
-
 decision_reason because(std::string rule, std::string detail = "");
 
 /// The decision-emitting half of a controller step: decisions, the next wake-up, holds and
@@ -36,6 +32,10 @@ class driver {
  protected:
   virtual std::size_t current_step() const = 0;
   virtual int current_weight() const = 0;
+  /// The controller's abort: weight, status, runs terminated, the decision emitted.
+  virtual void abort(decision_reason reason) = 0;
+  /// The controller's pause for a human after an Inconclusive run.
+  virtual void pause_inconclusive(decision_reason reason) = 0;
 
   void emit(decision_kind kind, decision_reason reason);
   void consider_wake(std::optional<instant> t);
@@ -48,6 +48,10 @@ class driver {
   /// Resolves maxTime, then assesses the run (a phase Argo would leave unexplained gets the
   /// deciding metric's message) and asks to be woken when a metric wants attention.
   run_assessment assess(const std::vector<threshold_metric>& metrics, run_state& run);
+  /// Assesses the run and applies what a rollout does with its phase (react_to_run): abort and
+  /// pause go through the controller's hooks with a reason naming the deciding metric.
+  rollout_reaction::action react(analysis_kind kind, const std::vector<threshold_metric>& metrics,
+                                 run_state& run);
 
   instant now_;
   advance_result out_;

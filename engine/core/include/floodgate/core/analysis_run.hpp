@@ -21,12 +21,16 @@ namespace floodgate::core {
 /// the metric keeps measuring.
 struct measurement {
   core::phase phase = phase::running;
-  bool insufficient = false;
   std::optional<comparison_verdict> evidence;  ///< comparison metrics: the look's statistics
   std::string message;
   std::string value;  ///< the provider value as Argo renders it ("[0.99]")
   std::optional<instant> finished_at;
   std::optional<instant> resume_at;  ///< asynchronous providers: poll again then
+
+  /// A comparison look that found too little data.
+  bool insufficient() const {
+    return evidence && evidence->outcome == comparison_outcome::insufficient;
+  }
 };
 
 /// A metric's status within a run (Argo MetricResult).

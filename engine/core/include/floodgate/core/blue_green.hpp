@@ -34,7 +34,8 @@ struct blue_green_state {
   std::optional<instant> preview_ready_at;  ///< when the preview was first seen (the start)
   std::optional<run_state> run;             ///< the pre- or post-promotion run
   bool pre_passed = false;
-  bool approved = false;  ///< a human's promote (needed without autoPromotion)
+  bool post_passed = false;  ///< a human promoted past an inconclusive post-promotion run
+  bool approved = false;     ///< a human's promote (needed without autoPromotion)
   bool pause_announced = false;
   std::optional<instant> switched_at;
   std::optional<instant> scale_down_at;  ///< when the previous version may be scaled down
