@@ -126,6 +126,36 @@ void report_difference(comparison_verdict& v, const comparison_metric& m, double
 
 std::int64_t as_count(double v) { return static_cast<std::int64_t>(std::llround(v)); }
 
+// The count tests' verdict when the sample-size model has no answer for this baseline and δ.
+comparison_verdict no_sample_size(comparison_verdict v, const comparison_metric& m,
+                                  double p_baseline) {
+  v.outcome = comparison_outcome::error;
+  v.message = "no sample size for baseline rate " + num(p_baseline) + " and minimum effect " +
+              num(m.min_effect);
+  return v;
+}
+
+// The fixed-sample tests' verdict once computed: short of the gate → insufficient; p < α →
+// failed; the one-sided upper bound of the (oriented) difference below δ → successful; else the
+// interval still includes δ.
+comparison_verdict decide(comparison_verdict v, const comparison_metric& m, double p, double upper,
+                          std::string_view difference) {
+  if (*v.n < *v.required_n) {
+    v.message = short_of(*v.n, *v.required_n);
+  } else if (!std::isnan(p) && p < m.alpha) {
+    v.outcome = comparison_outcome::failed;
+    v.message = "canary worse: p=" + num(p) + " < alpha=" + num(m.alpha);
+  } else if (upper < m.min_effect) {
+    v.outcome = comparison_outcome::successful;
+    v.message =
+        std::string(difference) + " below " + num(m.min_effect) + ": upper bound " + num(upper);
+  } else {
+    v.message = "interval still includes the minimum effect: upper bound " + num(upper) +
+                " >= " + num(m.min_effect);
+  }
+  return v;
+}
+
 comparison_verdict two_proportion(const comparison_metric& m, const comparison_data& d) {
   auto v = with(comparison_outcome::insufficient, "prop.test one-sided", "");
   const auto bc = bad_events(m, d, v);
@@ -133,12 +163,7 @@ comparison_verdict two_proportion(const comparison_metric& m, const comparison_d
   v.n = bc->c_total;
   const double p_b = bc->b_bad / bc->b_total;
   const auto need = required_count_n(m, p_b, bc->b_total / bc->c_total);
-  if (!need) {
-    v.outcome = comparison_outcome::error;
-    v.message =
-        "no sample size for baseline rate " + num(p_b) + " and minimum effect " + num(m.min_effect);
-    return v;
-  }
+  if (!need) return no_sample_size(std::move(v), m, p_b);
   v.required_n = *need;
   const auto x1 = as_count(bc->c_bad), n1 = as_count(bc->c_total);
   const auto x2 = as_count(bc->b_bad), n2 = as_count(bc->b_total);
@@ -156,22 +181,7 @@ comparison_verdict two_proportion(const comparison_metric& m, const comparison_d
   report_difference(v, m, worse.estimate1 - worse.estimate2,
                     {bound.ci_diff.lower, bound.ci_diff.upper});
   if (!std::isnan(worse.p_value)) v.p_value = worse.p_value;
-  if (v.n < *need) {
-    v.message = short_of(*v.n, *need);
-    return v;
-  }
-  if (!std::isnan(worse.p_value) && worse.p_value < m.alpha) {
-    v.outcome = comparison_outcome::failed;
-    v.message = "canary worse: p=" + num(worse.p_value) + " < alpha=" + num(m.alpha);
-  } else if (bound.ci_diff.upper < m.min_effect) {
-    v.outcome = comparison_outcome::successful;
-    v.message = "not worse by " + num(m.min_effect) + ": upper bound " + num(bound.ci_diff.upper) +
-                " < " + num(m.min_effect);
-  } else {
-    v.message = "interval still includes the minimum effect: upper bound " +
-                num(bound.ci_diff.upper) + " >= " + num(m.min_effect);
-  }
-  return v;
+  return decide(std::move(v), m, worse.p_value, bound.ci_diff.upper, "difference of rates");
 }
 
 comparison_verdict sequential_counts(const comparison_metric& m, const comparison_data& d) {
@@ -202,13 +212,7 @@ comparison_verdict sequential_counts(const comparison_metric& m, const compariso
     v.message = "canary worse: e=" + num(*v.e_value) + " >= 1/alpha=" + num(1.0 / m.alpha);
     return v;
   }
-  if (!need) {
-    v.outcome = comparison_outcome::error;
-    v.message =
-        "no sample size for baseline rate " + num(p_b) + " and minimum effect " + num(m.min_effect);
-    return v;
-  }
-  v.required_n = *need;
+  if (!need) return no_sample_size(std::move(v), m, p_b);
   if (*v.n < *need) {
     v.message = short_of(*v.n, *need);
     return v;
@@ -288,21 +292,7 @@ comparison_verdict mann_whitney(const comparison_metric& m, const comparison_dat
   }
   v.p_value = test.p_value;
   report_difference(v, m, shift.estimate, shift.ci);
-  if (*v.n < *need) {
-    v.message = short_of(*v.n, *need);
-    return v;
-  }
-  if (test.p_value < m.alpha) {
-    v.outcome = comparison_outcome::failed;
-    v.message = "canary worse: p=" + num(test.p_value) + " < alpha=" + num(m.alpha);
-  } else if (shift.ci.upper < m.min_effect) {
-    v.outcome = comparison_outcome::successful;
-    v.message = "shift below " + num(m.min_effect) + ": upper bound " + num(shift.ci.upper);
-  } else {
-    v.message = "interval still includes the minimum effect: upper bound " + num(shift.ci.upper) +
-                " >= " + num(m.min_effect);
-  }
-  return v;
+  return decide(std::move(v), m, test.p_value, shift.ci.upper, "shift");
 }
 
 comparison_verdict welch(const comparison_metric& m, const comparison_data& d) {
@@ -327,22 +317,7 @@ comparison_verdict welch(const comparison_metric& m, const comparison_data& d) {
   }
   v.p_value = worse.p_value;
   report_difference(v, m, worse.estimate, bound.ci);
-  if (*v.n < *v.required_n) {
-    v.message = short_of(*v.n, *v.required_n);
-    return v;
-  }
-  if (worse.p_value < m.alpha) {
-    v.outcome = comparison_outcome::failed;
-    v.message = "canary worse: p=" + num(worse.p_value) + " < alpha=" + num(m.alpha);
-  } else if (bound.ci.upper < m.min_effect) {
-    v.outcome = comparison_outcome::successful;
-    v.message =
-        "mean difference below " + num(m.min_effect) + ": upper bound " + num(bound.ci.upper);
-  } else {
-    v.message = "interval still includes the minimum effect: upper bound " + num(bound.ci.upper) +
-                " >= " + num(m.min_effect);
-  }
-  return v;
+  return decide(std::move(v), m, worse.p_value, bound.ci.upper, "mean difference");
 }
 
 comparison_verdict quantile(const comparison_metric& m, const comparison_data& d) {
