@@ -27,15 +27,7 @@ int run_check(const check_options& opts) {
   } else if (opts.output == "yaml") {
     fmt::print("{}", config::to_yaml_text(config::to_json(r)));
   } else {
-    std::string out;
-    for (const auto& p : r.plans) out += "plan " + config::summarize(p);
-    for (const auto& t : r.templates) {
-      out += fmt::format("template {} \"{}\" ({}:{}), {} metric(s)\n", t.kind, t.name, t.file,
-                         t.line, t.metrics);
-    }
-    for (const auto& s : r.skipped)
-      out += fmt::format("skipped {}:{}: {}\n", s.file, s.line, s.note);
-    fmt::print("{}", out);
+    fmt::print("{}", config::summarize(r, false));  // the errors go to stderr below
   }
   for (const auto& e : r.errors) fmt::print(stderr, "floodgate check: {}\n", e.format());
   if (!r.ok()) {

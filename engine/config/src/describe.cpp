@@ -146,7 +146,7 @@ std::string summarize(const plan& p) {
   return out;
 }
 
-std::string summarize(const load_result& r) {
+std::string summarize(const load_result& r, bool with_errors) {
   std::string out;
   for (const auto& p : r.plans) out += "plan " + summarize(p);
   for (const auto& t : r.templates) {
@@ -157,7 +157,9 @@ std::string summarize(const load_result& r) {
     out += "skipped " + s.kind + (s.name.empty() ? "" : " \"" + s.name + "\"") + " (" + s.file +
            ":" + std::to_string(s.line) + "): " + s.note + "\n";
   }
-  for (const auto& e : r.errors) out += "error " + e.format() + "\n";
+  if (with_errors) {
+    for (const auto& e : r.errors) out += "error " + e.format() + "\n";
+  }
   return out;
 }
 

@@ -101,34 +101,17 @@ bool has_placeholder(const std::string& s) { return s.find("{{") != std::string:
 // ---------------------------------------------------------------------------------------------
 // Metrics (Argo's Metric, plus floodgate's `compare`).
 
-std::optional<std::int64_t> rendered_int(reader& r, const renderer& sub, const YAML::Node& m,
-                                         const std::string& ptr, std::string_view key) {
+// A scalar field read after its {{args.x}} are rendered, by one of reader's *_of readings;
+// nothing while an argument is only known at run time.
+template <class Read>
+auto rendered(reader& r, const renderer& sub, const YAML::Node& m, const std::string& ptr,
+              std::string_view key, Read read) {
+  using result = decltype(read(std::string(), m, ptr));
   const auto raw = r.string(m, ptr, key);
-  if (!raw) return std::nullopt;
-  const auto text = sub(*raw, at(m, std::string(key)), child(ptr, key));
-  if (!text) return std::nullopt;
-  if (has_placeholder(*text)) return std::nullopt;  // resolved when the run starts
-  try {
-    std::size_t used = 0;
-    const long long v = std::stoll(*text, &used);
-    if (used == text->size()) return v;
-  } catch (const std::exception&) {
-  }
-  r.error(at(m, std::string(key)), child(ptr, key), "found \"" + *text + "\", expected an integer");
-  return std::nullopt;
-}
-
-std::optional<core::millis> rendered_duration(reader& r, const renderer& sub, const YAML::Node& m,
-                                              const std::string& ptr, std::string_view key) {
-  const auto raw = r.string(m, ptr, key);
-  if (!raw) return std::nullopt;
-  const auto text = sub(*raw, at(m, std::string(key)), child(ptr, key));
-  if (!text || has_placeholder(*text)) return std::nullopt;
-  auto d = core::parse_go_duration(*text);
-  if (const auto* v = std::get_if<core::millis>(&d)) return *v;
-  r.error(at(m, std::string(key)), child(ptr, key),
-          "found \"" + *text + "\", expected a duration such as 30s, 5m or 1h");
-  return std::nullopt;
+  if (!raw) return result{};
+  const auto text = sub(*raw, at(m, key), child(ptr, key));
+  if (!text || has_placeholder(*text)) return result{};
+  return read(*text, at(m, key), child(ptr, key));
 }
 
 void read_headers(reader& r, const renderer& sub, const YAML::Node& parent, const std::string& ptr,
@@ -274,9 +257,7 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
           r.error(body, bp, "canary and baseline queries need compare: on the metric");
         }
       }
-      if (const auto t = r.string(body, bp, "timeout")) {
-        if (auto v = core::parse_go_float(*t)) src.timeout_seconds = *v;
-      }
+      src.timeout_seconds = r.number(body, bp, "timeout");
       read_headers(r, sub, body, bp, src.headers);
     } else if (name == "web") {
       src.kind = provider_kind::web;
@@ -339,11 +320,8 @@ void read_condition(reader& r, const renderer& sub, const YAML::Node& m, const s
   if (!raw) return;
   const auto text = sub(*raw, at(m, std::string(key)), child(ptr, key));
   if (!text) return;
-  if (has_placeholder(*text)) {
-    out = core::condition::parse(*text);  // checked again when the arguments are known
-    return;
-  }
   out = core::condition::parse(*text);
+  if (has_placeholder(*text)) return;  // checked when the run-time arguments are known
   if (const auto* e = std::get_if<core::syntax_error>(&out->parsed)) {
     r.error(at(m, std::string(key)), child(ptr, key),
             "column " + std::to_string(e->column) + ": " + e->message + " in \"" + *text + "\"");
@@ -359,30 +337,19 @@ void read_condition(reader& r, const renderer& sub, const YAML::Node& m, const s
 metric_spec read_metric(reader& r, const renderer& sub, const YAML::Node& m, const std::string& ptr,
                         bool floodgate_ext) {
   metric_spec out;
-  const std::vector<std::string_view> argo_keys = {"name",
-                                                   "interval",
-                                                   "initialDelay",
-                                                   "count",
-                                                   "failureLimit",
-                                                   "inconclusiveLimit",
-                                                   "consecutiveErrorLimit",
-                                                   "consecutiveSuccessLimit",
-                                                   "successCondition",
-                                                   "failureCondition",
-                                                   "provider"};
-  const std::vector<std::string_view> own_keys = {"name",
-                                                  "interval",
-                                                  "initialDelay",
-                                                  "count",
-                                                  "failureLimit",
-                                                  "inconclusiveLimit",
-                                                  "consecutiveErrorLimit",
-                                                  "consecutiveSuccessLimit",
-                                                  "successCondition",
-                                                  "failureCondition",
-                                                  "provider",
-                                                  "compare"};
-  if (!r.map(m, ptr, floodgate_ext ? own_keys : argo_keys)) return out;
+  std::vector<std::string_view> keys = {"name",
+                                        "interval",
+                                        "initialDelay",
+                                        "count",
+                                        "failureLimit",
+                                        "inconclusiveLimit",
+                                        "consecutiveErrorLimit",
+                                        "consecutiveSuccessLimit",
+                                        "successCondition",
+                                        "failureCondition",
+                                        "provider"};
+  if (floodgate_ext) keys.push_back("compare");  // Argo's Metric plus floodgate's comparison
+  if (!r.map(m, ptr, keys)) return out;
   if (!floodgate_ext && at(m, "compare").IsDefined()) {
     // r.map reported it as unknown; say why.
     r.error(at(m, "compare"), child(ptr, "compare"),
@@ -391,13 +358,25 @@ metric_spec read_metric(reader& r, const renderer& sub, const YAML::Node& m, con
   }
   auto& t = out.metric;
   t.name = r.string(m, ptr, "name", true).value_or("");
-  t.interval = rendered_duration(r, sub, m, ptr, "interval");
-  t.initial_delay = rendered_duration(r, sub, m, ptr, "initialDelay");
-  t.count = rendered_int(r, sub, m, ptr, "count");
-  t.failure_limit = rendered_int(r, sub, m, ptr, "failureLimit");
-  t.inconclusive_limit = rendered_int(r, sub, m, ptr, "inconclusiveLimit");
-  t.consecutive_error_limit = rendered_int(r, sub, m, ptr, "consecutiveErrorLimit");
-  t.consecutive_success_limit = rendered_int(r, sub, m, ptr, "consecutiveSuccessLimit");
+  const auto duration = [&](std::string_view key) {
+    return rendered(r, sub, m, ptr, key,
+                    [&](const std::string& text, const YAML::Node& n, const std::string& p) {
+                      return r.duration_of(text, n, p);
+                    });
+  };
+  const auto integer = [&](std::string_view key) {
+    return rendered(r, sub, m, ptr, key,
+                    [&](const std::string& text, const YAML::Node& n, const std::string& p) {
+                      return r.integer_of(text, n, p);
+                    });
+  };
+  t.interval = duration("interval");
+  t.initial_delay = duration("initialDelay");
+  t.count = integer("count");
+  t.failure_limit = integer("failureLimit");
+  t.inconclusive_limit = integer("inconclusiveLimit");
+  t.consecutive_error_limit = integer("consecutiveErrorLimit");
+  t.consecutive_success_limit = integer("consecutiveSuccessLimit");
   if (floodgate_ext && at(m, "compare").IsDefined())
     read_compare(r, at(m, "compare"), child(ptr, "compare"), t);
   read_condition(r, sub, m, ptr, "successCondition", t.success_condition);
@@ -785,6 +764,15 @@ class loader {
   void metric_template(const document& d);
 
  private:
+  std::optional<flagger_metric> flagger_metric_of(reader& r, const YAML::Node& m,
+                                                  const std::string& mp,
+                                                  const std::string& provider,
+                                                  const flagger_model& model);
+  bool template_query(reader& r, const YAML::Node& ref, const std::string& pointer,
+                      const flagger_model& model, flagger_metric& fm);
+
+ public:
+ private:
   plan start(const document& d, std::string origin) {
     plan p;
     p.name = d.name;
@@ -820,6 +808,103 @@ void loader::metric_template(const document& d) {
   out_.templates.push_back({d.kind,
                             (d.namespace_.empty() ? "default" : d.namespace_) + "/" + d.name,
                             d.file, detail::line_of(d.node), 1});
+}
+
+// A Flagger query rendered with the metric's model and whitespace-collapsed, or an error at `at`.
+std::optional<std::string> flagger_query(reader& r, const std::string& text,
+                                         const flagger_model& model, const YAML::Node& at_node,
+                                         const std::string& pointer, const std::string& prefix) {
+  auto q = render_flagger(text, model);
+  if (auto* e = std::get_if<render_error>(&q)) {
+    r.error(at_node, pointer,
+            prefix + e->message + (prefix.empty() ? "" : " (set it in templateVariables)"));
+    return std::nullopt;
+  }
+  return collapse_whitespace(std::get<std::string>(q));
+}
+
+// The query and address a templateRef names; false (with the error reported) when it cannot.
+bool loader::template_query(reader& r, const YAML::Node& ref, const std::string& pointer,
+                            const flagger_model& model, flagger_metric& fm) {
+  if (!r.map(ref, pointer, {"name", "namespace"})) return false;
+  const auto name = r.string(ref, pointer, "name", true).value_or("");
+  const auto ns = r.string(ref, pointer, "namespace").value_or(model.namespace_);
+  fm.template_ref = ns + "/" + name;
+  const auto it = reg_.metric_templates.find(fm.template_ref);
+  if (it == reg_.metric_templates.end()) {
+    r.error(ref, pointer,
+            "MetricTemplate \"" + fm.template_ref +
+                "\" is not in the files given; pass the file that defines it");
+    return false;
+  }
+  const YAML::Node tspec = at(it->second->node, "spec");
+  if (!tspec.IsMap() || !at(tspec, "query").IsScalar()) return false;  // reported with the template
+  const YAML::Node type = at(at(tspec, "provider"), "type");
+  if (type.IsScalar() && type.Scalar() != "prometheus") {
+    r.error(ref, pointer,
+            "MetricTemplate \"" + fm.template_ref + "\" uses the " + type.Scalar() +
+                " provider, which floodgate does not read");
+    return false;
+  }
+  const YAML::Node address = at(at(tspec, "provider"), "address");
+  if (address.IsScalar()) fm.address = address.Scalar();
+  auto q = flagger_query(r, at(tspec, "query").Scalar(), model, ref, pointer,
+                         "MetricTemplate \"" + fm.template_ref + "\": ");
+  if (!q) return false;
+  fm.query = std::move(*q);
+  return true;
+}
+
+// One entry of spec.analysis.metrics: its range check and the query that measures it (a
+// MetricTemplate, an inline query, or the provider's builtin query).
+std::optional<flagger_metric> loader::flagger_metric_of(reader& r, const YAML::Node& m,
+                                                        const std::string& mp,
+                                                        const std::string& provider,
+                                                        const flagger_model& model) {
+  if (!r.map(m, mp,
+             {"name", "interval", "threshold", "thresholdRange", "query", "templateRef",
+              "templateVariables"})) {
+    return std::nullopt;
+  }
+  flagger_metric fm;
+  fm.check.name = r.string(m, mp, "name", true).value_or("");
+  fm.interval = r.string(m, mp, "interval").value_or("1m");
+  flagger_model mm = model;
+  mm.interval = fm.interval;
+  const YAML::Node vars = at(m, "templateVariables");
+  if (vars.IsDefined() && !vars.IsMap()) {
+    r.error(vars, mp + "/templateVariables", "expected a map of variable names to values");
+  } else if (vars.IsDefined()) {
+    for (auto it = vars.begin(); it != vars.end(); ++it) {
+      mm.variables[it->first.Scalar()] = it->second.IsScalar() ? it->second.Scalar() : "";
+    }
+  }
+  const YAML::Node range = at(m, "thresholdRange");
+  if (range.IsDefined() && r.map(range, mp + "/thresholdRange", {"min", "max"})) {
+    fm.check.min = r.number(range, mp + "/thresholdRange", "min");
+    fm.check.max = r.number(range, mp + "/thresholdRange", "max");
+  } else if (const auto th = r.number(m, mp, "threshold")) {
+    // Legacy threshold: a minimum for request-success-rate, a maximum otherwise.
+    (fm.check.name == "request-success-rate" ? fm.check.min : fm.check.max) = *th;
+  }
+  if (at(m, "templateRef").IsDefined()) {
+    if (!template_query(r, at(m, "templateRef"), mp + "/templateRef", mm, fm)) return std::nullopt;
+  } else if (const auto q = r.string(m, mp, "query")) {
+    auto rq = flagger_query(r, *q, mm, at(m, "query"), mp + "/query", "");
+    if (!rq) return std::nullopt;
+    fm.query = std::move(*rq);
+  } else if (auto b = flagger_builtin_query(provider, fm.check.name, mm)) {
+    fm.query = b->query;
+    fm.to_milliseconds = b->to_milliseconds;
+    fm.duration = fm.check.name == "request-duration";
+  } else {
+    r.error(m, mp,
+            "metric \"" + fm.check.name +
+                "\" is not builtin (request-success-rate, request-duration): give it a "
+                "templateRef or a query");
+    return std::nullopt;
+  }
+  return fm;
 }
 
 void loader::flagger_canary(const document& d) {
@@ -890,89 +975,11 @@ void loader::flagger_canary(const document& d) {
     const YAML::Node metrics = at(a, "metrics");
     if (metrics.IsDefined() && r.sequence(metrics, ap + "/metrics")) {
       for (std::size_t i = 0; i < metrics.size(); ++i) {
-        const std::string mp = child(ap + "/metrics", i);
-        const YAML::Node m = metrics[i];
-        if (!r.map(m, mp,
-                   {"name", "interval", "threshold", "thresholdRange", "query", "templateRef",
-                    "templateVariables"})) {
-          continue;
+        if (auto fm =
+                flagger_metric_of(r, metrics[i], child(ap + "/metrics", i), s.provider, model)) {
+          s.analysis.metrics.push_back(fm->check);
+          s.metrics.push_back(std::move(*fm));
         }
-        flagger_metric fm;
-        fm.check.name = r.string(m, mp, "name", true).value_or("");
-        fm.interval = r.string(m, mp, "interval").value_or("1m");
-        flagger_model mm = model;
-        mm.interval = fm.interval;
-        const YAML::Node vars = at(m, "templateVariables");
-        if (vars.IsDefined() && !vars.IsMap()) {
-          r.error(vars, mp + "/templateVariables", "expected a map of variable names to values");
-        } else if (vars.IsDefined()) {
-          for (auto it = vars.begin(); it != vars.end(); ++it) {
-            mm.variables[it->first.Scalar()] = it->second.IsScalar() ? it->second.Scalar() : "";
-          }
-        }
-        const YAML::Node range = at(m, "thresholdRange");
-        if (range.IsDefined() && r.map(range, mp + "/thresholdRange", {"min", "max"})) {
-          fm.check.min = r.number(range, mp + "/thresholdRange", "min");
-          fm.check.max = r.number(range, mp + "/thresholdRange", "max");
-        } else if (const auto th = r.number(m, mp, "threshold")) {
-          // Legacy threshold: a minimum for request-success-rate, a maximum otherwise.
-          (fm.check.name == "request-success-rate" ? fm.check.min : fm.check.max) = *th;
-        }
-        const YAML::Node ref = at(m, "templateRef");
-        if (ref.IsDefined()) {
-          if (!r.map(ref, mp + "/templateRef", {"name", "namespace"})) continue;
-          const auto name = r.string(ref, mp + "/templateRef", "name", true).value_or("");
-          const auto ns =
-              r.string(ref, mp + "/templateRef", "namespace").value_or(model.namespace_);
-          fm.template_ref = ns + "/" + name;
-          const auto it = reg_.metric_templates.find(fm.template_ref);
-          if (it == reg_.metric_templates.end()) {
-            r.error(ref, mp + "/templateRef",
-                    "MetricTemplate \"" + fm.template_ref +
-                        "\" is not in the files given; pass the file that defines it");
-            continue;
-          }
-          const YAML::Node tspec = at(it->second->node, "spec");
-          if (!tspec.IsMap() || !at(tspec, "query").IsScalar())
-            continue;  // reported with the template
-          const YAML::Node tprov = at(tspec, "provider");
-          if (tprov.IsMap() && at(tprov, "type").IsScalar() &&
-              at(tprov, "type").Scalar() != "prometheus") {
-            r.error(ref, mp + "/templateRef",
-                    "MetricTemplate \"" + fm.template_ref + "\" uses the " +
-                        at(tprov, "type").Scalar() + " provider, which floodgate does not read");
-            continue;
-          }
-          if (tprov.IsMap() && at(tprov, "address").IsScalar())
-            fm.address = at(tprov, "address").Scalar();
-          auto q = render_flagger(at(tspec, "query").Scalar(), mm);
-          if (auto* e = std::get_if<render_error>(&q)) {
-            r.error(ref, mp + "/templateRef",
-                    "MetricTemplate \"" + fm.template_ref + "\": " + e->message +
-                        " (set it in templateVariables)");
-            continue;
-          }
-          fm.query = collapse_whitespace(std::get<std::string>(q));
-        } else if (const auto q = r.string(m, mp, "query")) {
-          auto rq = render_flagger(*q, mm);
-          if (auto* e = std::get_if<render_error>(&rq)) {
-            r.error(at(m, "query"), mp + "/query", e->message);
-            continue;
-          }
-          fm.query = collapse_whitespace(std::get<std::string>(rq));
-        } else if (auto b = flagger_builtin_query(s.provider, fm.check.name, mm)) {
-          fm.query = b->query;
-          fm.to_milliseconds = b->to_milliseconds;
-          fm.duration = fm.check.name == "request-duration";
-        } else {
-          r.error(m, mp,
-                  "metric \"" + fm.check.name +
-                      "\" is not builtin (request-success-rate, request-duration): give it a "
-                      "templateRef or a query");
-          continue;
-        }
-        s.analysis.metrics.push_back(fm.check);
-        s.metrics.push_back(std::move(fm));
       }
     }
     const YAML::Node hooks = at(a, "webhooks");

@@ -147,11 +147,15 @@ std::optional<std::int64_t> reader::integer(const YAML::Node& parent, const std:
                                             std::string_view key) {
   const auto s = string(parent, pointer, key);
   if (!s) return std::nullopt;
+  return integer_of(*s, at(parent, key), child(pointer, key));
+}
+
+std::optional<std::int64_t> reader::integer_of(const std::string& text, const YAML::Node& node,
+                                               const std::string& pointer) {
   std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc() || end != s->data() + s->size()) {
-    error(at(parent, std::string(key)), child(pointer, key),
-          "found \"" + *s + "\", expected an integer");
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    error(node, pointer, "found \"" + text + "\", expected an integer");
     return std::nullopt;
   }
   return v;
@@ -185,14 +189,19 @@ std::optional<core::millis> reader::duration(const YAML::Node& parent, const std
                                              std::string_view key, bool int_seconds) {
   const auto s = string(parent, pointer, key);
   if (!s) return std::nullopt;
-  if (int_seconds && !s->empty() &&
-      std::all_of(s->begin(), s->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return core::millis(std::stoll(*s) * 1000);
+  return duration_of(*s, at(parent, key), child(pointer, key), int_seconds);
+}
+
+std::optional<core::millis> reader::duration_of(const std::string& text, const YAML::Node& node,
+                                                const std::string& pointer, bool int_seconds) {
+  if (int_seconds && !text.empty() &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return core::millis(std::stoll(text) * 1000);
   }
-  auto d = core::parse_go_duration(*s);
+  auto d = core::parse_go_duration(text);
   if (const auto* m = std::get_if<core::millis>(&d)) return *m;
-  error(at(parent, std::string(key)), child(pointer, key),
-        "found \"" + *s + "\", expected a duration such as 30s, 5m or 1h" +
+  error(node, pointer,
+        "found \"" + text + "\", expected a duration such as 30s, 5m or 1h" +
             (int_seconds ? " (or whole seconds)" : ""));
   return std::nullopt;
 }

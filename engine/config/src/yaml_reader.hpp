@@ -43,6 +43,11 @@ class reader {
                                     std::string_view key, bool required = false);
   std::optional<std::int64_t> integer(const YAML::Node& parent, const std::string& pointer,
                                       std::string_view key);
+  /// The same readings of a text already taken from the node `at` (after rendering, say).
+  std::optional<std::int64_t> integer_of(const std::string& text, const YAML::Node& at,
+                                         const std::string& pointer);
+  std::optional<core::millis> duration_of(const std::string& text, const YAML::Node& at,
+                                          const std::string& pointer, bool int_seconds = false);
   std::optional<double> number(const YAML::Node& parent, const std::string& pointer,
                                std::string_view key);
   std::optional<bool> boolean(const YAML::Node& parent, const std::string& pointer,

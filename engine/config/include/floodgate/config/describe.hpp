@@ -14,8 +14,9 @@ std::string summarize(const plan& p);
 
 nlohmann::json to_json(const plan& p);
 
-/// The outcome of a check, as text: plans, templates, skipped documents and errors.
-std::string summarize(const load_result& r);
+/// The outcome of a check, as text: plans, templates, skipped documents and (unless the caller
+/// reports them elsewhere) errors.
+std::string summarize(const load_result& r, bool with_errors = true);
 
 /// The outcome of a check as one document: {"plans", "templates", "skipped", "errors"}.
 nlohmann::json to_json(const load_result& r);
