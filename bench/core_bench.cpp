@@ -73,6 +73,47 @@ void controller_step_5_metrics(benchmark::State& state) {
 }
 BENCHMARK(controller_step_5_metrics);
 
+// The same step with two of the five metrics comparison metrics (a sequential count e-value and
+// a two-proportion test on a healthy canary with enough traffic: each look is successful).
+void controller_step_3_threshold_2_comparison(benchmark::State& state) {
+  canary_plan plan = five_metric_plan();
+  auto& metrics = plan.steps[1].metrics;
+  const comparison_test tests[] = {comparison_test::sequential_counts,
+                                   comparison_test::two_proportion};
+  for (std::size_t i = 3; i < 5; ++i) {
+    metrics[i].success_condition.reset();
+    comparison_metric c;
+    c.test = tests[i - 3];
+    c.min_effect = 0.005;
+    metrics[i].compare = c;
+  }
+  rollout_state rollout;
+  instant now{millis(0)};
+  advance(plan, rollout, now, {});
+  comparison_data healthy;
+  healthy.canary = {100.0, 50'000.0};
+  healthy.baseline = {1'000.0, 500'000.0};
+  std::vector<observation> obs;
+  const value values[] = {value::array({value::floating(0.995)}),
+                          value::array({value::floating(0.1)}),
+                          value::array({value::floating(120)})};
+  for (std::size_t i = 0; i < 3; ++i) obs.push_back({{false, i}, values[i], "[0.5]"});
+  for (std::size_t i = 3; i < 5; ++i) obs.push_back({{false, i}, healthy, ""});
+  for (int i = 0; i < 20; ++i) {
+    now += millis(10000);
+    advance(plan, rollout, now, obs);
+  }
+  const long long before = allocations.load();
+  for (auto _ : state) {
+    now += millis(10000);
+    auto r = advance(plan, rollout, now, obs);
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocations.load() - before),
+                                                benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(controller_step_3_threshold_2_comparison);
+
 void condition_eval(benchmark::State& state) {
   const auto c = condition::parse("len(result) > 0 && result[0] >= 0.99");
   const auto& e = std::get<expression>(c.parsed);

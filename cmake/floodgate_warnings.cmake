@@ -11,6 +11,18 @@ if(FLOODGATE_SANITIZE)
   target_link_options(floodgate_warnings INTERFACE -fsanitize=address,undefined)
 endif()
 
+# FLOODGATE_FUZZ: every library gets libFuzzer's coverage instrumentation plus ASan and UBSan;
+# the fuzz targets themselves link -fsanitize=fuzzer (tests/fuzz/). Clang only.
+if(FLOODGATE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "FLOODGATE_FUZZ needs clang (scripts/fuzz uses clang++-14)")
+  endif()
+  target_compile_options(floodgate_warnings INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined)
+  target_link_options(floodgate_warnings INTERFACE -fsanitize=address,undefined)
+endif()
+
 # floodgate_module(<name> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
 # Declares floodgate_<name> with the alias floodgate::<name>, public headers in include/.
 function(floodgate_module name)

@@ -109,6 +109,62 @@ TEST_CASE("every error is reported with file, line, column and pointer", "[confi
                       "did you mean \"success-rate\"?"});
 }
 
+TEST_CASE("text that is not printable UTF-8 is rejected where it is", "[config]") {
+  // Found by tests/fuzz/plan_fuzz: a stray byte used to reach a name and break JSON output.
+  // Columns count bytes, as yaml-cpp's marks do (U+03DD before the bad byte is two).
+  std::string text = template_and_rollout;
+  text.replace(text.find("name: success-rate"), 18, "name: success-r\xCF\x9D\x9A");
+  const auto r = load_one(text);
+  CHECK(r.plans.empty());
+  CHECK(
+      errors_of(r) ==
+      std::vector<std::string>{
+          "plan.yaml:4:20: /: found the byte 0x9A, expected printable UTF-8 text (YAML 1.2 §5.1)"});
+  // Well-formed multi-byte text (a name in Greek, an em dash in a comment) loads.
+  text = template_and_rollout;
+  text.replace(text.find("name: success-rate"), 18, "name: success-rate # ρυθμός — ok");
+  CHECK(load_one(text).ok());
+  // Overlong encodings and UTF-16 surrogates are not UTF-8.
+  for (const char* bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
+    CHECK_FALSE(load_one(std::string("apiVersion: v1 # ") + bad + "\n").ok());
+  }
+  // A NUL or other control character is not YAML text (yaml-cpp would guess UTF-32 from one).
+  CHECK(errors_of(load_one(std::string("kind: Plan\n\x08\0\0\0apiVersion: v1\n", 28))) ==
+        std::vector<std::string>{"plan.yaml:2:1: /: found the control character U+0008, expected "
+                                 "printable UTF-8 text (YAML 1.2 §5.1)"});
+}
+
+TEST_CASE("an unquoted # in a condition gets a hint about YAML comments", "[config]") {
+  std::string text = template_and_rollout;
+  const std::string cond = "successCondition: result[0] >= {{args.threshold}}";
+  text.replace(text.find(cond), cond.size(), "successCondition: all(result, # >= 0.9)");
+  CHECK(errors_of(load_one(text)) ==
+        std::vector<std::string>{
+            "plan.yaml:18:23: /spec/metrics/0/successCondition: column 12: expected a value, found "
+            "end of expression in \"all(result,\" (in plain YAML a ' #' starts a comment: quote a "
+            "condition that uses #)"});
+  text.replace(text.find("all(result, # >= 0.9)"), 21, "'all(result, # >= 0.9)'");
+  CHECK(load_one(text).ok());
+}
+
+TEST_CASE("a file without documents is an error, and a stray comma does not hang", "[config]") {
+  // yaml-cpp 0.7's LoadAll loops forever on " ," (jbeder/yaml-cpp#1040; found by plan_fuzz).
+  const std::string none =
+      "plan.yaml:1:1: /: no documents; expected a Plan, Rollout, AnalysisTemplate, Canary or "
+      "MetricTemplate";
+  for (const char* text : {"", "# only a comment\n", " ,\n", "---\n...\n"}) {
+    CHECK(errors_of(load_one(text)) == std::vector<std::string>{none});
+  }
+  // Documents split at "---" and after "...", with the file's line numbers.
+  const auto r = load_one("# plans\n%YAML 1.2\n---\nkind: A\n...\nkind: B\n--- {kind: C}\n");
+  REQUIRE(r.ok());
+  REQUIRE(r.skipped.size() == 3);
+  CHECK(r.skipped[0].line == 4);
+  CHECK(r.skipped[1].line == 6);
+  CHECK(r.skipped[2].line == 7);
+  CHECK(r.skipped[2].kind == "C");
+}
+
 TEST_CASE("a Rollout that leaves a template argument unset is rejected", "[config]") {
   std::string text = template_and_rollout;
   const std::string args =

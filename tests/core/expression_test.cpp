@@ -104,6 +104,21 @@ TEST_CASE("runtime errors say what went wrong", "[core][expression]") {
         "the predicate of all must return a bool, got float");
   CHECK(eval_error("len(1.5) > 0") == "invalid argument for len (type float)");
   CHECK(eval_error("1 % 0 == 0") == "integer divide by zero");
+  // Found by tests/fuzz/expression_fuzz: floats outside int64 used to be converted regardless.
+  CHECK(eval_error("result[01e308] >= 1", floats({1})) ==
+        "index out of range: 1e+308 (array length is 1)");
+  CHECK(eval_error("asInt(1e19) > 0") == "asInt: cannot convert 10000000000000000000 to an int");
+  CHECK(eval_error("len(-1..9223372036854775807) > 0") ==
+        "range -1..9223372036854775807 is too long");
+}
+
+TEST_CASE("int64 arithmetic wraps around as Go's does", "[core][expression]") {
+  CHECK(holds("9223372036854775807 + 1 == -9223372036854775807 - 1"));
+  CHECK(holds("-(-9223372036854775807 - 1) == -9223372036854775807 - 1"));
+  CHECK(holds("3037000500 * 3037000500 == -9223372036709301616"));
+  CHECK(holds("(-9223372036854775807 - 1) % -1 == 0"));
+  CHECK(holds("len(9223372036854775806..9223372036854775807) == 2"));
+  CHECK(holds("asInt(-9.2e18) == -9200000000000000000"));
 }
 
 TEST_CASE("syntax errors name the column and what was expected", "[core][expression]") {

@@ -1,6 +1,7 @@
 #include <floodgate/config/load.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <set>
@@ -323,8 +324,14 @@ void read_condition(reader& r, const renderer& sub, const YAML::Node& m, const s
   out = core::condition::parse(*text);
   if (has_placeholder(*text)) return;  // checked when the run-time arguments are known
   if (const auto* e = std::get_if<core::syntax_error>(&out->parsed)) {
+    // `all(result, # < 1)` unquoted: YAML ends the scalar at " #", the rest is a comment.
+    const bool maybe_comment =
+        e->column == text->size() + 1 && at(m, std::string(key)).Tag() == "?";
     r.error(at(m, std::string(key)), child(ptr, key),
-            "column " + std::to_string(e->column) + ": " + e->message + " in \"" + *text + "\"");
+            "column " + std::to_string(e->column) + ": " + e->message + " in \"" + *text + "\"" +
+                (maybe_comment ? " (in plain YAML a ' #' starts a comment: quote a condition that "
+                                 "uses #)"
+                               : ""));
     return;
   }
   for (const auto& name : std::get<core::expression>(out->parsed).unknown_identifiers()) {
@@ -1014,6 +1021,101 @@ void loader::flagger_canary(const document& d) {
 
 // ---------------------------------------------------------------------------------------------
 
+// Where a file stops being YAML's character set, and what was found there: a byte that is not
+// part of well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF),
+// or a character outside YAML 1.2's printable set (§5.1: tab, line feed, carriage return, U+0020
+// to U+007E, U+0085, U+00A0 and above except U+FFFE and U+FFFF). yaml-cpp checks neither, and
+// would read a file starting with a NUL as UTF-32; a plan with stray bytes is rejected where they
+// are, before any of it reaches a name, a query or a JSON document.
+struct bad_text {
+  std::size_t offset = std::string_view::npos;
+  std::string found;
+};
+
+bad_text first_unreadable(std::string_view s) {
+  const char* hex = "0123456789ABCDEF";
+  const auto hex2 = [&](unsigned v) { return std::string{hex[(v >> 4) & 0xF], hex[v & 0xF]}; };
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t len = 1;
+    std::uint32_t cp = b;
+    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    } else if (b >= 0x80) {
+      return {i, "the byte 0x" + hex2(b)};
+    }
+    if (i + len > s.size()) return {i, "the byte 0x" + hex2(b)};
+    if (len > 1) cp = b & (0x7Fu >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return {i, "the byte 0x" + hex2(b)};
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    const bool printable = cp == 0x09 || cp == 0x0A || cp == 0x0D || (cp >= 0x20 && cp <= 0x7E) ||
+                           cp == 0x85 || (cp >= 0xA0 && cp != 0xFFFE && cp != 0xFFFF);
+    if (!printable) {
+      std::string code = hex2(cp >> 8) + hex2(cp);
+      return {i, "the control character U+" + code};
+    }
+    i += len;
+  }
+  return {};
+}
+
+// The documents of a YAML stream, as YAML::LoadAll would read them. yaml-cpp 0.7's LoadAll (Debian
+// 12) loops forever, allocating, on a stray ',' (jbeder/yaml-cpp#1040, fixed upstream by #1319 in
+// 0.8); tests/fuzz/plan_fuzz found it. So the stream is cut into documents here and each is read
+// with YAML::Load, which parses one document and returns. A document starts at a "---" line and
+// after a "..." line; markers at the start of a line cannot occur inside a document (YAML 1.2
+// §9.1.4, c-forbidden), so the cut is exact. Each piece is preceded by the newlines before it,
+// so yaml-cpp's marks keep the file's line numbers; directives and comments before a marker stay
+// with the document they precede. Throws YAML::Exception as LoadAll does.
+std::vector<YAML::Node> load_documents(std::string_view text) {
+  const auto marker = [&](std::size_t at, std::string_view m) {
+    if (text.compare(at, 3, m) != 0) return false;
+    return at + 3 == text.size() || text[at + 3] == ' ' || text[at + 3] == '\t' ||
+           text[at + 3] == '\n' || text[at + 3] == '\r';
+  };
+  std::vector<std::size_t> starts{0};
+  bool content = false;  // has the current piece anything besides comments, blanks, directives?
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t eol = std::min(text.find('\n', at), text.size());
+    const std::size_t first = text.find_first_not_of(" \t\r", at);
+    const bool blank = first >= eol || text[first] == '#' || (first == at && text[at] == '%');
+    if (marker(at, "---")) {
+      if (content) starts.push_back(at);
+      content = true;
+    } else if (marker(at, "...")) {
+      if (eol < text.size()) starts.push_back(eol + 1);
+      content = false;
+    } else if (!blank) {
+      content = true;
+    }
+    at = eol + 1;
+  }
+  std::vector<YAML::Node> docs;
+  starts.push_back(text.size());
+  for (std::size_t i = 0; i + 1 < starts.size(); ++i) {
+    if (starts[i] >= starts[i + 1]) continue;
+    const std::string_view before = text.substr(0, starts[i]);
+    std::string piece(static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n')),
+                      '\n');
+    piece.append(text.substr(starts[i], starts[i + 1] - starts[i]));
+    docs.push_back(YAML::Load(piece));
+  }
+  return docs;
+}
+
 std::string meta(const YAML::Node& doc, std::string_view key) {
   const YAML::Node m = at(doc, "metadata");
   if (m.IsMap() && at(m, std::string(key)).IsScalar()) return at(m, std::string(key)).Scalar();
@@ -1026,9 +1128,23 @@ load_result load(const std::vector<source_file>& files) {
   load_result out;
   std::vector<document> docs;
   for (const auto& f : files) {
+    if (const bad_text bad_at = first_unreadable(f.text); bad_at.offset != std::string_view::npos) {
+      const std::size_t bad = bad_at.offset;
+      diagnostic d;
+      d.file = f.name;
+      const std::string_view before = std::string_view(f.text).substr(0, bad);
+      d.line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+      const std::size_t line_start = before.rfind('\n');
+      d.column =
+          static_cast<int>(bad - (line_start == std::string_view::npos ? 0 : line_start + 1)) + 1;
+      d.pointer = "/";
+      d.message = "found " + bad_at.found + ", expected printable UTF-8 text (YAML 1.2 §5.1)";
+      out.errors.push_back(std::move(d));
+      continue;
+    }
     std::vector<YAML::Node> nodes;
     try {
-      nodes = YAML::LoadAll(f.text);
+      nodes = load_documents(f.text);
     } catch (const YAML::Exception& e) {
       diagnostic d;
       d.file = f.name;
@@ -1042,6 +1158,14 @@ load_result load(const std::vector<source_file>& files) {
     reader r(f.name, out.errors);
     const bool ends_early = f.text.find("\n...\n") != std::string::npos ||
                             f.text.find("\n...\r\n") != std::string::npos;
+    if (std::all_of(nodes.begin(), nodes.end(), [](const YAML::Node& n) { return n.IsNull(); })) {
+      // Empty, only comments, or text yaml-cpp reads as nothing (a lone ','): kubectl refuses
+      // such a file too ("no objects passed to apply").
+      out.errors.push_back({f.name, 1, 1, "/",
+                            "no documents; expected a Plan, Rollout, AnalysisTemplate, Canary or "
+                            "MetricTemplate"});
+      continue;
+    }
     for (auto& n : nodes) {
       if (n.IsNull()) continue;  // an empty document between separators
       if (!n.IsMap()) {

@@ -69,6 +69,19 @@ bool equal(const value& a, const value& b) {
   return a == b;
 }
 
+// Go's int64 arithmetic wraps around on overflow (two's complement; the Go spec, "Integer
+// overflow"); so does expr-lang's. Computed on uint64, where wrapping is defined in C++ too.
+std::int64_t wrapping(op_code op, std::int64_t a, std::int64_t b) {
+  const auto ua = static_cast<std::uint64_t>(a);
+  const auto ub = static_cast<std::uint64_t>(b);
+  const std::uint64_t r = op == op_code::add ? ua + ub : op == op_code::sub ? ua - ub : ua * ub;
+  return static_cast<std::int64_t>(r);
+}
+
+// Whether a float converts to int64 without leaving its range (-2^63 ≤ d < 2^63); outside it
+// C++'s conversion is undefined and Go's implementation-defined, so floodgate reports an error.
+bool fits_int64(double d) { return d >= -9223372036854775808.0 && d < 9223372036854775808.0; }
+
 value arithmetic(op_code op, const value& a, const value& b) {
   if (op == op_code::add && a.kind() == value_kind::string && b.kind() == value_kind::string) {
     return value::string(a.as_string() + b.as_string());
@@ -82,13 +95,13 @@ value arithmetic(op_code op, const value& a, const value& b) {
   const bool ints = a.kind() == value_kind::integer && b.kind() == value_kind::integer;
   switch (op) {
     case op_code::add:
-      return ints ? value::integer(a.as_int() + b.as_int())
+      return ints ? value::integer(wrapping(op, a.as_int(), b.as_int()))
                   : value::floating(a.as_double() + b.as_double());
     case op_code::sub:
-      return ints ? value::integer(a.as_int() - b.as_int())
+      return ints ? value::integer(wrapping(op, a.as_int(), b.as_int()))
                   : value::floating(a.as_double() - b.as_double());
     case op_code::mul:
-      return ints ? value::integer(a.as_int() * b.as_int())
+      return ints ? value::integer(wrapping(op, a.as_int(), b.as_int()))
                   : value::floating(a.as_double() * b.as_double());
     case op_code::div:
       return value::floating(a.as_double() / b.as_double());
@@ -96,6 +109,7 @@ value arithmetic(op_code op, const value& a, const value& b) {
       if (!ints)
         fail("invalid operation: % needs integers, got " + type_of(a) + " and " + type_of(b));
       if (b.as_int() == 0) fail("integer divide by zero");
+      if (b.as_int() == -1) return value::integer(0);  // Go: MinInt64 % -1 == 0, no trap
       return value::integer(a.as_int() % b.as_int());
     default:
       return value::floating(std::pow(a.as_double(), b.as_double()));
@@ -106,6 +120,10 @@ std::int64_t index_of(const value& index, std::size_t length, bool clamp) {
   if (index.kind() != value_kind::integer) {
     if (index.kind() == value_kind::floating &&
         std::trunc(index.as_double()) == index.as_double()) {
+      if (!fits_int64(index.as_double())) {
+        fail("index out of range: " + show(index) + " (array length is " + std::to_string(length) +
+             ")");
+      }
       return index_of(value::integer(static_cast<std::int64_t>(index.as_double())), length, clamp);
     }
     fail("array index must be an int, got " + type_of(index));
@@ -270,7 +288,8 @@ class evaluator {
       case op_code::not_:
         return value::boolean(!truthy(v, "!"));
       case op_code::negate:
-        if (v.kind() == value_kind::integer) return value::integer(-v.as_int());
+        if (v.kind() == value_kind::integer)
+          return value::integer(wrapping(op_code::sub, 0, v.as_int()));
         return value::floating(-number_of(v, "unary -"));
       default:
         number_of(v, "unary +");
@@ -325,10 +344,14 @@ class evaluator {
         if (a.kind() != value_kind::integer || b.kind() != value_kind::integer) {
           fail("invalid operation: .. needs integers, got " + type_of(a) + " and " + type_of(b));
         }
-        if (b.as_int() - a.as_int() > 1000000)
-          fail("range " + show(a) + ".." + show(b) + " is too long");
+        const std::int64_t lo = a.as_int(), hi = b.as_int();
         std::vector<value> items;
-        for (std::int64_t i = a.as_int(); i <= b.as_int(); ++i) items.push_back(value::integer(i));
+        if (hi < lo) return value::array(std::move(items));
+        // hi - lo on uint64: the distance between any two int64 fits, the difference may not.
+        if (static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) > 1000000)
+          fail("range " + show(a) + ".." + show(b) + " is too long");
+        for (std::int64_t i = lo; i < hi; ++i) items.push_back(value::integer(i));
+        items.push_back(value::integer(hi));  // hi may be MaxInt64: no ++ past it
         return value::array(std::move(items));
       }
       default:
@@ -400,7 +423,7 @@ value as_int(const value& v) {
     case value_kind::integer:
       return v;
     case value_kind::floating:
-      if (!std::isfinite(v.as_double())) fail("asInt: cannot convert " + show(v) + " to an int");
+      if (!fits_int64(v.as_double())) fail("asInt: cannot convert " + show(v) + " to an int");
       return value::integer(static_cast<std::int64_t>(v.as_double()));
     case value_kind::string: {
       std::int64_t i = 0;
