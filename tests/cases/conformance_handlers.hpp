@@ -3,6 +3,7 @@
 // cases) and Flagger's controller semantics ("config" cases), each answered by floodgate's own
 // core and providers code.
 
+#include <optional>
 #include <string>
 
 #include "case_values.hpp"
@@ -39,5 +40,7 @@ struct checker {
 
 outcome run_argo_case(const json& c);
 outcome run_flagger_case(const json& c);
+/// The Flagger cases that need a transport (flagger_transport_handlers.cpp), or nothing.
+std::optional<outcome> run_flagger_transport_case(const json& c);
 
 }  // namespace floodgate::cases

@@ -1,0 +1,171 @@
+// Flagger conformance cases that need a transport: the Prometheus provider's requests and its
+// availability check, run through floodgate's Prometheus client against a scripted server on
+// loopback (as Flagger's own tests use httptest.Server).
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core/detail/base64.hpp>
+#include <floodgate/providers/prometheus_client.hpp>
+#include <optional>
+
+#include "../support/http_stub.hpp"
+#include "conformance_handlers.hpp"
+
+namespace floodgate::cases {
+
+namespace {
+
+using testing::http_stub;
+using testing::reply;
+using testing::stub_request;
+
+// Flagger's scheduler tests: vector(1) → 1, every other query → 100 (conventions.metric_stub).
+std::string vector_body(const std::string& value) {
+  return R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1545905245.458,")" +
+         value + R"("]}]}})";
+}
+
+providers::prometheus_answer ask(const providers::http_endpoint& ep, const std::string& query) {
+  boost::asio::io_context io;
+  providers::prometheus_client c(io, ep, providers::query_method::get);
+  std::optional<providers::prometheus_answer> got;
+  c.query(query, std::nullopt, [&](providers::prometheus_answer a) { got = std::move(a); });
+  io.run();
+  return *got;
+}
+
+std::string query_param(const std::string& target) {
+  const auto q = target.find("?query=");
+  if (q == std::string::npos) return "";
+  std::string enc = target.substr(q + 7, target.find('&', q + 7) - (q + 7)), out;
+  for (std::size_t i = 0; i < enc.size(); ++i) {
+    if (enc[i] == '%' && i + 2 < enc.size()) {
+      out += static_cast<char>(std::stoi(enc.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += enc[i] == '+' ? ' ' : enc[i];
+    }
+  }
+  return out;
+}
+
+std::string base64(const std::string& s) {
+  std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
+  out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> secret_of(const json& provider) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const json secret = provider.value("secret", json::object());
+  for (const auto& [k, v] : secret.items()) {
+    out.emplace_back(k, v.get<std::string>());
+  }
+  return out;
+}
+
+// FLG-PROM-001: basic auth from username/password, then a token taking precedence.
+outcome auth_requests(const json& c) {
+  checker k;
+  const std::string query = c["config"]["query"].get<std::string>();
+  const std::string body = c["observations"]["http_response"].dump();
+  http_stub server([&](const stub_request&) { return reply(200, body); });
+  auto secret = secret_of(c["config"]["provider"]);
+  for (const bool with_token : {false, true}) {
+    if (with_token) secret.emplace_back("token", "s3cret-token");
+    const auto a = ask(providers::flagger_prometheus_endpoint(server.url(), secret, {}), query);
+    const auto v = providers::read_answer_single(a);
+    k.check("value", "100",
+            std::holds_alternative<double>(v) ? core::format_float_plain(std::get<double>(v))
+                                              : std::get<std::string>(v));
+    const auto req = server.requests().back();
+    k.check("method", "GET", req.method);
+    k.check("path", "/api/v1/query", req.target.substr(0, req.target.find('?')));
+    k.check("query", query, query_param(req.target));
+    k.check("authorization",
+            with_token ? "Bearer s3cret-token" : "Basic " + base64("username:password"),
+            req.header("Authorization"));
+  }
+  return k.result();
+}
+
+// FLG-PROM-004: IsOnline — a 502 is offline with an error, vector(1) = 1 is online.
+outcome online(const json& c) {
+  checker k;
+  const auto& cases = c["observations"]["cases"];
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const json& o = cases[i];
+    http_stub server([&](const stub_request&) {
+      if (o.contains("http_status"))
+        return reply(o["http_status"].get<int>(), "bad gateway", "text/plain");
+      return reply(200, vector_body(o["http_response_value"].get<std::string>()));
+    });
+    const auto problem = providers::flagger_online_problem(
+        ask(providers::flagger_prometheus_endpoint(server.url(), {}, {}), c["config"]["query"]));
+    const json& want = c["expected"][i];
+    k.check("case " + std::to_string(i) + " online", want["online"].get<bool>() ? "true" : "false",
+            problem ? "false" : "true");
+    if (want.value("error", false)) {
+      k.contains("case " + std::to_string(i) + " error", "502", problem.value_or(""));
+    }
+  }
+  return k.result();
+}
+
+// FLG-PROM-005: MetricTemplate provider headers are sent as they are.
+outcome provider_headers(const json& c) {
+  checker k;
+  http_stub server([](const stub_request&) { return reply(200, vector_body("100")); });
+  providers::header_list headers;
+  for (const auto& [name, values] : c["config"]["provider"]["headers"].items()) {
+    for (const auto& v : values) headers.emplace_back(name, v.get<std::string>());
+  }
+  const auto a = ask(providers::flagger_prometheus_endpoint(server.url(), {}, headers),
+                     c["observations"]["query"]);
+  for (const auto& [name, value] : c["expected"]["request_header"].items()) {
+    k.check("header " + name, value.get<std::string>(), server.requests().back().header(name));
+  }
+  const auto v = providers::read_answer_single(a);
+  k.check("value", "100",
+          std::holds_alternative<double>(v) ? core::format_float_plain(std::get<double>(v))
+                                            : std::get<std::string>(v));
+  return k.result();
+}
+
+// FLG-MET-001: the builtin metrics' server must be online; a Canary's own metricsServer wins
+// over the controller's.
+outcome provider_availability(const json& c) {
+  checker k;
+  http_stub stub([](const stub_request& r) {
+    return reply(200,
+                 vector_body(r.target.find("vector%281%29") != std::string::npos ? "1" : "100"));
+  });
+  const auto& cases = c["observations"]["cases"];
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const json& o = cases[i];
+    const auto address = [&](const std::string& v) {
+      return v.rfind("stub", 0) == 0 ? stub.url() : v;
+    };
+    std::string server = address(o["metrics_server"].get<std::string>());
+    if (o.contains("canary.spec.metricsServer")) {
+      server = address(o["canary.spec.metricsServer"].get<std::string>());
+    }
+    const auto problem = providers::flagger_online_problem(
+        ask(providers::flagger_prometheus_endpoint(server, {}, {}), "vector(1)"));
+    k.check("case " + std::to_string(i), c["expected"][i].get<std::string>(),
+            problem ? "error" : "ok");
+  }
+  return k.result();
+}
+
+}  // namespace
+
+std::optional<outcome> run_flagger_transport_case(const json& c) {
+  const std::string id = c.value("id", "");
+  if (id == "FLG-PROM-001") return auth_requests(c);
+  if (id == "FLG-PROM-004") return online(c);
+  if (id == "FLG-PROM-005") return provider_headers(c);
+  if (id == "FLG-MET-001") return provider_availability(c);
+  return std::nullopt;
+}
+
+}  // namespace floodgate::cases
