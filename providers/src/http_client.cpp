@@ -178,6 +178,13 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
   std::deque<asio::steady_timer*> waiting;  // requests waiting for a connection
   bool closed = false;
 
+  // A timed-out attempt is tried again only when attempts have their own timeout (the overall
+  // deadline then still decides whether there is time for another).
+  bool per_attempt() const { return ep.attempt_timeout.has_value(); }
+  std::string timed_out() const {
+    return "no answer within " + seconds_text(ep.attempt_timeout.value_or(ep.deadline));
+  }
+
   // A connection to use: an idle one, a new one within the bound, or the next one returned.
   asio::awaitable<std::variant<std::unique_ptr<connection>, failure>> acquire(
       asio::steady_timer::time_point deadline) {
@@ -228,9 +235,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     c->tcp().expires_at(deadline);
     const auto [cec, ep_] = co_await c->tcp().async_connect(endpoints, use_tuple);
     if (cec == beast::error::timeout) {
-      co_return failure{"connect " + url.host + ":" + url.port + ": no answer within " +
-                            seconds_text(ep.deadline),
-                        false};
+      co_return failure{"connect " + url.host + ":" + url.port + ": " + timed_out(), per_attempt()};
     }
     if (cec) co_return failure{"connect " + url.host + ":" + url.port + ": " + cec.message()};
     ++opened_total;
@@ -301,9 +306,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         co_return failure{
             "response larger than " + std::to_string(ep.max_response_bytes) + " bytes", false};
       }
-      if (ec == beast::error::timeout) {
-        co_return failure{"no answer within " + seconds_text(ep.deadline), false};
-      }
+      if (ec == beast::error::timeout) co_return failure{timed_out(), per_attempt()};
       co_return failure{"exchange with " + url.host + ":" + url.port + ": " + ec.message()};
     }
     auto res = parser.release();
@@ -334,15 +337,21 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
       out.error.clear();
       std::optional<core::millis> server_wait;
       bool retry_error = false;
+      auto attempt_deadline = deadline;
+      if (ep.attempt_timeout) {
+        asio::steady_timer per_attempt(io);
+        per_attempt.expires_after(*ep.attempt_timeout);
+        attempt_deadline = std::min(deadline, per_attempt.expiry());
+      }
       for (int fresh_try = 0; fresh_try < 2; ++fresh_try) {
-        auto got = co_await acquire(deadline);
+        auto got = co_await acquire(attempt_deadline);
         if (auto* err = std::get_if<failure>(&got)) {
           out.error = err->text;
           retry_error = err->retryable;
           break;
         }
         bool stale = false;
-        auto answer = co_await exchange(std::move(std::get<0>(got)), req, deadline, stale);
+        auto answer = co_await exchange(std::move(std::get<0>(got)), req, attempt_deadline, stale);
         if (auto* r = std::get_if<http_response>(&answer)) {
           out.response = std::move(*r);
           out.error.clear();
@@ -360,7 +369,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
       const long long ceiling = std::min<long long>(
           ep.retry.cap.count(), ep.retry.base.count() << std::min(attempt - 1, 20));
       std::uniform_int_distribution<long long> pick(0, std::max<long long>(0, ceiling));
-      core::millis wait(pick(rng));
+      core::millis wait(ep.retry.jitter ? pick(rng) : ceiling);
       if (server_wait && *server_wait > wait) wait = *server_wait;
       asio::steady_timer pause(io);
       pause.expires_after(wait);

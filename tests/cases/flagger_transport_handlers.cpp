@@ -4,6 +4,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/detail/base64.hpp>
+#include <floodgate/core/duration.hpp>
+#include <floodgate/providers/flagger_webhook.hpp>
 #include <floodgate/providers/prometheus_client.hpp>
 #include <optional>
 
@@ -157,6 +159,119 @@ outcome provider_availability(const json& c) {
   return k.result();
 }
 
+// A hook from the case's "webhook" object, "<server>" standing for the stub's URL.
+providers::flagger_hook hook_of(const json& w, const std::string& server) {
+  providers::flagger_hook h;
+  h.name = w.value("name", "hook");
+  h.type = w.value("type", "");
+  h.url = w.value("url", "<server>");
+  if (h.url.rfind("<server>", 0) == 0) h.url = server + h.url.substr(8);
+  const std::string timeout = w.value("timeout", "");
+  if (timeout.size() >= 2) {  // shorter or empty: Flagger's default of 10 s
+    h.timeout = std::get<core::millis>(core::parse_go_duration(timeout));
+  }
+  h.retries = w.value("retries", 0);
+  const json metadata = w.value("metadata", json::object());
+  for (const auto& [k, v] : metadata.items()) {
+    h.metadata[k] = v.get<std::string>();
+  }
+  return h;
+}
+
+providers::flagger_payload payload_of(const json& c, const providers::flagger_hook& h) {
+  const json canary = c["config"].value("canary", json::object());
+  providers::flagger_payload p;
+  p.name = canary.value("name", "podinfo");
+  p.name_space = canary.value("namespace", "default");
+  const json status = canary.value("status", json::object());
+  p.phase = c["config"].value("phase", status.value("phase", "Progressing"));
+  std::map<std::string, std::string> tracked;
+  const json configs = status.value("trackedConfigs", json::object());
+  for (const auto& [k, v] : configs.items()) {
+    tracked[k] = v.get<std::string>();
+  }
+  p.checksum = providers::revision_checksum(tracked, status.value("lastAppliedSpec", ""));
+  p.metadata = h.metadata;
+  return p;
+}
+
+providers::hook_result call(const providers::flagger_hook& h, const providers::flagger_payload& p) {
+  boost::asio::io_context io;
+  std::optional<providers::hook_result> got;
+  providers::call_hook(io, h, p, [&](providers::hook_result r) { got = std::move(r); });
+  io.run();
+  return *got;
+}
+
+// FLG-WH-001: the request Flagger sends to a webhook, and a 202 as a go.
+outcome webhook_request(const json& c) {
+  checker k;
+  http_stub server([&](const stub_request&) {
+    return reply(c["observations"]["server_response_status"].get<int>(), "");
+  });
+  const auto hook = hook_of(c["config"]["webhook"], server.url());
+  const auto payload = payload_of(c, hook);
+  const auto r = call(hook, payload);
+  const json& want = c["expected"]["request"];
+  if (server.requests().size() != 1) return outcome::fail("expected one request");
+  const auto req = server.requests().front();
+  k.check("method", want["method"], req.method);
+  k.check("path", want["path"], req.target);
+  k.check("content type", want["content_type"], req.header("Content-Type"));
+  json body = json::parse(req.body);
+  k.check("checksum", payload.checksum, body.value("checksum", ""));
+  k.check("checksum is the revision's", "true",
+          body.value("checksum", "") != providers::revision_checksum({}, "another-spec") ? "true"
+                                                                                         : "false");
+  body["checksum"] = "canaryChecksum(canary)";
+  k.check("body", want["body"].dump(), body.dump());
+  k.check("result", c["expected"]["result"], r.go ? "success" : "error: " + r.error);
+  return k.result();
+}
+
+// FLG-WH-003: a 500 is retried (retries: 1), and the 202 that follows is a go.
+outcome webhook_retries(const json& c) {
+  checker k;
+  const auto statuses = c["observations"]["server_responses_in_order"].get<std::vector<int>>();
+  std::size_t next = 0;
+  http_stub server([&](const stub_request&) {
+    return reply(statuses[std::min(next++, statuses.size() - 1)], "");
+  });
+  const auto hook = hook_of(c["config"]["webhook"], server.url());
+  const auto r = call(hook, payload_of(c, hook));
+  k.check("result", c["expected"]["result"], r.go ? "success" : "error: " + r.error);
+  k.check("attempts", std::to_string(c["expected"]["attempts"].get<int>()),
+          std::to_string(r.attempts));
+  return k.result();
+}
+
+// FLG-WH-004: an event hook's body carries the event; a 500 is an error (logged only).
+outcome event_webhook(const json& c) {
+  checker k;
+  const auto& cases = c["observations"]["cases"];
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const std::string at = "case " + std::to_string(i) + " ";
+    http_stub server(
+        [&](const stub_request&) { return reply(cases[i]["server_status"].get<int>(), ""); });
+    const auto hook = hook_of(c["config"]["webhook"], server.url());
+    const auto payload = providers::event_payload(payload_of(c, hook), c["config"]["message"],
+                                                  c["config"]["eventType"], 1700000000123);
+    const auto r = call(hook, payload);
+    const json& want = c["expected"][i];
+    if (want.contains("body")) {
+      json body = json::parse(server.requests().front().body);
+      k.check(at + "timestamp", "1700000000123", body["metadata"].value("timestamp", ""));
+      body["metadata"]["timestamp"] = "<unix ms as string>";
+      body["checksum"] = "canaryChecksum(canary)";
+      k.check(at + "body", want["body"].dump(), body.dump());
+    }
+    const std::string result = want["result"];
+    k.check(at + "result", result.rfind("error", 0) == 0 ? "error" : result,
+            r.go ? "success" : "error");
+  }
+  return k.result();
+}
+
 }  // namespace
 
 std::optional<outcome> run_flagger_transport_case(const json& c) {
@@ -165,6 +280,9 @@ std::optional<outcome> run_flagger_transport_case(const json& c) {
   if (id == "FLG-PROM-004") return online(c);
   if (id == "FLG-PROM-005") return provider_headers(c);
   if (id == "FLG-MET-001") return provider_availability(c);
+  if (id == "FLG-WH-001") return webhook_request(c);
+  if (id == "FLG-WH-003") return webhook_retries(c);
+  if (id == "FLG-WH-004") return event_webhook(c);
   return std::nullopt;
 }
 

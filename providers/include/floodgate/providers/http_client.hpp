@@ -62,11 +62,13 @@ struct retry_policy {
   int max_attempts = 4;  ///< 1 = no retries
   core::millis base{200};
   core::millis cap{5000};
+  bool jitter = true;  ///< false: wait exactly min(cap, base·2^(k−1)) (go-retryablehttp's default)
 };
 
 struct http_endpoint {
   std::string base_url;          ///< "http://127.0.0.1:9090" or "https://thanos.example/prometheus"
   core::millis deadline{30000};  ///< per request, every attempt and wait included
+  std::optional<core::millis> attempt_timeout;  ///< also per attempt (Flagger's webhook timeout)
   retry_policy retry;
   std::size_t max_response_bytes = 32u << 20;
   std::size_t max_connections = 4;  ///< kept-alive connections to the endpoint, at most
