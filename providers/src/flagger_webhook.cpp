@@ -49,12 +49,21 @@ std::string revision_checksum(const std::map<std::string, std::string>& tracked_
   return out;
 }
 
+namespace {
+
+// A hook URL as the endpoint (scheme://host:port) and the request target (path and query).
+std::pair<std::string, std::string> split_url(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return {url, "/"};
+  return {url.substr(0, path), url.substr(path)};
+}
+
+}  // namespace
+
 http_endpoint hook_endpoint(const flagger_hook& hook) {
   http_endpoint ep;
-  // The URL's path goes into the request target; the base is scheme://host:port.
-  const std::size_t scheme = hook.url.find("://");
-  const std::size_t path = hook.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  ep.base_url = hook.url.substr(0, path);
+  ep.base_url = split_url(hook.url).first;
   ep.attempt_timeout = hook.timeout;
   ep.retry.max_attempts = hook.retries + 1;
   ep.retry.base = core::millis(1000);
@@ -74,11 +83,9 @@ http_endpoint hook_endpoint(const flagger_hook& hook) {
 
 void call_hook(boost::asio::io_context& io, const flagger_hook& hook,
                const flagger_payload& payload, std::function<void(hook_result)> done) {
-  const std::size_t scheme = hook.url.find("://");
-  const std::size_t path = hook.url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   http_request r;
   r.method = "POST";
-  r.target = path == std::string::npos ? "/" : hook.url.substr(path);
+  r.target = split_url(hook.url).second;
   r.body = payload_json(payload);
   r.content_type = "application/json";
   if (const auto bad = check_base_url(hook_endpoint(hook).base_url)) {

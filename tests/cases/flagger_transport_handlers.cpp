@@ -6,6 +6,7 @@
 #include <boost/beast/core/detail/base64.hpp>
 #include <floodgate/core/duration.hpp>
 #include <floodgate/providers/flagger_webhook.hpp>
+#include <floodgate/providers/manifests.hpp>
 #include <floodgate/providers/prometheus_client.hpp>
 #include <optional>
 
@@ -272,6 +273,57 @@ outcome event_webhook(const json& c) {
   return k.result();
 }
 
+// FLG-RT-001: Istio — the route weights, and the mirror with its percentage only when above 0.
+outcome istio_routes(const json& c) {
+  checker k;
+  const providers::split_target t{c["config"]["service"].get<std::string>()};
+  const auto& calls = c["observations"]["calls"];
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const std::string at = "call " + std::to_string(i) + " ";
+    const json& set = calls[i]["SetRoutes"];
+    const auto vs = providers::istio_virtual_service(t, set[1].get<int>(), set[2].get<bool>(),
+                                                     calls[i].value("mirrorWeight", 0));
+    const json http = json::parse(vs["spec"]["http"][0].dump());
+    json weights = json::array(), route = json::array();
+    for (const auto& r : http["route"]) {
+      weights.push_back(r["weight"]);
+      route.push_back({{"host", r["destination"]["host"]}, {"weight", r["weight"]}});
+    }
+    const json& want = c["expected"][i];
+    if (want.contains("http[0].route"))
+      k.check(at + "route", want["http[0].route"].dump(), route.dump());
+    if (want.contains("weights")) k.check(at + "weights", want["weights"].dump(), weights.dump());
+    if (want.contains("mirror")) {
+      k.check(at + "mirror", want["mirror"].dump(), http.value("mirror", json()).dump());
+    }
+    if (want.contains("mirror.host")) {
+      k.check(at + "mirror.host", want["mirror.host"],
+              http.value("mirror", json::object()).value("host", ""));
+    }
+    if (want.contains("mirrorPercentage")) {
+      const json got =
+          http.contains("mirrorPercentage") ? http["mirrorPercentage"]["value"] : json();
+      k.check(at + "mirrorPercentage", want["mirrorPercentage"].dump(), got.dump());
+    }
+  }
+  return k.result();
+}
+
+// FLG-RT-002: ingress-nginx — only the canary Ingress' canary and canary-weight annotations.
+outcome ingress_routes(const json& c) {
+  checker k;
+  const std::string prefix = c["config"]["annotationsPrefix"];
+  const auto& calls = c["observations"]["calls"];
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const auto ing =
+        providers::ingress_nginx_canary({"podinfo"}, calls[i]["SetRoutes"][1].get<int>(), prefix);
+    k.check("call " + std::to_string(i) + " annotations", c["expected"][i]["annotations"].dump(),
+            json::parse(ing["metadata"]["annotations"].dump()).dump());
+    k.check("call " + std::to_string(i) + " ingress", "podinfo-canary", ing["metadata"]["name"]);
+  }
+  return k.result();
+}
+
 }  // namespace
 
 std::optional<outcome> run_flagger_transport_case(const json& c) {
@@ -283,6 +335,8 @@ std::optional<outcome> run_flagger_transport_case(const json& c) {
   if (id == "FLG-WH-001") return webhook_request(c);
   if (id == "FLG-WH-003") return webhook_retries(c);
   if (id == "FLG-WH-004") return event_webhook(c);
+  if (id == "FLG-RT-001") return istio_routes(c);
+  if (id == "FLG-RT-002") return ingress_routes(c);
   return std::nullopt;
 }
 
