@@ -109,7 +109,10 @@ TEST_CASE("runtime errors say what went wrong", "[core][expression]") {
         "index out of range: 1e+308 (array length is 1)");
   CHECK(eval_error("asInt(1e19) > 0") == "asInt: cannot convert 10000000000000000000 to an int");
   CHECK(eval_error("len(-1..9223372036854775807) > 0") ==
-        "range -1..9223372036854775807 is too long");
+        "range -1..9223372036854775807 is too long (at most 10000 items)");
+  CHECK(eval_error("result[0..990108] >= 1", floats({1})) ==
+        "range 0..990108 is too long (at most 10000 items)");
+  CHECK(holds("len(1..10000) == 10000"));
 }
 
 TEST_CASE("int64 arithmetic wraps around as Go's does", "[core][expression]") {

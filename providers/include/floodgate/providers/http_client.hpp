@@ -8,7 +8,8 @@
 // (`http_outcome::error`), never an exception.
 //
 // Asio and Beast stay in the source file: this header names io_context only by a forward
-// declaration. Callbacks run on the io_context's threads.
+// declaration. Not thread-safe: use a client from the one thread that runs its io_context (the
+// runtime gives each its strand); callbacks run there.
 
 #include <cstddef>
 #include <functional>
