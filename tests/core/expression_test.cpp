@@ -113,6 +113,8 @@ TEST_CASE("runtime errors say what went wrong", "[core][expression]") {
   CHECK(eval_error("result[0..990108] >= 1", floats({1})) ==
         "range 0..990108 is too long (at most 10000 items)");
   CHECK(holds("len(1..10000) == 10000"));
+  CHECK(eval_error("all()") == "all() takes 2 arguments, got 0");
+  CHECK(eval_error("sum() == 0") == "sum() takes 1 to 2 arguments, got 0");
 }
 
 TEST_CASE("int64 arithmetic wraps around as Go's does", "[core][expression]") {
