@@ -46,18 +46,14 @@ canary_plan five_metric_plan() {
   return plan;
 }
 
-void controller_step_5_metrics(benchmark::State& state) {
-  const canary_plan plan = five_metric_plan();
+// Starts the rollout, answers every measurement with `obs` every 10 s past the retention limit
+// (so the steady state trims as it appends), then times one step per iteration and counts its
+// allocations.
+void time_steady_steps(benchmark::State& state, const canary_plan& plan,
+                       const std::vector<observation>& obs) {
   rollout_state rollout;
   instant now{millis(0)};
   advance(plan, rollout, now, {});
-  const value values[] = {
-      value::array({value::floating(0.995)}), value::array({value::floating(0.1)}),
-      value::array({value::floating(120)}), value::array({value::floating(0.001)}),
-      value::array({value::floating(1.2)})};
-  std::vector<observation> obs;
-  for (std::size_t i = 0; i < 5; ++i) obs.push_back({{false, i}, values[i], "[0.5]"});
-  // Warm up past the retention limit so the steady state trims as it appends.
   for (int i = 0; i < 20; ++i) {
     now += millis(10000);
     advance(plan, rollout, now, obs);
@@ -70,6 +66,17 @@ void controller_step_5_metrics(benchmark::State& state) {
   }
   state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocations.load() - before),
                                                 benchmark::Counter::kAvgIterations);
+}
+
+void controller_step_5_metrics(benchmark::State& state) {
+  const canary_plan plan = five_metric_plan();
+  const value values[] = {
+      value::array({value::floating(0.995)}), value::array({value::floating(0.1)}),
+      value::array({value::floating(120)}), value::array({value::floating(0.001)}),
+      value::array({value::floating(1.2)})};
+  std::vector<observation> obs;
+  for (std::size_t i = 0; i < 5; ++i) obs.push_back({{false, i}, values[i], "[0.5]"});
+  time_steady_steps(state, plan, obs);
 }
 BENCHMARK(controller_step_5_metrics);
 
@@ -87,9 +94,6 @@ void controller_step_3_threshold_2_comparison(benchmark::State& state) {
     c.min_effect = 0.005;
     metrics[i].compare = c;
   }
-  rollout_state rollout;
-  instant now{millis(0)};
-  advance(plan, rollout, now, {});
   comparison_data healthy;
   healthy.canary = {100.0, 50'000.0};
   healthy.baseline = {1'000.0, 500'000.0};
@@ -99,18 +103,7 @@ void controller_step_3_threshold_2_comparison(benchmark::State& state) {
                           value::array({value::floating(120)})};
   for (std::size_t i = 0; i < 3; ++i) obs.push_back({{false, i}, values[i], "[0.5]"});
   for (std::size_t i = 3; i < 5; ++i) obs.push_back({{false, i}, healthy, ""});
-  for (int i = 0; i < 20; ++i) {
-    now += millis(10000);
-    advance(plan, rollout, now, obs);
-  }
-  const long long before = allocations.load();
-  for (auto _ : state) {
-    now += millis(10000);
-    auto r = advance(plan, rollout, now, obs);
-    benchmark::DoNotOptimize(r);
-  }
-  state.counters["allocs"] = benchmark::Counter(static_cast<double>(allocations.load() - before),
-                                                benchmark::Counter::kAvgIterations);
+  time_steady_steps(state, plan, obs);
 }
 BENCHMARK(controller_step_3_threshold_2_comparison);
 

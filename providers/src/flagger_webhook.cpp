@@ -71,11 +71,8 @@ http_endpoint hook_endpoint(const flagger_hook& hook) {
   ep.retry.jitter = false;
   // Every attempt may take its full timeout and every wait its full backoff (Retry-After may
   // be longer; the overall deadline then ends the retries, as a Flagger tick would).
-  core::millis total = hook.timeout * (hook.retries + 1);
-  for (int k = 0; k < hook.retries; ++k) {
-    total += std::min(core::millis(30000), core::millis(1000LL << std::min(k, 20)));
-  }
-  ep.deadline = total;
+  ep.deadline = hook.timeout * (hook.retries + 1);
+  for (int k = 1; k <= hook.retries; ++k) ep.deadline += backoff_ceiling(ep.retry, k);
   ep.verify_tls = !hook.disable_tls;
   ep.max_connections = 1;
   return ep;
@@ -88,11 +85,12 @@ void call_hook(boost::asio::io_context& io, const flagger_hook& hook,
   r.target = split_url(hook.url).second;
   r.body = payload_json(payload);
   r.content_type = "application/json";
-  if (const auto bad = check_base_url(hook_endpoint(hook).base_url)) {
+  http_endpoint endpoint = hook_endpoint(hook);
+  if (const auto bad = check_base_url(endpoint.base_url)) {
     done(hook_result{false, "webhook " + hook.name + ": " + *bad, 0, 0});
     return;
   }
-  auto client = std::make_shared<http_client>(io, hook_endpoint(hook));
+  auto client = std::make_shared<http_client>(io, std::move(endpoint));
   const std::string url = hook.url;
   client->send(std::move(r), [client, url, done = std::move(done)](http_outcome out) {
     hook_result res;
@@ -103,8 +101,7 @@ void call_hook(boost::asio::io_context& io, const flagger_hook& hook,
       res.status = out.response->status;
       const int s = res.status;
       res.go = s == 200 || s == 201 || s == 202;
-      const bool retryable = s == 429 || (s >= 500 && s != 501 && s <= 599);
-      if (!res.go && retryable) {
+      if (!res.go && retryable_status(s)) {
         res.error =
             "POST " + url + " giving up after " + std::to_string(out.attempts) + " attempt(s)";
       } else if (!res.go) {

@@ -118,8 +118,6 @@ struct failure {
   bool retryable = true;
 };
 
-bool retryable_status(int s) { return s == 429 || (s >= 500 && s != 501 && s <= 599); }
-
 // Retry-After as seconds (the HTTP-date form is not used by Prometheus or webhook receivers we
 // know; it is ignored and the backoff applies).
 std::optional<core::millis> retry_after(const http_response& r) {
@@ -188,7 +186,6 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
   // A connection to use: an idle one, a new one within the bound, or the next one returned.
   asio::awaitable<std::variant<std::unique_ptr<connection>, failure>> acquire(
       asio::steady_timer::time_point deadline) {
-    auto self = shared_from_this();
     while (true) {
       if (closed) co_return failure{"the client was shut down", false};
       if (!idle.empty()) {
@@ -366,8 +363,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
       if (!(retry_error || retry_status) || attempt == attempts) break;
       if (out.response) server_wait = retry_after(*out.response);
       // Full jitter: uniform in [0, min(cap, base·2^(attempt−1))], or the server's wait.
-      const long long ceiling = std::min<long long>(
-          ep.retry.cap.count(), ep.retry.base.count() << std::min(attempt - 1, 20));
+      const long long ceiling = backoff_ceiling(ep.retry, attempt).count();
       std::uniform_int_distribution<long long> pick(0, std::max<long long>(0, ceiling));
       core::millis wait(ep.retry.jitter ? pick(rng) : ceiling);
       if (server_wait && *server_wait > wait) wait = *server_wait;
@@ -379,6 +375,12 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     co_return out;
   }
 };
+
+bool retryable_status(int s) { return s == 429 || (s >= 500 && s != 501 && s <= 599); }
+
+core::millis backoff_ceiling(const retry_policy& p, int retry) {
+  return std::min(p.cap, core::millis(p.base.count() << std::clamp(retry - 1, 0, 20)));
+}
 
 std::string http_response::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "../support/http_stub.hpp"
+#include "../support/prometheus_query.hpp"
 #include "conformance_handlers.hpp"
 
 namespace floodgate::cases {
@@ -27,13 +28,16 @@ std::string vector_body(const std::string& value) {
          value + R"("]}]}})";
 }
 
+// Flagger queries by GET.
 providers::prometheus_answer ask(const providers::http_endpoint& ep, const std::string& query) {
-  boost::asio::io_context io;
-  providers::prometheus_client c(io, ep, providers::query_method::get);
-  std::optional<providers::prometheus_answer> got;
-  c.query(query, std::nullopt, [&](providers::prometheus_answer a) { got = std::move(a); });
-  io.run();
-  return *got;
+  return testing::query_once(ep, query, providers::query_method::get);
+}
+
+// Flagger's single number as text, or its error.
+std::string single_text(const providers::prometheus_answer& a) {
+  const auto v = providers::read_answer_single(a);
+  if (const auto* x = std::get_if<double>(&v)) return core::format_float_plain(*x);
+  return std::get<std::string>(v);
 }
 
 std::string query_param(const std::string& target) {
@@ -76,10 +80,7 @@ outcome auth_requests(const json& c) {
   for (const bool with_token : {false, true}) {
     if (with_token) secret.emplace_back("token", "s3cret-token");
     const auto a = ask(providers::flagger_prometheus_endpoint(server.url(), secret, {}), query);
-    const auto v = providers::read_answer_single(a);
-    k.check("value", "100",
-            std::holds_alternative<double>(v) ? core::format_float_plain(std::get<double>(v))
-                                              : std::get<std::string>(v));
+    k.check("value", "100", single_text(a));
     const auto req = server.requests().back();
     k.check("method", "GET", req.method);
     k.check("path", "/api/v1/query", req.target.substr(0, req.target.find('?')));
@@ -127,10 +128,7 @@ outcome provider_headers(const json& c) {
   for (const auto& [name, value] : c["expected"]["request_header"].items()) {
     k.check("header " + name, value.get<std::string>(), server.requests().back().header(name));
   }
-  const auto v = providers::read_answer_single(a);
-  k.check("value", "100",
-          std::holds_alternative<double>(v) ? core::format_float_plain(std::get<double>(v))
-                                            : std::get<std::string>(v));
+  k.check("value", "100", single_text(a));
   return k.result();
 }
 

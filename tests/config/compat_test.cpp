@@ -5,24 +5,18 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
 #include <floodgate/config/describe.hpp>
-#include <fstream>
 #include <map>
-#include <sstream>
+
+#include "../support/files.hpp"
 
 namespace fs = std::filesystem;
 using namespace floodgate::config;
 
 namespace {
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using floodgate::testing::read_file;
 
 // Whether a file names only providers floodgate reads (and at least one of them).
 bool uses_only_supported_providers(const std::string& text) {
@@ -57,7 +51,7 @@ void check_dir(const std::string& dir) {
   std::size_t loaded = 0;
   for (const auto& f : files) {
     const std::string name = dir + "/" + f.filename().string();
-    const std::string text = read(f);
+    const std::string text = read_file(f);
     const load_result r = load({{name, text}});
     actual += "== " + name + (r.ok() ? " loads" : " rejected") + "\n" + summarize(r);
     if (r.ok() && !r.plans.empty()) ++loaded;
@@ -74,10 +68,8 @@ void check_dir(const std::string& dir) {
     }
   }
   CHECK(loaded > 10);
-  const fs::path golden = fs::path(FLOODGATE_SOURCE_DIR) / "tests/config/golden" / (dir + ".txt");
-  if (std::getenv("FLOODGATE_UPDATE_GOLDEN") != nullptr) std::ofstream(golden) << actual;
-  REQUIRE(fs::exists(golden));
-  CHECK(actual == read(golden));
+  floodgate::testing::check_golden(
+      fs::path(FLOODGATE_SOURCE_DIR) / "tests/config/golden" / (dir + ".txt"), actual);
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 #include <sstream>
 #include <type_traits>
 
+#include "../support/files.hpp"
+
 namespace floodgate::core::testing {
 
 inline advance_result abort_by(const canary_plan&, rollout_state& s, instant now,
@@ -96,17 +98,10 @@ auto drive(const Plan& plan, const answer_fn& answer,
 }
 
 inline void check_golden(const std::string& name, const std::vector<std::string>& lines) {
-  const std::string path = std::string(FLOODGATE_SOURCE_DIR) + "/tests/core/golden/" + name;
   std::string actual;
   for (const auto& l : lines) actual += l + "\n";
-  if (std::getenv("FLOODGATE_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path) << actual;
-  }
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::stringstream expected;
-  expected << in.rdbuf();
-  CHECK(actual == expected.str());
+  floodgate::testing::check_golden(std::string(FLOODGATE_SOURCE_DIR) + "/tests/core/golden/" + name,
+                                   actual);
 }
 
 }  // namespace floodgate::core::testing

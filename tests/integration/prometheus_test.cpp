@@ -8,8 +8,10 @@
 #include <fstream>
 #include <optional>
 
+#include "../support/files.hpp"
 #include "../support/http_stub.hpp"
 #include "../support/process.hpp"
+#include "../support/prometheus_query.hpp"
 
 using namespace floodgate::providers;
 using namespace floodgate::testing;
@@ -45,16 +47,11 @@ struct real_prometheus {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
 
   prometheus_answer ask(const std::string& q) const {
-    boost::asio::io_context io;
     http_endpoint ep;
     ep.base_url = url();
     ep.deadline = milliseconds(5000);
     ep.retry.max_attempts = 1;
-    prometheus_client c(io, ep);
-    std::optional<prometheus_answer> got;
-    c.query(q, std::nullopt, [&](prometheus_answer a) { got = std::move(a); });
-    io.run();
-    return *got;
+    return query_once(ep, q);
   }
 };
 

@@ -2,24 +2,17 @@
 // (tests/providers/golden/*.json; FLOODGATE_UPDATE_GOLDEN=1 rewrites them — review the diff).
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <floodgate/providers/manifests.hpp>
-#include <fstream>
-#include <sstream>
+
+#include "../support/files.hpp"
 
 using namespace floodgate::providers;
 
 namespace {
 
 void matches_golden(const std::string& name, const nlohmann::ordered_json& doc) {
-  const std::string path = std::string(FLOODGATE_SOURCE_DIR) + "/tests/providers/golden/" + name;
-  const std::string text = doc.dump(2) + "\n";
-  if (std::getenv("FLOODGATE_UPDATE_GOLDEN")) std::ofstream(path) << text;
-  std::ifstream in(path);
-  std::stringstream want;
-  want << in.rdbuf();
-  INFO(path);
-  CHECK(text == want.str());
+  floodgate::testing::check_golden(
+      std::string(FLOODGATE_SOURCE_DIR) + "/tests/providers/golden/" + name, doc.dump(2) + "\n");
 }
 
 }  // namespace

@@ -3,11 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "../support/files.hpp"
 
 namespace {
 
@@ -143,11 +144,8 @@ TEST_CASE("the source tree respects the module rules", "[repo]") {
     for (const auto& e : fs::recursive_directory_iterator(dir)) {
       const auto ext = e.path().extension();
       if (ext != ".cpp" && ext != ".hpp" && ext != ".h") continue;
-      std::ifstream in(e.path());
-      std::stringstream buf;
-      buf << in.rdbuf();
       ++checked;
-      for (const auto& v : violations(r, buf.str())) {
+      for (const auto& v : violations(r, floodgate::testing::read_file(e.path()))) {
         FAIL_CHECK(fs::relative(e.path(), root).string() << ": " << v);
       }
     }

@@ -8,7 +8,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -100,13 +99,6 @@ bool on_path(const std::string& name) {
     if (access((std::filesystem::path(dir) / name).c_str(), X_OK) == 0) return true;
   }
   return access(("/usr/sbin/" + name).c_str(), X_OK) == 0;
-}
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace floodgate::testing

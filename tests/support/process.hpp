@@ -49,7 +49,4 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds li
 /// Whether an executable of that name is on PATH.
 bool on_path(const std::string& name);
 
-/// The file's contents ("" when it cannot be read): for a failing test's message.
-std::string read_file(const std::filesystem::path& p);
-
 }  // namespace floodgate::testing

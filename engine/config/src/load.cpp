@@ -1080,12 +1080,18 @@ bad_text first_unreadable(std::string_view s) {
 // §9.1.4, c-forbidden), so the cut is exact. Each piece is preceded by the newlines before it,
 // so yaml-cpp's marks keep the file's line numbers; directives and comments before a marker stay
 // with the document they precede. Throws YAML::Exception as LoadAll does.
-std::vector<YAML::Node> load_documents(std::string_view text) {
+struct yaml_stream {
+  std::vector<YAML::Node> documents;
+  bool ended_early = false;  ///< a "..." line ended a document before the end of the file
+};
+
+yaml_stream load_documents(std::string_view text) {
   const auto marker = [&](std::size_t at, std::string_view m) {
     if (text.compare(at, 3, m) != 0) return false;
     return at + 3 == text.size() || text[at + 3] == ' ' || text[at + 3] == '\t' ||
            text[at + 3] == '\n' || text[at + 3] == '\r';
   };
+  yaml_stream stream;
   std::vector<std::size_t> starts{0};
   bool content = false;  // has the current piece anything besides comments, blanks, directives?
   for (std::size_t at = 0; at < text.size();) {
@@ -1098,22 +1104,23 @@ std::vector<YAML::Node> load_documents(std::string_view text) {
     } else if (marker(at, "...")) {
       if (eol < text.size()) starts.push_back(eol + 1);
       content = false;
+      stream.ended_early = stream.ended_early || eol < text.size();
     } else if (!blank) {
       content = true;
     }
     at = eol + 1;
   }
-  std::vector<YAML::Node> docs;
   starts.push_back(text.size());
+  std::size_t lines_before = 0;  // newlines before starts[i], counted once over the file
   for (std::size_t i = 0; i + 1 < starts.size(); ++i) {
     if (starts[i] >= starts[i + 1]) continue;
-    const std::string_view before = text.substr(0, starts[i]);
-    std::string piece(static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n')),
-                      '\n');
-    piece.append(text.substr(starts[i], starts[i + 1] - starts[i]));
-    docs.push_back(YAML::Load(piece));
+    const std::string_view body = text.substr(starts[i], starts[i + 1] - starts[i]);
+    std::string piece(lines_before, '\n');
+    piece.append(body);
+    stream.documents.push_back(YAML::Load(piece));
+    lines_before += static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n'));
   }
-  return docs;
+  return stream;
 }
 
 std::string meta(const YAML::Node& doc, std::string_view key) {
@@ -1129,35 +1136,27 @@ load_result load(const std::vector<source_file>& files) {
   std::vector<document> docs;
   for (const auto& f : files) {
     if (const bad_text bad_at = first_unreadable(f.text); bad_at.offset != std::string_view::npos) {
-      const std::size_t bad = bad_at.offset;
-      diagnostic d;
-      d.file = f.name;
-      const std::string_view before = std::string_view(f.text).substr(0, bad);
-      d.line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+      const std::string_view before = std::string_view(f.text).substr(0, bad_at.offset);
       const std::size_t line_start = before.rfind('\n');
-      d.column =
-          static_cast<int>(bad - (line_start == std::string_view::npos ? 0 : line_start + 1)) + 1;
-      d.pointer = "/";
-      d.message = "found " + bad_at.found + ", expected printable UTF-8 text (YAML 1.2 §5.1)";
-      out.errors.push_back(std::move(d));
+      const auto column =
+          bad_at.offset - (line_start == std::string_view::npos ? 0 : line_start + 1);
+      out.errors.push_back(
+          {f.name, static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1,
+           static_cast<int>(column) + 1, "/",
+           "found " + bad_at.found + ", expected printable UTF-8 text (YAML 1.2 §5.1)"});
       continue;
     }
-    std::vector<YAML::Node> nodes;
+    yaml_stream stream;
     try {
-      nodes = load_documents(f.text);
+      stream = load_documents(f.text);
     } catch (const YAML::Exception& e) {
-      diagnostic d;
-      d.file = f.name;
-      d.line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
-      d.column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
-      d.pointer = "/";
-      d.message = "not valid YAML or JSON: " + e.msg;
-      out.errors.push_back(std::move(d));
+      out.errors.push_back({f.name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                            e.mark.column >= 0 ? e.mark.column + 1 : 0, "/",
+                            "not valid YAML or JSON: " + e.msg});
       continue;
     }
+    const auto& nodes = stream.documents;
     reader r(f.name, out.errors);
-    const bool ends_early = f.text.find("\n...\n") != std::string::npos ||
-                            f.text.find("\n...\r\n") != std::string::npos;
     if (std::all_of(nodes.begin(), nodes.end(), [](const YAML::Node& n) { return n.IsNull(); })) {
       // Empty, only comments, or text yaml-cpp reads as nothing (a lone ','): kubectl refuses
       // such a file too ("no objects passed to apply").
@@ -1166,7 +1165,7 @@ load_result load(const std::vector<source_file>& files) {
                             "MetricTemplate"});
       continue;
     }
-    for (auto& n : nodes) {
+    for (const auto& n : nodes) {
       if (n.IsNull()) continue;  // an empty document between separators
       if (!n.IsMap()) {
         r.error(n, "/", "expected a Kubernetes-style object (apiVersion, kind, metadata, spec)");
@@ -1182,9 +1181,10 @@ load_result load(const std::vector<source_file>& files) {
       if (d.kind.empty()) {
         r.error(n, "/kind",
                 "missing; expected a kind (Plan, Rollout, AnalysisTemplate, Canary, …)" +
-                    std::string(ends_early ? " — a line \"...\" ends a YAML document, so what "
-                                             "follows it is a new document (an elided fragment?)"
-                                           : ""));
+                    std::string(stream.ended_early
+                                    ? " — a line \"...\" ends a YAML document, so what "
+                                      "follows it is a new document (an elided fragment?)"
+                                    : ""));
         continue;
       }
       docs.push_back(std::move(d));

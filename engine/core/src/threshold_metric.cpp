@@ -66,23 +66,15 @@ void record(metric_counters& c, phase measured) {
   switch (measured) {
     case phase::successful:
       ++c.successful;
-      ++c.count;
-      c.consecutive_error = 0;
-      ++c.consecutive_success;
-      return;
+      break;
     case phase::failed:
       ++c.failed;
-      ++c.count;
-      c.consecutive_error = 0;
-      c.consecutive_success = 0;
-      return;
+      break;
     case phase::inconclusive:
       ++c.inconclusive;
-      ++c.count;
-      c.consecutive_error = 0;
-      c.consecutive_success = 0;
-      return;
+      break;
     case phase::error:
+      // Errors are retried without consuming count.
       ++c.error;
       ++c.consecutive_error;
       c.consecutive_success = 0;
@@ -90,6 +82,9 @@ void record(metric_counters& c, phase measured) {
     default:
       return;  // Running / Pending: no counter changes
   }
+  ++c.count;
+  c.consecutive_error = 0;
+  c.consecutive_success = measured == phase::successful ? c.consecutive_success + 1 : 0;
 }
 
 std::optional<std::int64_t> effective_count(const threshold_metric& m) {

@@ -66,6 +66,11 @@ struct retry_policy {
   bool jitter = true;  ///< false: wait exactly min(cap, base·2^(k−1)) (go-retryablehttp's default)
 };
 
+/// Whether a status is worth another attempt: 429 and 5xx except 501.
+bool retryable_status(int status);
+/// The longest wait before retry k (k = 1, 2, …): min(cap, base·2^(k−1)).
+core::millis backoff_ceiling(const retry_policy& p, int retry);
+
 struct http_endpoint {
   std::string base_url;          ///< "http://127.0.0.1:9090" or "https://thanos.example/prometheus"
   core::millis deadline{30000};  ///< per request, every attempt and wait included
