@@ -49,18 +49,6 @@ std::string revision_checksum(const std::map<std::string, std::string>& tracked_
   return out;
 }
 
-namespace {
-
-// A hook URL as the endpoint (scheme://host:port) and the request target (path and query).
-std::pair<std::string, std::string> split_url(const std::string& url) {
-  const std::size_t scheme = url.find("://");
-  const std::size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (path == std::string::npos) return {url, "/"};
-  return {url.substr(0, path), url.substr(path)};
-}
-
-}  // namespace
-
 http_endpoint hook_endpoint(const flagger_hook& hook) {
   http_endpoint ep;
   ep.base_url = split_url(hook.url).first;

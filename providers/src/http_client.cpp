@@ -433,6 +433,13 @@ const http_endpoint& http_client::endpoint() const { return impl_->ep; }
 
 std::size_t http_client::connections_opened() const { return impl_->opened_total; }
 
+std::pair<std::string, std::string> split_url(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return {url, "/"};
+  return {url.substr(0, path), url.substr(path)};
+}
+
 std::string form_encode(std::string_view s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;

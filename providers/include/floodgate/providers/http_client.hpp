@@ -110,6 +110,10 @@ class http_client {
   std::shared_ptr<impl> impl_;
 };
 
+/// A URL as the endpoint's base (scheme://host:port) and the request target (path and query,
+/// "/" when there is none).
+std::pair<std::string, std::string> split_url(const std::string& url);
+
 /// `application/x-www-form-urlencoded` encoding of one value (RFC 3986 unreserved kept).
 std::string form_encode(std::string_view s);
 

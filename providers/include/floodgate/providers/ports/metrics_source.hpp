@@ -30,6 +30,7 @@ struct metric_query {
   std::string body;    ///< web
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<core::millis> timeout;  ///< nothing: the source's default (30 s)
+  std::optional<core::instant> at;      ///< Prometheus evaluation time; nothing: the server's now
 };
 
 /// What came back: a threshold metric's `result` with its rendering, a comparison's data, or

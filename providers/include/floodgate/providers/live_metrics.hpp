@@ -1,0 +1,35 @@
+#pragma once
+// The live metrics source (ports/metrics_source.hpp): Prometheus instant queries and web
+// metrics over the HTTP client, one client per address kept for the source's life (so
+// connections are reused interval after interval). A threshold metric's answer is read as Argo
+// Rollouts reads it; a comparison metric's arms are asked together and their answers combined:
+// a count arm ("canary.events") must be one number (an empty vector is 0, as `sum()` over no
+// series is), a sample arm ("canary") gives every value of its answer. Any arm's failure fails
+// the measurement.
+
+#include <memory>
+
+#include <floodgate/providers/http_client.hpp>
+#include <floodgate/providers/ports/metrics_source.hpp>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace floodgate::providers {
+
+struct live_metrics_options {
+  core::millis deadline{30000};  ///< per query, when the metric sets no timeout
+  retry_policy retry;
+  std::string bearer_token;  ///< sent to every Prometheus (from a token file)
+};
+
+std::unique_ptr<ports::metrics_source> make_live_metrics(boost::asio::io_context& io,
+                                                         live_metrics_options options = {});
+
+/// How a comparison's arm answers combine (exposed for tests): `answers` maps each arm key to
+/// its reading's result. The data, or the error naming the arm.
+std::variant<core::comparison_data, std::string> combine_arms(
+    const std::map<std::string, core::value>& answers);
+
+}  // namespace floodgate::providers
