@@ -131,3 +131,23 @@ TEST_CASE("floodgate check: the README's example, its JSON, and a broken plan", 
                                                 "\"stpes\"; did you mean \"steps\"?"));
   CHECK(run("check /nonexistent.yaml").code == 2);
 }
+
+TEST_CASE("floodgate run: bad input is refused before anything starts", "[app]") {
+  const std::string plan = std::string(FLOODGATE_SOURCE_DIR) + "/examples/checkout-canary.yaml";
+  const auto missing = run("run /nonexistent/plan.yaml");
+  CHECK(missing.code == 2);
+  CHECK(missing.output == "floodgate run: cannot read /nonexistent/plan.yaml\n");
+  const auto router = run("run " + plan + " --router haproxy --journal /nonexistent/j.jsonl");
+  CHECK(router.code == 2);
+  CHECK(router.output == "floodgate run: --router haproxy needs --haproxy-socket\n");
+  const auto kind = run("run " + plan + " --router linkerd --journal /nonexistent/j.jsonl");
+  CHECK(kind.code == 2);
+  CHECK(kind.output.find("--router: expected none, haproxy, nginx, webhook") != std::string::npos);
+  const auto arg = run("run " + plan + " --arg novalue --journal /nonexistent/j.jsonl");
+  CHECK(arg.code == 2);
+  CHECK(arg.output == "floodgate run: --arg \"novalue\": expected NAME=VALUE\n");
+  const auto policy = run("run " + plan + " --on-router-failure retry");
+  CHECK(policy.code == 2);
+  CHECK(policy.output ==
+        "floodgate run: --on-router-failure: expected abort or hold, found \"retry\"\n");
+}

@@ -104,9 +104,9 @@ TEST_CASE("live metrics: arms that cannot be counts are errors", "[providers][li
         "sum())");
   CHECK(std::get<std::string>(combine_arms({{"canary.total", value::string("x")}})) ==
         "canary.total: expected numbers, found a string");
-  const auto samples = combine_arms(
-      {{"canary", value::array({value::floating(0.2), value::floating(0.3)})},
-       {"baseline", value::floating(0.25)}});
+  const auto samples =
+      combine_arms({{"canary", value::array({value::floating(0.2), value::floating(0.3)})},
+                    {"baseline", value::floating(0.25)}});
   REQUIRE(std::holds_alternative<core::comparison_data>(samples));
   CHECK(std::get<core::comparison_data>(samples).canary_samples == std::vector<double>{0.2, 0.3});
   CHECK(std::get<core::comparison_data>(samples).baseline_samples == std::vector<double>{0.25});
@@ -129,8 +129,7 @@ TEST_CASE("live metrics: a web metric through its JSONPath; unknown providers fa
   CHECK(std::get<std::string>(measure(q).result) == "received non 2xx response code: 404");
 
   q.provider = "kayenta";
-  CHECK(std::get<std::string>(measure(q).result) ==
-        "the kayenta provider is not measured live");
+  CHECK(std::get<std::string>(measure(q).result) == "the kayenta provider is not measured live");
   q.provider = "prometheus";
   q.address = "ftp://x";
   CHECK(std::get<std::string>(measure(q).result).find("expected http:// or https://") !=

@@ -1,0 +1,85 @@
+#pragma once
+// One rollout as the runtime drives it, without Asio: the loaded plan, the controller's state,
+// the rendering of each due metric into a query (arguments and `{{elapsed}}`), and the journal
+// records that let it be rebuilt exactly. A session is deterministic: fed the same observations
+// at the same instants it makes the same decisions — which is how a restart resumes it (the
+// journal's ticks are fed again) and how a replay reproduces a live run.
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <floodgate/config/load.hpp>
+#include <floodgate/core/blue_green.hpp>
+#include <floodgate/core/canary_controller.hpp>
+#include <floodgate/providers/ports/metrics_source.hpp>
+
+namespace floodgate::engine {
+
+/// What a rollout is started from; kept whole in the journal's start record.
+struct rollout_spec {
+  std::string id;
+  std::vector<config::source_file> files;   ///< the plan files' text, as loaded
+  std::string plan;                         ///< which plan of the files; "" = the only one
+  std::map<std::string, std::string> args;  ///< run-time arguments (and overrides)
+  std::string prometheus;                   ///< when set, every Prometheus metric's address
+  std::string version;                      ///< the version under test (audit)
+  std::string started_by;                   ///< who started it (audit)
+};
+
+nlohmann::ordered_json spec_to_json(const rollout_spec& s);
+std::variant<rollout_spec, std::string> spec_from_json(const nlohmann::json& j);
+
+/// An observation as the journal keeps it, and back.
+nlohmann::ordered_json observation_to_json(const core::observation& o);
+std::variant<core::observation, std::string> observation_from_json(const nlohmann::json& j);
+
+class session {
+ public:
+  /// Loads the plan and checks it can run live. The error names the file or what is missing.
+  static std::variant<session, std::string> start(rollout_spec spec, core::instant now);
+
+  const rollout_spec& spec() const { return spec_; }
+  const config::plan& plan() const { return plan_; }
+  /// FNV-1a of the plan files' text: which plan a journal's decisions were taken under.
+  const std::string& plan_hash() const { return plan_hash_; }
+  core::instant started_at() const { return started_at_; }
+
+  std::vector<core::metric_request> due(core::instant now) const;
+  /// The query for a due request, rendered; or why it cannot be (a missing argument), which
+  /// the caller records as an error observation.
+  std::variant<providers::ports::metric_query, std::string> query_for(const core::metric_request& r,
+                                                                      core::instant now) const;
+  /// The metric's name for a request ("error-rate").
+  std::string metric_name(const core::metric_request& r) const;
+
+  core::advance_result advance(core::instant now, const std::vector<core::observation>& obs);
+  core::advance_result approve(core::instant now);
+  core::advance_result abort(core::instant now, const std::string& who);
+
+  int weight() const;
+  core::rollout_status status() const;
+  std::size_t step() const;
+  /// Promoted or aborted: nothing more will happen.
+  bool finished() const;
+  /// Waiting for a human (an indefinite or inconclusive pause).
+  bool waiting_for_human() const;
+  /// One line for people: "step 2/6 · weight 25 % · error-rate Running (n 1200 of 3044)".
+  std::string describe() const;
+
+ private:
+  session() = default;
+  rollout_spec spec_;
+  config::plan plan_;  ///< a standalone analysis is held as a one-step canary
+  std::string plan_hash_;
+  core::instant started_at_{};
+  std::variant<core::rollout_state, core::blue_green_state> state_;
+
+  const config::metric_spec* spec_of(const core::metric_request& r) const;
+  const core::run_state* run_of(const core::metric_request& r) const;
+};
+
+}  // namespace floodgate::engine

@@ -1,0 +1,481 @@
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <deque>
+#include <floodgate/engine/engine.hpp>
+#include <floodgate/engine/journal.hpp>
+#include <floodgate/providers/ports/decision_json.hpp>
+#include <map>
+#include <stdexcept>
+
+namespace floodgate::engine {
+
+namespace asio = boost::asio;
+using ojson = nlohmann::ordered_json;
+using strand_t = asio::strand<asio::io_context::executor_type>;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kept_decisions = 200;  // per rollout, for the API; the journal has all
+
+core::instant clock_now() {
+  return std::chrono::time_point_cast<core::millis>(std::chrono::system_clock::now());
+}
+
+ojson decisions_json(const std::vector<core::decision>& ds) {
+  ojson a = ojson::array();
+  for (const auto& d : ds) a.push_back(providers::ports::decision_to_json(d));
+  return a;
+}
+
+// Whether a replayed step made the decisions the journal says it made.
+bool same_decisions(const std::vector<core::decision>& made, const nlohmann::json& recorded) {
+  if (!recorded.is_array() || recorded.size() != made.size()) return false;
+  for (std::size_t i = 0; i < made.size(); ++i) {
+    std::string error;
+    const auto d = providers::ports::decision_from_json(recorded[i], error);
+    if (!d || d->kind != made[i].kind || d->weight != made[i].weight || d->step != made[i].step ||
+        d->at != made[i].at)
+      return false;
+  }
+  return true;
+}
+
+struct command {
+  enum class kind { approve, abort } what;
+  std::string who;
+};
+
+struct rollout_entry {
+  rollout_entry(asio::io_context& io, session s)
+      : sess(std::move(s)),
+        strand(asio::make_strand(io)),
+        wake(strand),
+        next_wake_up(sess.started_at()) {}
+  session sess;
+  strand_t strand;
+  asio::steady_timer wake;
+  int routed_weight = -1;
+  std::string router_error;
+  std::deque<core::decision> decisions;
+  std::deque<command> commands;
+  std::optional<core::instant> next_wake_up;  ///< nothing: waiting for a human
+  bool running = false;
+  bool ended = false;  ///< an `end` record is in the journal
+};
+
+}  // namespace
+
+struct engine::impl : std::enable_shared_from_this<engine::impl> {
+  asio::io_context& io;
+  providers::ports::metrics_source& metrics;
+  providers::ports::traffic_router* router;
+  engine_options opt;
+  engine_events events;
+  std::unique_ptr<journal> log;
+  std::map<std::string, std::shared_ptr<rollout_entry>> rollouts;
+  counters stats;
+  bool draining = false;
+  int active = 0;
+  std::function<void()> drained;
+
+  impl(asio::io_context& i, providers::ports::metrics_source& m,
+       providers::ports::traffic_router* r, engine_options o, engine_events e)
+      : io(i), metrics(m), router(r), opt(std::move(o)), events(std::move(e)) {}
+
+  void warn(const std::string& id, const std::string& message) {
+    if (events.warning) events.warning(id, message);
+  }
+
+  // Writes one record; on failure the rollout must not go on to the router.
+  bool record(const std::string& id, ojson r) {
+    if (!log) log = std::make_unique<journal>(opt.journal_path, 1);
+    if (auto e = log->append(std::move(r))) {
+      warn(id, *e);
+      return false;
+    }
+    stats.last_fsync_us = log->last_fsync_us();
+    return true;
+  }
+
+  void remember(rollout_entry& r, const std::vector<core::decision>& ds, bool announce) {
+    for (const auto& d : ds) {
+      r.decisions.push_back(d);
+      if (r.decisions.size() > kept_decisions) r.decisions.pop_front();
+      if (announce) {
+        ++stats.decisions;
+        if (events.decision) events.decision(r.sess.spec().id, d);
+      }
+    }
+  }
+
+  rollout_view view(const rollout_entry& r) const {
+    rollout_view v;
+    v.id = r.sess.spec().id;
+    v.plan = r.sess.plan().name;
+    v.plan_hash = r.sess.plan_hash();
+    v.status = r.sess.status();
+    v.weight = r.sess.weight();
+    v.routed_weight = r.routed_weight;
+    v.step = r.sess.step();
+    v.summary = r.sess.describe();
+    v.router_error = r.router_error;
+    v.decisions.assign(r.decisions.begin(), r.decisions.end());
+    v.finished = r.ended;
+    v.waiting_for_human = r.sess.waiting_for_human();
+    return v;
+  }
+
+  // --- the rollout's coroutine -------------------------------------------------------------
+
+  asio::awaitable<std::vector<core::observation>> measure(std::shared_ptr<rollout_entry> r,
+                                                          std::vector<core::metric_request> due,
+                                                          core::instant now) {
+    struct gather {
+      std::vector<std::optional<core::observation>> got;
+      std::size_t waiting = 0;
+    };
+    auto g = std::make_shared<gather>();
+    g->got.resize(due.size());
+    auto timer = std::make_shared<asio::steady_timer>(r->strand, opt.tick_deadline);
+    for (std::size_t i = 0; i < due.size(); ++i) {
+      auto q = r->sess.query_for(due[i], now);
+      if (auto* e = std::get_if<std::string>(&q)) {
+        g->got[i] = core::observation{due[i], *e, ""};
+        continue;
+      }
+      ++g->waiting;
+      metrics.measure(
+          std::get<providers::ports::metric_query>(q),
+          [g, timer, i, req = due[i], strand = r->strand](providers::ports::metric_answer a) {
+            asio::post(strand, [g, timer, i, req, a = std::move(a)]() mutable {
+              if (g->got[i]) return;
+              g->got[i] = core::observation{req, std::move(a.result), std::move(a.value_text)};
+              if (--g->waiting == 0) timer->cancel();
+            });
+          });
+    }
+    if (g->waiting > 0) co_await timer->async_wait(use_tuple);
+    std::vector<core::observation> out;
+    for (std::size_t i = 0; i < due.size(); ++i) {
+      if (!g->got[i]) {
+        g->got[i] = core::observation{
+            due[i],
+            "no answer within " + core::format_go_duration(opt.tick_deadline) + " (tick deadline)",
+            ""};
+      }
+      if (std::holds_alternative<std::string>(g->got[i]->result)) ++stats.query_errors;
+      out.push_back(std::move(*g->got[i]));
+    }
+    g->got.assign(g->got.size(), core::observation{});  // late answers find a filled slot
+    co_return out;
+  }
+
+  // Asks the router for the session's weight; true when it confirmed.
+  asio::awaitable<bool> route(std::shared_ptr<rollout_entry> r) {
+    const int want = r->sess.weight();
+    if (!router) {
+      r->routed_weight = want;
+      co_return true;
+    }
+    providers::ports::route_change change;
+    change.rollout = r->sess.spec().id;
+    change.canary_weight = want;
+    if (!r->decisions.empty()) change.because = r->decisions.back();
+    auto timer = std::make_shared<asio::steady_timer>(r->strand, opt.router_deadline);
+    auto result = std::make_shared<std::optional<std::optional<std::string>>>();
+    router->set_weight(change, [timer, result, strand = r->strand](std::optional<std::string> e) {
+      asio::post(strand, [timer, result, e = std::move(e)]() mutable {
+        if (*result) return;
+        *result = std::move(e);
+        timer->cancel();
+      });
+    });
+    co_await timer->async_wait(use_tuple);
+    if (!*result)
+      *result = std::optional<std::string>("no answer within " +
+                                           core::format_go_duration(opt.router_deadline));
+    const auto& error = **result;
+    ojson rec;
+    rec["type"] = "routed";
+    rec["rollout"] = change.rollout;
+    rec["at_ms"] = clock_now().time_since_epoch().count();
+    rec["weight"] = want;
+    rec["router"] = router->describe();
+    if (error) rec["error"] = *error;
+    record(change.rollout, std::move(rec));
+    if (error) {
+      ++stats.router_errors;
+      r->router_error = *error;
+      warn(change.rollout, "router: " + *error);
+      co_return false;
+    }
+    r->router_error.clear();
+    r->routed_weight = want;
+    co_return true;
+  }
+
+  // Journals a human's (or the engine's) command and its decisions.
+  bool take_command(rollout_entry& r, const command& c, core::instant now) {
+    const auto result =
+        c.what == command::kind::approve ? r.sess.approve(now) : r.sess.abort(now, c.who);
+    ojson rec;
+    rec["type"] = c.what == command::kind::approve ? "approve" : "abort";
+    rec["rollout"] = r.sess.spec().id;
+    rec["at_ms"] = now.time_since_epoch().count();
+    rec["by"] = c.who;
+    rec["decisions"] = decisions_json(result.decisions);
+    if (!record(r.sess.spec().id, std::move(rec))) return false;
+    r.next_wake_up = result.next_wake_up.value_or(now);  // look again at once
+    remember(r, result.decisions, true);
+    return true;
+  }
+
+  asio::awaitable<void> run(std::shared_ptr<rollout_entry> r) {
+    const std::string id = r->sess.spec().id;
+    for (;;) {
+      // 1. Commands from humans, in the order they came.
+      bool journal_ok = true;
+      while (!r->commands.empty() && journal_ok && !r->sess.finished()) {
+        journal_ok = take_command(*r, r->commands.front(), clock_now());
+        r->commands.pop_front();
+      }
+      r->commands.clear();  // a finished rollout takes no more
+      if (!journal_ok) break;
+      // 2. Routing: a weight the router has not confirmed holds everything else.
+      if (r->routed_weight != r->sess.weight()) {
+        if (co_await route(r)) continue;
+        if (opt.on_router_failure == engine_options::router_failure::abort && !r->sess.finished()) {
+          if (!take_command(*r, {command::kind::abort, "floodgate: router failed"}, clock_now()))
+            break;
+          continue;  // route the abort's weight 0
+        }
+        if (draining) break;
+        r->wake.expires_after(opt.router_hold_retry);
+        co_await r->wake.async_wait(use_tuple);
+        continue;
+      }
+      // 3. The end.
+      if (r->sess.finished()) {
+        ojson rec;
+        rec["type"] = "end";
+        rec["rollout"] = id;
+        rec["at_ms"] = clock_now().time_since_epoch().count();
+        rec["status"] = core::rollout_status_name(r->sess.status());
+        rec["weight"] = r->sess.weight();
+        record(id, std::move(rec));
+        r->ended = true;
+        if (events.finished) events.finished(id, r->sess.status());
+        break;
+      }
+      if (draining) break;
+      // 4. A tick when one is due: measure, decide, journal (every tick: the controller's
+      // state moves even when nothing is decided, and a replay must move it the same way).
+      const core::instant now = clock_now();
+      if (r->next_wake_up && *r->next_wake_up <= now) {
+        auto due = r->sess.due(now);
+        std::vector<core::observation> obs;
+        if (!due.empty()) obs = co_await measure(r, std::move(due), now);
+        const auto result = r->sess.advance(now, obs);
+        ojson rec;
+        rec["type"] = "tick";
+        rec["rollout"] = id;
+        rec["at_ms"] = now.time_since_epoch().count();
+        ojson o = ojson::array();
+        for (const auto& x : obs) o.push_back(observation_to_json(x));
+        rec["observations"] = std::move(o);
+        rec["decisions"] = decisions_json(result.decisions);
+        if (!record(id, std::move(rec))) break;  // no router call without the journal
+        r->next_wake_up = result.next_wake_up;
+        remember(*r, result.decisions, true);
+        if (events.status) events.status(id, r->sess.describe());
+        if (!result.decisions.empty()) continue;  // route, then go on
+      }
+      // 5. Sleep until the next wake-up, a command, or the drain.
+      if (!r->commands.empty() || draining) continue;
+      if (r->next_wake_up) {
+        const auto wait = *r->next_wake_up - clock_now();
+        r->wake.expires_after(wait.count() > 0 ? wait : core::millis(0));
+      } else {
+        r->wake.expires_at(asio::steady_timer::time_point::max());  // a human's turn
+      }
+      co_await r->wake.async_wait(use_tuple);
+    }
+    r->running = false;
+  }
+
+  void launch(const std::shared_ptr<rollout_entry>& r) {
+    r->running = true;
+    ++active;
+    asio::co_spawn(r->strand, run(r), [self = shared_from_this(), r](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          self->warn(r->sess.spec().id, std::string("rollout stopped: ") + ex.what());
+        }
+      }
+      if (--self->active == 0 && self->draining && self->drained) {
+        auto done = std::move(self->drained);
+        self->drained = nullptr;
+        done();
+      }
+    });
+  }
+
+  std::optional<std::string> queue(const std::string& id, command c) {
+    const auto it = rollouts.find(id);
+    if (it == rollouts.end()) return "no rollout \"" + id + "\"";
+    auto r = it->second;
+    if (r->sess.finished())
+      return "rollout \"" + id + "\" is already " +
+             std::string(core::rollout_status_name(r->sess.status()));
+    if (draining) return "floodgate is shutting down";
+    asio::post(r->strand, [r, c = std::move(c)] {
+      r->commands.push_back(c);
+      r->wake.cancel();
+    });
+    return std::nullopt;
+  }
+};
+
+engine::engine(asio::io_context& io, providers::ports::metrics_source& metrics,
+               providers::ports::traffic_router* router, engine_options options,
+               engine_events events)
+    : impl_(std::make_shared<impl>(io, metrics, router, std::move(options), std::move(events))) {}
+
+engine::~engine() = default;
+
+std::vector<std::string> engine::recover() {
+  auto& m = *impl_;
+  const auto contents = read_journal(m.opt.journal_path);
+  if (contents.error) throw std::runtime_error(*contents.error);
+  for (const auto& rec : contents.records) {
+    const std::string type = rec.value("type", "");
+    const std::string id = rec.value("rollout", "");
+    const auto where = m.opt.journal_path + " record " + std::to_string(rec.value("seq", 0ull));
+    const core::instant at(core::millis(rec.value("at_ms", std::int64_t{0})));
+    if (type == "start") {
+      auto spec = spec_from_json(rec.at("spec"));
+      if (auto* e = std::get_if<std::string>(&spec)) throw std::runtime_error(where + ": " + *e);
+      auto s = session::start(std::move(std::get<rollout_spec>(spec)), at);
+      if (auto* e = std::get_if<std::string>(&s))
+        throw std::runtime_error(where + ": the plan no longer loads: " + *e);
+      auto& sess = std::get<session>(s);
+      if (sess.plan_hash() != rec.value("plan_hash", ""))
+        throw std::runtime_error(where + ": the plan's hash differs from the journal's");
+      m.rollouts[id] = std::make_shared<rollout_entry>(m.io, std::move(sess));
+      continue;
+    }
+    const auto it = m.rollouts.find(id);
+    if (it == m.rollouts.end())
+      throw std::runtime_error(where + ": rollout \"" + id + "\" has no start record");
+    auto& r = *it->second;
+    if (type == "tick") {
+      std::vector<core::observation> obs;
+      for (const auto& o : rec.at("observations")) {
+        auto got = observation_from_json(o);
+        if (auto* e = std::get_if<std::string>(&got)) throw std::runtime_error(where + ": " + *e);
+        obs.push_back(std::move(std::get<core::observation>(got)));
+      }
+      const auto result = r.sess.advance(at, obs);
+      if (!same_decisions(result.decisions, rec.at("decisions")))
+        throw std::runtime_error(where + ": replaying rollout \"" + id +
+                                 "\" does not give the decisions the journal recorded");
+      r.next_wake_up = result.next_wake_up;
+      m.remember(r, result.decisions, false);
+    } else if (type == "approve" || type == "abort") {
+      const auto result =
+          type == "approve" ? r.sess.approve(at) : r.sess.abort(at, rec.value("by", ""));
+      if (!same_decisions(result.decisions, rec.at("decisions")))
+        throw std::runtime_error(where + ": replaying rollout \"" + id + "\"'s " + type +
+                                 " does not give the recorded decisions");
+      r.next_wake_up = result.next_wake_up.value_or(at);
+      m.remember(r, result.decisions, false);
+    } else if (type == "routed") {
+      if (!rec.contains("error")) r.routed_weight = rec.value("weight", -1);
+    } else if (type == "end") {
+      r.ended = true;
+    } else {
+      throw std::runtime_error(where + ": unknown record type \"" + type + "\"");
+    }
+  }
+  if (auto e = truncate_journal(m.opt.journal_path, contents.valid_bytes))
+    throw std::runtime_error(*e);
+  m.log = std::make_unique<journal>(m.opt.journal_path, contents.next_seq);
+  for (auto& [id, r] : m.rollouts) {
+    if (r->ended) continue;
+    r->routed_weight = -1;  // set it again: the router may have missed the last call
+    m.launch(r);
+  }
+  return contents.warnings;
+}
+
+std::optional<std::string> engine::start(rollout_spec spec) {
+  auto& m = *impl_;
+  if (m.draining) return "floodgate is shutting down";
+  if (spec.id.empty()) return "a rollout needs an id";
+  if (const auto it = m.rollouts.find(spec.id); it != m.rollouts.end() && !it->second->ended)
+    return "rollout \"" + spec.id + "\" is still running";
+  const auto now = clock_now();
+  auto s = session::start(spec, now);
+  if (auto* e = std::get_if<std::string>(&s)) return *e;
+  auto r = std::make_shared<rollout_entry>(m.io, std::move(std::get<session>(s)));
+  ojson rec;
+  rec["type"] = "start";
+  rec["rollout"] = spec.id;
+  rec["at_ms"] = now.time_since_epoch().count();
+  rec["plan"] = r->sess.plan().name;
+  rec["plan_hash"] = r->sess.plan_hash();
+  rec["version"] = spec.version;
+  rec["by"] = spec.started_by;
+  rec["spec"] = spec_to_json(spec);
+  if (!m.record(spec.id, std::move(rec))) return "the journal cannot be written";
+  m.rollouts[spec.id] = r;
+  m.launch(r);
+  return std::nullopt;
+}
+
+std::optional<std::string> engine::approve(const std::string& id, const std::string& who) {
+  return impl_->queue(id, {command::kind::approve, who});
+}
+
+std::optional<std::string> engine::abort(const std::string& id, const std::string& who) {
+  return impl_->queue(id, {command::kind::abort, who});
+}
+
+std::optional<rollout_view> engine::get(const std::string& id) const {
+  const auto it = impl_->rollouts.find(id);
+  if (it == impl_->rollouts.end()) return std::nullopt;
+  return impl_->view(*it->second);
+}
+
+std::vector<rollout_view> engine::list() const {
+  std::vector<rollout_view> out;
+  for (const auto& [id, r] : impl_->rollouts) out.push_back(impl_->view(*r));
+  return out;
+}
+
+void engine::drain(std::function<void()> done) {
+  auto& m = *impl_;
+  m.draining = true;
+  if (m.active == 0) {
+    asio::post(m.io, std::move(done));
+    return;
+  }
+  m.drained = std::move(done);
+  for (auto& [id, r] : m.rollouts) {
+    if (r->running) asio::post(r->strand, [r = r] { r->wake.cancel(); });
+  }
+}
+
+engine::counters engine::stats() const { return impl_->stats; }
+
+}  // namespace floodgate::engine

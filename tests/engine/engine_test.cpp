@@ -1,0 +1,273 @@
+// The live engine with in-process ports (a scripted metrics source and a recording router) on
+// real time with short intervals: a healthy plan is promoted through its weights, a failing one
+// aborted to 0; a rollout stopped mid-way (the engine destroyed, as by SIGKILL) resumes from the
+// journal without losing or repeating a decision; a router that keeps failing aborts the
+// rollout; a metric that never answers is an Error, never a pass.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <catch2/catch.hpp>
+#include <floodgate/engine/engine.hpp>
+#include <floodgate/engine/journal.hpp>
+#include <fstream>
+
+#include "../support/process.hpp"
+
+using namespace floodgate;
+using namespace floodgate::engine;
+using std::chrono::milliseconds;
+
+namespace {
+
+const char* plan_text(const char* pause) {
+  static std::string s;
+  s = std::string(R"(apiVersion: floodgate.dev/v1
+kind: Plan
+metadata: {name: shop}
+spec:
+  args: [{name: app, value: shop}]
+  strategy:
+    canary:
+      steps:
+      - setWeight: 20
+      - analysis:
+          metrics:
+          - name: success-rate
+            interval: 100ms
+            count: 3
+            successCondition: result[0] >= 0.99
+            provider:
+              prometheus: {address: "http://127.0.0.1:9", query: "sr{app='{{args.app}}'}"}
+      - setWeight: 50
+      - pause: )") +
+      pause + R"(
+      - setWeight: 80
+)";
+  return s.c_str();
+}
+
+class scripted_metrics final : public providers::ports::metrics_source {
+ public:
+  scripted_metrics(boost::asio::io_context& io, double value) : io_(io), value_(value) {}
+  void measure(const providers::ports::metric_query& q,
+               std::function<void(providers::ports::metric_answer)> done) override {
+    queries.push_back(q.query);
+    if (silent) return;  // never answers
+    boost::asio::post(io_, [v = value_, done = std::move(done)] {
+      providers::ports::metric_answer a;
+      a.result = core::value::array({core::value::floating(v)});
+      a.value_text = "[" + core::format_float_plain(v) + "]";
+      done(std::move(a));
+    });
+  }
+  std::vector<std::string> queries;
+  bool silent = false;
+
+ private:
+  boost::asio::io_context& io_;
+  double value_;
+};
+
+class recording_router final : public providers::ports::traffic_router {
+ public:
+  explicit recording_router(boost::asio::io_context& io) : io_(io) {}
+  std::string describe() const override { return "recording"; }
+  void set_weight(const providers::ports::route_change& c,
+                  std::function<void(std::optional<std::string>)> done) override {
+    const bool fail = refuse_above >= 0 && c.canary_weight > refuse_above;
+    if (!fail) weights.push_back(c.canary_weight);
+    boost::asio::post(io_, [fail, done = std::move(done)] {
+      done(fail ? std::optional<std::string>("backend refused") : std::nullopt);
+    });
+  }
+  std::vector<int> weights;
+  int refuse_above = -1;
+
+ private:
+  boost::asio::io_context& io_;
+};
+
+struct harness {
+  testing::scratch_dir dir{"floodgate-engine"};
+  std::string journal_path = (dir.path() / "journal.jsonl").string();
+  std::vector<std::string> decisions;  // "set_weight 20", ...
+  std::vector<std::string> warnings;
+  std::optional<core::rollout_status> finished;
+
+  engine_events events(boost::asio::io_context& io, std::unique_ptr<class engine>* self,
+                       bool stop_when_waiting) {
+    engine_events ev;
+    ev.decision = [this](const std::string&, const core::decision& d) {
+      decisions.push_back(std::string(core::decision_kind_name(d.kind)) + " " +
+                          std::to_string(d.weight));
+    };
+    ev.warning = [this](const std::string&, const std::string& m) { warnings.push_back(m); };
+    ev.finished = [this, &io](const std::string&, core::rollout_status s) {
+      finished = s;
+      io.stop();
+    };
+    ev.status = [self, &io, stop_when_waiting](const std::string& id, const std::string&) {
+      const auto v = (*self)->get(id);
+      if (stop_when_waiting && v && v->waiting_for_human) io.stop();
+    };
+    return ev;
+  }
+
+  rollout_spec spec(const char* pause) const {
+    rollout_spec s;
+    s.id = "shop-1";
+    s.files = {{"shop.yaml", plan_text(pause)}};
+    s.version = "v2";
+    s.started_by = "test";
+    return s;
+  }
+
+  engine_options options() const {
+    engine_options o;
+    o.journal_path = journal_path;
+    o.tick_deadline = milliseconds(300);
+    o.router_hold_retry = milliseconds(50);
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a healthy canary is promoted through its weights, every step journaled", "[engine]") {
+  harness h;
+  boost::asio::io_context io;
+  scripted_metrics m(io, 0.995);
+  recording_router r(io);
+  std::unique_ptr<class engine> e;
+  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  REQUIRE(e->recover().empty());
+  REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
+  io.run_for(std::chrono::seconds(10));
+  REQUIRE(h.finished == core::rollout_status::promoted);
+  // 0 first (a known start); setWeight 80 and the promotion are decided at the same instant,
+  // so the router is asked once, for the last weight.
+  CHECK(r.weights == std::vector<int>{0, 20, 50, 100});
+  CHECK(h.decisions == std::vector<std::string>{"set_weight 20", "set_weight 50", "pause 50",
+                                                "set_weight 80", "promote 100"});
+  CHECK(m.queries.size() == 3);
+  CHECK(m.queries[0] == "sr{app='shop'}");
+  const auto j = read_journal(h.journal_path);
+  REQUIRE_FALSE(j.error);
+  CHECK(j.records.front()["type"] == "start");
+  CHECK(j.records.front()["version"] == "v2");
+  CHECK(j.records.back()["type"] == "end");
+  CHECK(j.records.back()["status"] == "promoted");
+  int routed = 0;
+  for (const auto& rec : j.records) routed += rec["type"] == "routed" ? 1 : 0;
+  CHECK(routed == 4);
+  CHECK(e->start(h.spec("{duration: 200ms}")) == std::nullopt);  // a finished id starts again
+}
+
+TEST_CASE("a failing canary is aborted and the router ends at 0", "[engine]") {
+  harness h;
+  boost::asio::io_context io;
+  scripted_metrics m(io, 0.9);
+  recording_router r(io);
+  std::unique_ptr<class engine> e;
+  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  e->recover();
+  REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
+  io.run_for(std::chrono::seconds(10));
+  REQUIRE(h.finished == core::rollout_status::aborted);
+  CHECK(r.weights == std::vector<int>{0, 20, 0});
+  CHECK(h.decisions == std::vector<std::string>{"set_weight 20", "abort 0"});
+}
+
+TEST_CASE("a rollout stopped mid-way resumes from the journal, nothing lost or repeated",
+          "[engine]") {
+  harness h;
+  {  // First life: runs to the indefinite pause, then the engine disappears (as on SIGKILL).
+    boost::asio::io_context io;
+    scripted_metrics m(io, 0.995);
+    recording_router r(io);
+    std::unique_ptr<class engine> e;
+    e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, true));
+    e->recover();
+    REQUIRE_FALSE(e->start(h.spec("{}")));
+    io.run_for(std::chrono::seconds(10));
+    CHECK(r.weights == std::vector<int>{0, 20, 50});
+    CHECK(e->get("shop-1")->waiting_for_human);
+  }
+  // A torn line as a crash mid-write leaves it.
+  std::ofstream(h.journal_path, std::ios::app) << R"({"seq":99,"type":"ti)";
+  const auto before = h.decisions;
+  CHECK(before == std::vector<std::string>{"set_weight 20", "set_weight 50", "pause 50"});
+
+  boost::asio::io_context io;
+  scripted_metrics m(io, 0.995);
+  recording_router r(io);
+  std::unique_ptr<class engine> e;
+  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  const auto warnings = e->recover();
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0].find("dropped a torn last line") != std::string::npos);
+  const auto v = e->get("shop-1");
+  REQUIRE(v);
+  CHECK(v->weight == 50);
+  CHECK(v->decisions.size() == 3);  // rebuilt from the journal, not announced again
+  CHECK(e->approve("nobody", "sre") == "no rollout \"nobody\"");
+  REQUIRE_FALSE(e->approve("shop-1", "sre@example.com"));
+  io.run_for(std::chrono::seconds(10));
+  REQUIRE(h.finished == core::rollout_status::promoted);
+  CHECK(r.weights == std::vector<int>{50, 100});  // 50 set again on resume: idempotent
+  CHECK(h.decisions == std::vector<std::string>{"set_weight 20", "set_weight 50", "pause 50",
+                                                "set_weight 80", "promote 100"});
+  CHECK(m.queries.empty());  // the analysis had completed before the stop
+  const auto j = read_journal(h.journal_path);
+  REQUIRE_FALSE(j.error);
+  bool approved = false;
+  for (const auto& rec : j.records)
+    if (rec["type"] == "approve") approved = rec["by"] == "sre@example.com";
+  CHECK(approved);
+}
+
+TEST_CASE("a router that keeps failing aborts the rollout", "[engine]") {
+  harness h;
+  boost::asio::io_context io;
+  scripted_metrics m(io, 0.995);
+  recording_router r(io);
+  r.refuse_above = 30;
+  std::unique_ptr<class engine> e;
+  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  e->recover();
+  REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
+  io.run_for(std::chrono::seconds(10));
+  REQUIRE(h.finished == core::rollout_status::aborted);
+  CHECK(r.weights == std::vector<int>{0, 20, 0});
+  CHECK(h.decisions.back() == "abort 0");
+  CHECK(e->stats().router_errors == 1);
+  CHECK(std::find(h.warnings.begin(), h.warnings.end(), "router: backend refused") !=
+        h.warnings.end());
+}
+
+TEST_CASE("a metric that never answers is an Error, never a pass", "[engine]") {
+  harness h;
+  boost::asio::io_context io;
+  scripted_metrics m(io, 0.995);
+  m.silent = true;
+  recording_router r(io);
+  std::unique_ptr<class engine> e;
+  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  e->recover();
+  REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
+  io.run_for(std::chrono::seconds(2));
+  CHECK_FALSE(h.finished);
+  CHECK(r.weights == std::vector<int>{0, 20});
+  CHECK(e->stats().query_errors >= 1);
+  const auto v = e->get("shop-1");
+  REQUIRE(v);
+  CHECK(v->summary.find("success-rate Running (Error: no answer within 300ms (tick deadline))") !=
+        std::string::npos);
+  // Drained: the coroutine ends, nothing is promoted.
+  bool drained = false;
+  e->drain([&] { drained = true; });
+  io.restart();
+  io.run_for(std::chrono::seconds(2));
+  CHECK(drained);
+  CHECK(r.weights == std::vector<int>{0, 20});
+}
