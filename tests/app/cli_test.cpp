@@ -2,8 +2,10 @@
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
+#include <unistd.h>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -150,4 +152,24 @@ TEST_CASE("floodgate run: bad input is refused before anything starts", "[app]")
   CHECK(policy.code == 2);
   CHECK(policy.output ==
         "floodgate run: --on-router-failure: expected abort or hold, found \"retry\"\n");
+}
+
+TEST_CASE("floodgate run: a pause for a human exits 3 and resumes from the journal", "[app]") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("floodgate-run-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto plan = (dir / "human.yaml").string();
+  const auto journal = (dir / "j.jsonl").string();
+  std::ofstream(plan) << "apiVersion: floodgate.dev/v1\nkind: Plan\nmetadata: {name: human}\n"
+                      << "spec:\n  strategy:\n    canary:\n      steps:\n"
+                      << "      - setWeight: 20\n      - pause: {}\n      - setWeight: 50\n";
+  const auto first = run("run " + plan + " --quiet --journal " + journal);
+  CHECK(first.code == 3);
+  CHECK(first.output.find("t=0s step=1 pause 20 [step] until approved") != std::string::npos);
+  const auto again = run("run " + plan + " --quiet --journal " + journal);
+  CHECK(again.code == 3);
+  CHECK(again.output.find("resuming from " + journal + " (step 2/3 · weight 20 % · paused)") !=
+        std::string::npos);
+  CHECK(again.output.find("set_weight") == std::string::npos);  // nothing decided twice
+  std::filesystem::remove_all(dir);
 }

@@ -226,10 +226,10 @@ int run_run(const run_options& o) {
   ev.status = [&](const std::string& id, const std::string& line) {
     if (!o.quiet) fmt::print(stderr, "{}: {}\n", id, line);
     const auto v = eng->get(id);
-    if (v && v->waiting_for_human && !v->finished) {
+    if (v && v->waiting_for_human && !v->finished && !stopping) {
       fmt::print(stderr,
-                 "{}: paused for a human (approve or abort through floodgate serve; run this "
-                 "command again to resume)\n",
+                 "{}: paused until a human approves; floodgate run stops here and resumes from "
+                 "the journal when run again\n",
                  id);
       exit_code = 3;
       stop();

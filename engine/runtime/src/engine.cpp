@@ -251,7 +251,10 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       if (!journal_ok) break;
       // 2. Routing: a weight the router has not confirmed holds everything else.
       if (r->routed_weight != r->sess.weight()) {
-        if (co_await route(r)) continue;
+        if (co_await route(r)) {
+          if (events.status) events.status(id, r->sess.describe());  // e.g. resumed, waiting
+          continue;
+        }
         if (opt.on_router_failure == engine_options::router_failure::abort && !r->sess.finished()) {
           if (!take_command(*r, {command::kind::abort, "floodgate: router failed"}, clock_now()))
             break;
