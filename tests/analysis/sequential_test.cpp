@@ -12,7 +12,7 @@ namespace fa = floodgate::analysis;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
-TEST_CASE("count e-value: no events is no evidence; bad input is reported", "[analysis]") {
+TEST_CASE("count e-value: no events is no evidence, bad input is reported", "[analysis]") {
   const std::array<double, 2> zero{0.0, 0.0};
   const std::array<double, 2> rho{0.95, 0.05};
   CHECK(fa::multinomial_log_e_value(zero, rho).log_e == 0.0);

@@ -69,7 +69,7 @@ TEST_CASE("inconclusive pauses for a human, whose promote passes the step", "[co
   CHECK(log.state.status == rollout_status::promoted);
 }
 
-TEST_CASE("background analysis aborts during a pause; a human abort too", "[core][controller]") {
+TEST_CASE("background analysis aborts during a pause, a human abort too", "[core][controller]") {
   auto plan = standard_plan();
   threshold_metric latency;
   latency.name = "p99-latency";

@@ -192,7 +192,7 @@ struct real_nginx {
 
 }  // namespace
 
-TEST_CASE("nginx upstream weights: written, tested, reloaded; a bad one is put back",
+TEST_CASE("nginx upstream weights: written, tested, reloaded, a bad one is put back",
           "[integration][nginx]") {
   if (!on_path("nginx")) FAIL("nginx is not installed (scripts/install-deps)");
   backends b;

@@ -120,7 +120,7 @@ void require_tools() {
 
 }  // namespace
 
-TEST_CASE("floodgate run promotes a healthy canary; HAProxy ends at 100 %", "[integration][run]") {
+TEST_CASE("floodgate run promotes a healthy canary, HAProxy ends at 100 %", "[integration][run]") {
   require_tools();
   live_stack s(0.0);
   const auto r = s.run_floodgate();
@@ -132,7 +132,7 @@ TEST_CASE("floodgate run promotes a healthy canary; HAProxy ends at 100 %", "[in
   CHECK(s.canary_of_20() == 20);
 }
 
-TEST_CASE("floodgate run aborts a canary answering 5 % errors; HAProxy ends at 0 %",
+TEST_CASE("floodgate run aborts a canary answering 5 % errors, HAProxy ends at 0 %",
           "[integration][run]") {
   require_tools();
   live_stack s(0.05);

@@ -71,7 +71,7 @@ TEST_CASE("a Flagger hook's timeout applies to each attempt", "[providers][webho
   CHECK(once.error == "POST " + h.url + ": no answer within 300ms");
 }
 
-TEST_CASE("event metadata cannot be overridden; checksums follow the revision",
+TEST_CASE("event metadata cannot be overridden, checksums follow the revision",
           "[providers][webhook]") {
   flagger_payload p{"podinfo", "test", "Progressing", "x", {{"eventType", "mine"}, {"team", "a"}}};
   const auto e = event_payload(p, "Advance podinfo.test canary weight 10", "Normal", 42);

@@ -112,7 +112,7 @@ TEST_CASE("live metrics: arms that cannot be counts are errors", "[providers][li
   CHECK(std::get<core::comparison_data>(samples).baseline_samples == std::vector<double>{0.25});
 }
 
-TEST_CASE("live metrics: a web metric through its JSONPath; unknown providers fail",
+TEST_CASE("live metrics: a web metric through its JSONPath, unknown providers fail",
           "[providers][live]") {
   http_stub web([](const stub_request& r) {
     if (r.target == "/verdict?app=x") return reply(200, R"({"data":{"ok":true,"score":97}})");

@@ -79,7 +79,7 @@ TEST_CASE("an instant query is a POSTed form with auth and headers", "[providers
   CHECK(std::get<double>(read_answer_single(a)) == 1.0);
 }
 
-TEST_CASE("a bearer token wins over basic auth; custom headers are applied last",
+TEST_CASE("a bearer token wins over basic auth, custom headers are applied last",
           "[providers][prometheus]") {
   http_stub server([](const stub_request&) { return reply(200, vector_one); });
   auto ep = endpoint_at(server.url());
@@ -135,7 +135,7 @@ TEST_CASE("a connection the server closed is replaced without counting an attemp
   CHECK(server.connections() == 2);
 }
 
-TEST_CASE("5xx and 429 are retried; other 4xx and 501 are not", "[providers][http]") {
+TEST_CASE("5xx and 429 are retried, other 4xx and 501 are not", "[providers][http]") {
   int calls = 0;
   http_stub server([&](const stub_request& r) {
     ++calls;
@@ -169,7 +169,7 @@ TEST_CASE("a Retry-After beyond the deadline ends the retries", "[providers][htt
   CHECK(out.describe() == "HTTP 503: maintenance");
 }
 
-TEST_CASE("the deadline bounds a request; a late answer is an error", "[providers][http]") {
+TEST_CASE("the deadline bounds a request, a late answer is an error", "[providers][http]") {
   http_stub server([](const stub_request&) {
     auto r = reply(200, "{}");
     r.delay = milliseconds(1500);

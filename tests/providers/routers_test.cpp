@@ -139,7 +139,7 @@ TEST_CASE("a command that outlives its timeout is killed", "[providers][routers]
   CHECK(big.output == "1048576\n");
 }
 
-TEST_CASE("the webhook router posts the decision; any 2xx is done", "[providers][routers]") {
+TEST_CASE("the webhook router posts the decision, any 2xx is done", "[providers][routers]") {
   int calls = 0;
   http_stub receiver([&](const stub_request& r) {
     ++calls;
