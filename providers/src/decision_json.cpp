@@ -46,14 +46,6 @@ constexpr text_field text_fields[] = {
     {"statistic", &core::decision_reason::statistic},
 };
 
-std::optional<core::decision_kind> parse_kind(std::string_view s) {
-  for (auto k :
-       {core::decision_kind::set_weight, core::decision_kind::pause, core::decision_kind::promote,
-        core::decision_kind::abort, core::decision_kind::hold})
-    if (core::decision_kind_name(k) == s) return k;
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string format_rfc3339(core::instant t) {
@@ -103,8 +95,9 @@ std::optional<core::decision> decision_from_json(const json& j, std::string& err
   }
   d.step = step->get<std::size_t>();
   const auto kind = j.find("kind");
-  const auto parsed = kind != j.end() && kind->is_string() ? parse_kind(kind->get<std::string>())
-                                                           : std::optional<core::decision_kind>{};
+  const auto parsed = kind != j.end() && kind->is_string()
+                          ? core::parse_decision_kind(kind->get<std::string>())
+                          : std::optional<core::decision_kind>{};
   if (!parsed) {
     error = "/kind: expected set_weight, pause, promote, abort or hold";
     return std::nullopt;

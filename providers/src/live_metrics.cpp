@@ -24,6 +24,20 @@ std::variant<std::vector<double>, std::string> numbers(const core::value& v) {
   return out;
 }
 
+// A threshold metric's answer from a provider's reading (or its error).
+ports::metric_answer answer_of(std::variant<reading, std::string> r) {
+  ports::metric_answer a;
+  if (auto* e = std::get_if<std::string>(&r)) {
+    a.result = std::move(*e);
+    return a;
+  }
+  auto& got = std::get<reading>(r);
+  a.result = std::move(got.result);
+  a.value_text = std::move(got.value_text);
+  a.warnings = std::move(got.warnings);
+  return a;
+}
+
 // Waits for every arm of one comparison measurement.
 struct gathering {
   std::size_t waiting = 0;
@@ -78,9 +92,7 @@ class live_metrics final : public ports::metrics_source {
   // Answered later on the io_context, like every other answer (never from inside measure()).
   void fail(std::function<void(ports::metric_answer)> done, std::string why) {
     boost::asio::post(io_, [done = std::move(done), why = std::move(why)]() mutable {
-      ports::metric_answer a;
-      a.result = std::move(why);
-      done(std::move(a));
+      done(answer_of(std::move(why)));
     });
   }
 
@@ -101,31 +113,21 @@ class live_metrics final : public ports::metrics_source {
     return k;
   }
 
-  prometheus_client& prometheus_for(const ports::metric_query& q) {
-    auto ep = endpoint(q.address, q);
-    auto& slot = prometheus_[key(ep)];
-    if (!slot) slot = std::make_unique<prometheus_client>(io_, std::move(ep));
+  template <typename Client>
+  Client& client_for(std::map<std::string, std::unique_ptr<Client>>& clients, http_endpoint ep) {
+    auto& slot = clients[key(ep)];
+    if (!slot) slot = std::make_unique<Client>(io_, std::move(ep));
     return *slot;
   }
 
   void prometheus(const ports::metric_query& q, std::function<void(ports::metric_answer)> done) {
-    auto& client = prometheus_for(q);
+    auto& client = client_for(prometheus_, endpoint(q.address, q));
     const std::optional<double> at =
         q.at ? std::optional<double>(static_cast<double>(q.at->time_since_epoch().count()) / 1000.0)
              : std::nullopt;
     if (q.arms.empty()) {
       client.query(q.query, at, [done = std::move(done)](prometheus_answer answer) {
-        ports::metric_answer a;
-        auto r = read_answer(answer);
-        if (auto* e = std::get_if<std::string>(&r)) {
-          a.result = std::move(*e);
-        } else {
-          auto& got = std::get<reading>(r);
-          a.result = std::move(got.result);
-          a.value_text = std::move(got.value_text);
-          a.warnings = std::move(got.warnings);
-        }
-        done(std::move(a));
+        done(answer_of(read_answer(answer)));
       });
       return;
     }
@@ -149,30 +151,16 @@ class live_metrics final : public ports::metrics_source {
 
   void web(const ports::metric_query& q, std::function<void(ports::metric_answer)> done) {
     const auto [base, target] = split_url(q.address);
-    auto ep = endpoint(base, q);
-    auto& slot = web_[key(ep)];
-    if (!slot) slot = std::make_unique<http_client>(io_, std::move(ep));
+    auto& client = client_for(web_, endpoint(base, q));
     http_request r;
     r.method = q.method.empty() ? "GET" : q.method;
     r.target = target;
     r.body = q.body;
     if (!r.body.empty()) r.content_type = "application/json";
-    slot->send(std::move(r), [path = q.query, done = std::move(done)](http_outcome out) {
-      ports::metric_answer a;
-      if (!out.response) {
-        a.result = out.describe();
-        return done(std::move(a));
-      }
-      auto got = read_web(out.response->status, out.response->body,
-                          path.empty() ? std::string_view("{$}") : std::string_view(path));
-      if (auto* e = std::get_if<std::string>(&got)) {
-        a.result = std::move(*e);
-      } else {
-        auto& rd = std::get<reading>(got);
-        a.result = std::move(rd.result);
-        a.value_text = std::move(rd.value_text);
-      }
-      done(std::move(a));
+    client.send(std::move(r), [path = q.query, done = std::move(done)](http_outcome out) {
+      if (!out.response) return done(answer_of(out.describe()));
+      done(answer_of(read_web(out.response->status, out.response->body,
+                              path.empty() ? std::string_view("{$}") : std::string_view(path))));
     });
   }
 

@@ -26,8 +26,8 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// The text up to the first blank line, trimmed of the trailing newlines.
-std::string first_answer(const std::string& raw) {
+// HAProxy's answer without its trailing newlines (an empty answer means success).
+std::string trimmed(const std::string& raw) {
   std::string s = raw;
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
@@ -130,8 +130,8 @@ class haproxy_router final : public ports::traffic_router {
     };
     auto result = co_await (attempt() || timer.async_wait(use_tuple));
     if (result.index() == 1)
-      error = "no answer to \"" + first_answer(text) + "\" within " +
-              core::format_go_duration(t_.timeout);
+      error =
+          "no answer to \"" + trimmed(text) + "\" within " + core::format_go_duration(t_.timeout);
     co_return answer;
   }
 
@@ -144,16 +144,16 @@ class haproxy_router final : public ports::traffic_router {
       const std::string answer =
           co_await command("set weight " + name + " " + std::to_string(weight) + "\n", error);
       if (!error.empty()) co_return "haproxy " + t_.socket + ": " + error;
-      if (!first_answer(answer).empty())
+      if (!trimmed(answer).empty())
         co_return "haproxy: set weight " + name + " " + std::to_string(weight) + ": " +
-            first_answer(answer);
+            trimmed(answer);
     }
     for (const auto& [server, weight] : servers) {
       const std::string name = t_.backend + "/" + *server;
       std::string error;
       const std::string answer = co_await command("get weight " + name + "\n", error);
       if (!error.empty()) co_return "haproxy " + t_.socket + ": " + error;
-      const std::string a = first_answer(answer);
+      const std::string a = trimmed(answer);
       int read_back = -1;
       const auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), read_back);
       if (ec != std::errc{} || (end != a.data() + a.size() && *end != ' '))

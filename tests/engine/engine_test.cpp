@@ -19,9 +19,8 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const char* plan_text(const char* pause) {
-  static std::string s;
-  s = std::string(R"(apiVersion: floodgate.dev/v1
+std::string plan_text(const char* pause) {
+  return std::string(R"(apiVersion: floodgate.dev/v1
 kind: Plan
 metadata: {name: shop}
 spec:
@@ -40,10 +39,9 @@ spec:
               prometheus: {address: "http://127.0.0.1:9", query: "sr{app='{{args.app}}'}"}
       - setWeight: 50
       - pause: )") +
-      pause + R"(
+         pause + R"(
       - setWeight: 80
 )";
-  return s.c_str();
 }
 
 class scripted_metrics final : public providers::ports::metrics_source {
@@ -131,15 +129,23 @@ struct harness {
   }
 };
 
+// One life of the engine: its io_context, ports and the engine itself.
+struct life {
+  boost::asio::io_context io;
+  scripted_metrics m;
+  recording_router r{io};
+  std::unique_ptr<class engine> e;
+  life(harness& h, double value, bool stop_when_waiting = false) : m(io, value) {
+    e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, stop_when_waiting));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("a healthy canary is promoted through its weights, every step journaled", "[engine]") {
   harness h;
-  boost::asio::io_context io;
-  scripted_metrics m(io, 0.995);
-  recording_router r(io);
-  std::unique_ptr<class engine> e;
-  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  life l(h, 0.995);
+  auto& [io, m, r, e] = l;
   REQUIRE(e->recover().empty());
   REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
   io.run_for(std::chrono::seconds(10));
@@ -165,11 +171,8 @@ TEST_CASE("a healthy canary is promoted through its weights, every step journale
 
 TEST_CASE("a failing canary is aborted and the router ends at 0", "[engine]") {
   harness h;
-  boost::asio::io_context io;
-  scripted_metrics m(io, 0.9);
-  recording_router r(io);
-  std::unique_ptr<class engine> e;
-  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  life l(h, 0.9);
+  auto& [io, m, r, e] = l;
   e->recover();
   REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
   io.run_for(std::chrono::seconds(10));
@@ -182,11 +185,8 @@ TEST_CASE("a rollout stopped mid-way resumes from the journal, nothing lost or r
           "[engine]") {
   harness h;
   {  // First life: runs to the indefinite pause, then the engine disappears (as on SIGKILL).
-    boost::asio::io_context io;
-    scripted_metrics m(io, 0.995);
-    recording_router r(io);
-    std::unique_ptr<class engine> e;
-    e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, true));
+    life l(h, 0.995, true);
+    auto& [io, m, r, e] = l;
     e->recover();
     REQUIRE_FALSE(e->start(h.spec("{}")));
     io.run_for(std::chrono::seconds(10));
@@ -198,11 +198,8 @@ TEST_CASE("a rollout stopped mid-way resumes from the journal, nothing lost or r
   const auto before = h.decisions;
   CHECK(before == std::vector<std::string>{"set_weight 20", "set_weight 50", "pause 50"});
 
-  boost::asio::io_context io;
-  scripted_metrics m(io, 0.995);
-  recording_router r(io);
-  std::unique_ptr<class engine> e;
-  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
+  life l(h, 0.995);
+  auto& [io, m, r, e] = l;
   const auto warnings = e->recover();
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0].find("dropped a torn last line") != std::string::npos);
@@ -228,12 +225,9 @@ TEST_CASE("a rollout stopped mid-way resumes from the journal, nothing lost or r
 
 TEST_CASE("a router that keeps failing aborts the rollout", "[engine]") {
   harness h;
-  boost::asio::io_context io;
-  scripted_metrics m(io, 0.995);
-  recording_router r(io);
+  life l(h, 0.995);
+  auto& [io, m, r, e] = l;
   r.refuse_above = 30;
-  std::unique_ptr<class engine> e;
-  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
   e->recover();
   REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
   io.run_for(std::chrono::seconds(10));
@@ -247,12 +241,9 @@ TEST_CASE("a router that keeps failing aborts the rollout", "[engine]") {
 
 TEST_CASE("a metric that never answers is an Error, never a pass", "[engine]") {
   harness h;
-  boost::asio::io_context io;
-  scripted_metrics m(io, 0.995);
+  life l(h, 0.995);
+  auto& [io, m, r, e] = l;
   m.silent = true;
-  recording_router r(io);
-  std::unique_ptr<class engine> e;
-  e = std::make_unique<class engine>(io, m, &r, h.options(), h.events(io, &e, false));
   e->recover();
   REQUIRE_FALSE(e->start(h.spec("{duration: 200ms}")));
   io.run_for(std::chrono::seconds(2));

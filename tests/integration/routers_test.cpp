@@ -27,17 +27,6 @@ struct backends {
   http_stub canary{[](const stub_request&) { return reply(200, "canary", "text/plain"); }};
 };
 
-// How many of `n` requests through the proxy the canary answered (-1 when one failed).
-int canary_share(const std::string& url, int n) {
-  int canary = 0;
-  for (int i = 0; i < n; ++i) {
-    const auto o = get_once(url, "/");
-    if (!o.ok()) return -1;
-    canary += o.response->body == "canary" ? 1 : 0;
-  }
-  return canary;
-}
-
 struct real_haproxy {
   scratch_dir dir{"floodgate-haproxy"};
   unsigned short port = unused_port();

@@ -103,14 +103,7 @@ spec:
   }
 
   // How many of 20 requests through HAProxy the canary answered.
-  int canary_of_20() const {
-    int n = 0;
-    for (int i = 0; i < 20; ++i) {
-      const auto o = get_once(proxy_url(), "/");
-      n += o.response && o.response->body == "canary" ? 1 : 0;
-    }
-    return n;
-  }
+  int canary_of_20() const { return canary_share(proxy_url(), 20); }
 };
 
 void require_tools() {

@@ -47,4 +47,16 @@ inline providers::http_outcome get_once(const std::string& base_url, const std::
   return std::move(*got);
 }
 
+/// How many of `n` GETs of `url`/ a backend answering "canary" served, behind a proxy (-1 when
+/// a request failed).
+inline int canary_share(const std::string& url, int n) {
+  int canary = 0;
+  for (int i = 0; i < n; ++i) {
+    const auto o = get_once(url, "/");
+    if (!o.ok()) return -1;
+    canary += o.response->body == "canary" ? 1 : 0;
+  }
+  return canary;
+}
+
 }  // namespace floodgate::testing

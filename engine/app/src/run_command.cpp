@@ -142,17 +142,12 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
 
 int run_run(const run_options& o) {
   // Bad input is found before anything starts.
-  std::vector<config::source_file> files;
-  for (const auto& path : o.files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      fmt::print(stderr, "floodgate run: cannot read {}\n", path);
-      return 2;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    files.push_back({path, text.str()});
+  const auto read = config::read_files(o.files);
+  if (!read.errors.empty()) {
+    fmt::print(stderr, "floodgate run: cannot read {}\n", read.errors.front().file);
+    return 2;
   }
+  const auto& files = read.files;
   const auto loaded = config::load(files);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) fmt::print(stderr, "{}\n", e.format());

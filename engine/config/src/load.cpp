@@ -1248,22 +1248,26 @@ load_result load(const std::vector<source_file>& files) {
   return out;
 }
 
-load_result load_paths(const std::vector<std::string>& paths) {
-  std::vector<source_file> files;
-  load_result failed;
+read_result read_files(const std::vector<std::string>& paths) {
+  read_result out;
   for (const auto& p : paths) {
     std::ifstream in(p, std::ios::binary);
     if (!in) {
-      failed.errors.push_back({p, 0, 0, "/", "cannot read the file"});
+      out.errors.push_back({p, 0, 0, "/", "cannot read the file"});
       continue;
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    files.push_back({p, ss.str()});
+    out.files.push_back({p, ss.str()});
   }
-  load_result out = load(files);
-  if (!failed.errors.empty()) {
-    out.errors.insert(out.errors.begin(), failed.errors.begin(), failed.errors.end());
+  return out;
+}
+
+load_result load_paths(const std::vector<std::string>& paths) {
+  const read_result read = read_files(paths);
+  load_result out = load(read.files);
+  if (!read.errors.empty()) {
+    out.errors.insert(out.errors.begin(), read.errors.begin(), read.errors.end());
     out.plans.clear();
   }
   return out;

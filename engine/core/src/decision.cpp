@@ -1,22 +1,25 @@
 #include <floodgate/core/decision.hpp>
 #include <floodgate/core/value.hpp>
 
+#include "name_table.hpp"
+
 namespace floodgate::core {
 
-std::string_view decision_kind_name(decision_kind k) {
-  switch (k) {
-    case decision_kind::set_weight:
-      return "set_weight";
-    case decision_kind::pause:
-      return "pause";
-    case decision_kind::promote:
-      return "promote";
-    case decision_kind::abort:
-      return "abort";
-    case decision_kind::hold:
-      return "hold";
-  }
-  return "?";
+namespace {
+
+constexpr detail::name_table<decision_kind, 5> kind_names = {{
+    {decision_kind::set_weight, "set_weight"},
+    {decision_kind::pause, "pause"},
+    {decision_kind::promote, "promote"},
+    {decision_kind::abort, "abort"},
+    {decision_kind::hold, "hold"},
+}};
+
+}  // namespace
+
+std::string_view decision_kind_name(decision_kind k) { return detail::name_in(kind_names, k); }
+std::optional<decision_kind> parse_decision_kind(std::string_view name) {
+  return detail::value_in(kind_names, name);
 }
 
 void add_evidence(decision_reason& reason, const comparison_verdict& v) {

@@ -1,6 +1,5 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -27,6 +26,15 @@ constexpr std::size_t kept_decisions = 200;  // per rollout, for the API; the jo
 
 core::instant clock_now() {
   return std::chrono::time_point_cast<core::millis>(std::chrono::system_clock::now());
+}
+
+// The fields every journal record starts with.
+ojson record_head(const char* type, const std::string& id, core::instant at) {
+  ojson r;
+  r["type"] = type;
+  r["rollout"] = id;
+  r["at_ms"] = at.time_since_epoch().count();
+  return r;
 }
 
 ojson decisions_json(const std::vector<core::decision>& ds) {
@@ -67,8 +75,7 @@ struct rollout_entry {
   std::deque<core::decision> decisions;
   std::deque<command> commands;
   std::optional<core::instant> next_wake_up;  ///< nothing: waiting for a human
-  bool running = false;
-  bool ended = false;  ///< an `end` record is in the journal
+  bool ended = false;                         ///< an `end` record is in the journal
 };
 
 }  // namespace
@@ -141,6 +148,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     struct gather {
       std::vector<std::optional<core::observation>> got;
       std::size_t waiting = 0;
+      bool closed = false;  ///< the tick went on; a late answer is dropped
     };
     auto g = std::make_shared<gather>();
     g->got.resize(due.size());
@@ -156,13 +164,14 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
           std::get<providers::ports::metric_query>(q),
           [g, timer, i, req = due[i], strand = r->strand](providers::ports::metric_answer a) {
             asio::post(strand, [g, timer, i, req, a = std::move(a)]() mutable {
-              if (g->got[i]) return;
+              if (g->closed) return;
               g->got[i] = core::observation{req, std::move(a.result), std::move(a.value_text)};
               if (--g->waiting == 0) timer->cancel();
             });
           });
     }
     if (g->waiting > 0) co_await timer->async_wait(use_tuple);
+    g->closed = true;
     std::vector<core::observation> out;
     for (std::size_t i = 0; i < due.size(); ++i) {
       if (!g->got[i]) {
@@ -174,7 +183,6 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       if (std::holds_alternative<std::string>(g->got[i]->result)) ++stats.query_errors;
       out.push_back(std::move(*g->got[i]));
     }
-    g->got.assign(g->got.size(), core::observation{});  // late answers find a filled slot
     co_return out;
   }
 
@@ -203,10 +211,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       *result = std::optional<std::string>("no answer within " +
                                            core::format_go_duration(opt.router_deadline));
     const auto& error = **result;
-    ojson rec;
-    rec["type"] = "routed";
-    rec["rollout"] = change.rollout;
-    rec["at_ms"] = clock_now().time_since_epoch().count();
+    ojson rec = record_head("routed", change.rollout, clock_now());
     rec["weight"] = want;
     rec["router"] = router->describe();
     if (error) rec["error"] = *error;
@@ -222,18 +227,27 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     co_return true;
   }
 
+  // What a command and a tick do to a rollout, live and in replay alike.
+  static core::advance_result apply(rollout_entry& r, const command& c, core::instant now) {
+    auto result = c.what == command::kind::approve ? r.sess.approve(now) : r.sess.abort(now, c.who);
+    r.next_wake_up = result.next_wake_up.value_or(now);  // look again at once
+    return result;
+  }
+  static core::advance_result apply(rollout_entry& r, core::instant now,
+                                    const std::vector<core::observation>& obs) {
+    auto result = r.sess.advance(now, obs);
+    r.next_wake_up = result.next_wake_up;
+    return result;
+  }
+
   // Journals a human's (or the engine's) command and its decisions.
   bool take_command(rollout_entry& r, const command& c, core::instant now) {
-    const auto result =
-        c.what == command::kind::approve ? r.sess.approve(now) : r.sess.abort(now, c.who);
-    ojson rec;
-    rec["type"] = c.what == command::kind::approve ? "approve" : "abort";
-    rec["rollout"] = r.sess.spec().id;
-    rec["at_ms"] = now.time_since_epoch().count();
+    const auto result = apply(r, c, now);
+    ojson rec =
+        record_head(c.what == command::kind::approve ? "approve" : "abort", r.sess.spec().id, now);
     rec["by"] = c.who;
     rec["decisions"] = decisions_json(result.decisions);
     if (!record(r.sess.spec().id, std::move(rec))) return false;
-    r.next_wake_up = result.next_wake_up.value_or(now);  // look again at once
     remember(r, result.decisions, true);
     return true;
   }
@@ -267,10 +281,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       }
       // 3. The end.
       if (r->sess.finished()) {
-        ojson rec;
-        rec["type"] = "end";
-        rec["rollout"] = id;
-        rec["at_ms"] = clock_now().time_since_epoch().count();
+        ojson rec = record_head("end", id, clock_now());
         rec["status"] = core::rollout_status_name(r->sess.status());
         rec["weight"] = r->sess.weight();
         record(id, std::move(rec));
@@ -286,17 +297,13 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
         auto due = r->sess.due(now);
         std::vector<core::observation> obs;
         if (!due.empty()) obs = co_await measure(r, std::move(due), now);
-        const auto result = r->sess.advance(now, obs);
-        ojson rec;
-        rec["type"] = "tick";
-        rec["rollout"] = id;
-        rec["at_ms"] = now.time_since_epoch().count();
+        const auto result = apply(*r, now, obs);
+        ojson rec = record_head("tick", id, now);
         ojson o = ojson::array();
         for (const auto& x : obs) o.push_back(observation_to_json(x));
         rec["observations"] = std::move(o);
         rec["decisions"] = decisions_json(result.decisions);
         if (!record(id, std::move(rec))) break;  // no router call without the journal
-        r->next_wake_up = result.next_wake_up;
         remember(*r, result.decisions, true);
         if (events.status) events.status(id, r->sess.describe());
         if (!result.decisions.empty()) continue;  // route, then go on
@@ -311,11 +318,9 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       }
       co_await r->wake.async_wait(use_tuple);
     }
-    r->running = false;
   }
 
   void launch(const std::shared_ptr<rollout_entry>& r) {
-    r->running = true;
     ++active;
     asio::co_spawn(r->strand, run(r), [self = shared_from_this(), r](std::exception_ptr e) {
       if (e) {
@@ -388,19 +393,18 @@ std::vector<std::string> engine::recover() {
         if (auto* e = std::get_if<std::string>(&got)) throw std::runtime_error(where + ": " + *e);
         obs.push_back(std::move(std::get<core::observation>(got)));
       }
-      const auto result = r.sess.advance(at, obs);
+      const auto result = impl::apply(r, at, obs);
       if (!same_decisions(result.decisions, rec.at("decisions")))
         throw std::runtime_error(where + ": replaying rollout \"" + id +
                                  "\" does not give the decisions the journal recorded");
-      r.next_wake_up = result.next_wake_up;
       m.remember(r, result.decisions, false);
     } else if (type == "approve" || type == "abort") {
-      const auto result =
-          type == "approve" ? r.sess.approve(at) : r.sess.abort(at, rec.value("by", ""));
+      const command c{type == "approve" ? command::kind::approve : command::kind::abort,
+                      rec.value("by", "")};
+      const auto result = impl::apply(r, c, at);
       if (!same_decisions(result.decisions, rec.at("decisions")))
         throw std::runtime_error(where + ": replaying rollout \"" + id + "\"'s " + type +
                                  " does not give the recorded decisions");
-      r.next_wake_up = result.next_wake_up.value_or(at);
       m.remember(r, result.decisions, false);
     } else if (type == "routed") {
       if (!rec.contains("error")) r.routed_weight = rec.value("weight", -1);
@@ -431,10 +435,7 @@ std::optional<std::string> engine::start(rollout_spec spec) {
   auto s = session::start(spec, now);
   if (auto* e = std::get_if<std::string>(&s)) return *e;
   auto r = std::make_shared<rollout_entry>(m.io, std::move(std::get<session>(s)));
-  ojson rec;
-  rec["type"] = "start";
-  rec["rollout"] = spec.id;
-  rec["at_ms"] = now.time_since_epoch().count();
+  ojson rec = record_head("start", spec.id, now);
   rec["plan"] = r->sess.plan().name;
   rec["plan_hash"] = r->sess.plan_hash();
   rec["version"] = spec.version;
@@ -474,9 +475,8 @@ void engine::drain(std::function<void()> done) {
     return;
   }
   m.drained = std::move(done);
-  for (auto& [id, r] : m.rollouts) {
-    if (r->running) asio::post(r->strand, [r = r] { r->wake.cancel(); });
-  }
+  // A rollout that has ended has nothing waiting on its timer; cancelling it is harmless.
+  for (auto& [id, r] : m.rollouts) asio::post(r->strand, [r = r] { r->wake.cancel(); });
 }
 
 engine::counters engine::stats() const { return impl_->stats; }

@@ -100,6 +100,27 @@ std::optional<core::value> value_from_journal(const json& j) {
   return std::nullopt;
 }
 
+// Every analysis of a canary or blue-green plan (steps', background, pre- and post-promotion).
+std::vector<config::analysis_spec*> analyses_of(config::plan& p) {
+  std::vector<config::analysis_spec*> out;
+  if (auto* c = std::get_if<config::canary_strategy>(&p.strategy)) {
+    for (auto& a : c->step_analyses) out.push_back(&a);
+    out.push_back(&c->background);
+  } else if (auto* b = std::get_if<config::blue_green_strategy>(&p.strategy)) {
+    out = {&b->pre_promotion, &b->post_promotion};
+  }
+  return out;
+}
+
+// Calls f(controller plan, controller state) for the strategy the session runs.
+template <typename Plan, typename State, typename F>
+auto on_strategy(Plan& plan, State& state, F&& f) {
+  if (auto* st = std::get_if<core::rollout_state>(&state))
+    return f(std::get<config::canary_strategy>(plan.strategy).plan, *st);
+  return f(std::get<config::blue_green_strategy>(plan.strategy).plan,
+           std::get<core::blue_green_state>(state));
+}
+
 ojson arm_json(const core::arm_counts& a) {
   return ojson{{"events", a.events}, {"total", a.total}};
 }
@@ -226,41 +247,22 @@ std::variant<session, std::string> session::start(rollout_spec spec, core::insta
       return "argument \"" + name + "\" of plan \"" + s.plan_.name +
              "\" is resolved at run time: give it (--arg " + name + "=VALUE)";
   }
-  // Every metric must be one the live source measures.
-  std::vector<const config::analysis_spec*> analyses;
-  if (const auto* c = std::get_if<config::canary_strategy>(&s.plan_.strategy)) {
-    for (const auto& a : c->step_analyses) analyses.push_back(&a);
-    analyses.push_back(&c->background);
+  if (std::holds_alternative<config::canary_strategy>(s.plan_.strategy)) {
     s.state_ = core::rollout_state{};
   } else {
-    const auto& b = std::get<config::blue_green_strategy>(s.plan_.strategy);
-    analyses = {&b.pre_promotion, &b.post_promotion};
     core::blue_green_state st;
     st.preview_ready_at = now;
     s.state_ = st;
   }
-  for (const auto* a : analyses) {
-    for (const auto& m : a->metrics) {
+  // Every metric must be one the live source measures; --prometheus replaces every address.
+  for (auto* a : analyses_of(s.plan_)) {
+    for (auto& m : a->metrics) {
       if (m.source.kind == config::provider_kind::kayenta)
         return "metric \"" + m.metric.name +
                "\" uses the Kayenta provider, which floodgate does not call live (floodgate is "
                "itself a Kayenta-compatible judge: floodgate serve)";
-    }
-  }
-  if (!spec.prometheus.empty()) {
-    if (auto* c = std::get_if<config::canary_strategy>(&s.plan_.strategy)) {
-      for (auto& a : c->step_analyses)
-        for (auto& m : a.metrics)
-          if (m.source.kind == config::provider_kind::prometheus)
-            m.source.address = spec.prometheus;
-      for (auto& m : c->background.metrics)
-        if (m.source.kind == config::provider_kind::prometheus) m.source.address = spec.prometheus;
-    } else {
-      auto& b = std::get<config::blue_green_strategy>(s.plan_.strategy);
-      for (auto* a : {&b.pre_promotion, &b.post_promotion})
-        for (auto& m : a->metrics)
-          if (m.source.kind == config::provider_kind::prometheus)
-            m.source.address = spec.prometheus;
+      if (m.source.kind == config::provider_kind::prometheus && !spec.prometheus.empty())
+        m.source.address = spec.prometheus;
     }
   }
   s.plan_hash_ = fnv1a(spec.files);
@@ -270,21 +272,21 @@ std::variant<session, std::string> session::start(rollout_spec spec, core::insta
 }
 
 const config::metric_spec* session::spec_of(const core::metric_request& r) const {
+  const config::analysis_spec* a = nullptr;
   if (const auto* c = std::get_if<config::canary_strategy>(&plan_.strategy)) {
-    const auto& st = std::get<core::rollout_state>(state_);
-    const auto& metrics =
-        r.background ? c->background.metrics
-                     : (st.step < c->step_analyses.size() ? c->step_analyses[st.step].metrics
-                                                          : c->background.metrics);
-    if (!r.background && st.step >= c->step_analyses.size()) return nullptr;
-    return r.metric < metrics.size() ? &metrics[r.metric] : nullptr;
+    const auto step = std::get<core::rollout_state>(state_).step;
+    if (r.background) {
+      a = &c->background;
+    } else if (step < c->step_analyses.size()) {
+      a = &c->step_analyses[step];
+    }
+  } else {
+    const auto& b = std::get<config::blue_green_strategy>(plan_.strategy);
+    a = std::get<core::blue_green_state>(state_).stage == core::blue_green_stage::post_promotion
+            ? &b.post_promotion
+            : &b.pre_promotion;
   }
-  const auto& b = std::get<config::blue_green_strategy>(plan_.strategy);
-  const auto& st = std::get<core::blue_green_state>(state_);
-  const auto& metrics = st.stage == core::blue_green_stage::post_promotion
-                            ? b.post_promotion.metrics
-                            : b.pre_promotion.metrics;
-  return r.metric < metrics.size() ? &metrics[r.metric] : nullptr;
+  return a && r.metric < a->metrics.size() ? &a->metrics[r.metric] : nullptr;
 }
 
 const core::run_state* session::run_of(const core::metric_request& r) const {
@@ -297,10 +299,9 @@ const core::run_state* session::run_of(const core::metric_request& r) const {
 }
 
 std::vector<core::metric_request> session::due(core::instant now) const {
-  if (const auto* st = std::get_if<core::rollout_state>(&state_))
-    return core::due_measurements(std::get<config::canary_strategy>(plan_.strategy).plan, *st, now);
-  return core::due_measurements(std::get<config::blue_green_strategy>(plan_.strategy).plan,
-                                std::get<core::blue_green_state>(state_), now);
+  return on_strategy(plan_, state_, [&](const auto& plan, const auto& st) {
+    return core::due_measurements(plan, st, now);
+  });
 }
 
 std::string session::metric_name(const core::metric_request& r) const {
@@ -351,22 +352,18 @@ std::variant<providers::ports::metric_query, std::string> session::query_for(
 
 core::advance_result session::advance(core::instant now,
                                       const std::vector<core::observation>& obs) {
-  if (auto* st = std::get_if<core::rollout_state>(&state_))
-    return core::advance(std::get<config::canary_strategy>(plan_.strategy).plan, *st, now, obs);
-  return core::advance(std::get<config::blue_green_strategy>(plan_.strategy).plan,
-                       std::get<core::blue_green_state>(state_), now, obs);
+  return on_strategy(plan_, state_,
+                     [&](const auto& plan, auto& st) { return core::advance(plan, st, now, obs); });
 }
 
 core::advance_result session::approve(core::instant now) {
-  if (auto* st = std::get_if<core::rollout_state>(&state_))
-    return core::approve(std::get<config::canary_strategy>(plan_.strategy).plan, *st, now);
-  return core::approve(std::get<config::blue_green_strategy>(plan_.strategy).plan,
-                       std::get<core::blue_green_state>(state_), now);
+  return on_strategy(plan_, state_,
+                     [&](const auto& plan, auto& st) { return core::approve(plan, st, now); });
 }
 
 core::advance_result session::abort(core::instant now, const std::string& who) {
   if (auto* st = std::get_if<core::rollout_state>(&state_))
-    return core::abort_rollout(*st, now, who);
+    return core::abort_rollout(*st, now, who);  // a canary's abort needs no plan
   return core::abort_rollout(std::get<config::blue_green_strategy>(plan_.strategy).plan,
                              std::get<core::blue_green_state>(state_), now, who);
 }

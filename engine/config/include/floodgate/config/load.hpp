@@ -48,6 +48,14 @@ struct source_file {
 /// error is found, `plans` is empty.
 load_result load(const std::vector<source_file>& files);
 
+/// The files' text as read from disk, and an error ("cannot read the file") for each that
+/// cannot be read.
+struct read_result {
+  std::vector<source_file> files;
+  std::vector<diagnostic> errors;
+};
+read_result read_files(const std::vector<std::string>& paths);
+
 /// Reads the files from disk (a missing or unreadable file is an error) and loads them.
 load_result load_paths(const std::vector<std::string>& paths);
 

@@ -14,6 +14,9 @@ namespace floodgate::core {
 
 enum class decision_kind { set_weight, pause, promote, abort, hold };
 std::string_view decision_kind_name(decision_kind k);  ///< "set_weight", "pause", ...
+/// The kind named exactly as decision_kind_name writes it, or nothing.
+std::optional<decision_kind> parse_decision_kind(std::string_view name);
+std::optional<decision_kind> parse_decision_kind(std::string_view name);
 
 /// Why a decision was taken: the rule that fired and, when a metric caused it, the metric and
 /// its evidence. Statistical fields are empty for threshold metrics.
