@@ -125,6 +125,15 @@ class live_metrics final : public ports::metrics_source {
     const std::optional<double> at =
         q.at ? std::optional<double>(static_cast<double>(q.at->time_since_epoch().count()) / 1000.0)
              : std::nullopt;
+    if (q.range) {
+      const auto secs = [](auto d) { return static_cast<double>(d.count()) / 1000.0; };
+      client.query_range(q.query, secs(q.range->start.time_since_epoch()),
+                         secs(q.range->end.time_since_epoch()), secs(q.range->step),
+                         [done = std::move(done)](prometheus_answer answer) {
+                           done(answer_of(read_answer(answer)));
+                         });
+      return;
+    }
     if (q.arms.empty()) {
       client.query(q.query, at, [done = std::move(done)](prometheus_answer answer) {
         done(answer_of(read_answer(answer)));

@@ -506,9 +506,6 @@ outcome run_flagger_case(const json& c) {
       return outcome::skip("needs Kubernetes itself: Deployment readiness conditions");
     }
     if (auto o = run_flagger_transport_case(c)) return *o;
-    if (id == "FLG-WH-007") {
-      return outcome::skip("not built yet: the sidecar's Flagger gate endpoints are issue 4");
-    }
     if (starts("FLG-OBS-")) return observer(c);
     if (starts("FLG-TPL-")) return templates(c);
     if (id == "FLG-MET-002") return template_refs(c);

@@ -12,6 +12,7 @@
 
 #include "../support/http_stub.hpp"
 #include "../support/prometheus_query.hpp"
+#include "../support/sidecar.hpp"
 #include "conformance_handlers.hpp"
 
 namespace floodgate::cases {
@@ -324,6 +325,28 @@ outcome ingress_routes(const json& c) {
 
 }  // namespace
 
+// Flagger's load tester gates, asked over HTTP of floodgate's sidecar in the case's order.
+outcome gates(const json& c) {
+  testing::sidecar s(
+      [](boost::asio::io_context&) -> std::unique_ptr<providers::ports::metrics_source> {
+        return std::make_unique<testing::no_metrics>();
+      },
+      {});
+  checker k;
+  const auto& seq = c.at("observations").at("sequence");
+  const auto& want = c.at("expected");
+  for (std::size_t i = 0; i < seq.size(); ++i) {
+    const auto& step = seq[i];
+    const std::string path = step.at("POST").get<std::string>();
+    const auto r = s.send("POST", path, step.at("body").dump());
+    const std::string at = "step " + std::to_string(i) + " " + path;
+    k.check(at + " status", std::to_string(want[i].at("status").get<int>()),
+            std::to_string(r.status));
+    if (want[i].contains("body")) k.check(at + " body", want[i]["body"].get<std::string>(), r.body);
+  }
+  return k.result();
+}
+
 std::optional<outcome> run_flagger_transport_case(const json& c) {
   const std::string id = c.value("id", "");
   if (id == "FLG-PROM-001") return auth_requests(c);
@@ -335,6 +358,7 @@ std::optional<outcome> run_flagger_transport_case(const json& c) {
   if (id == "FLG-WH-004") return event_webhook(c);
   if (id == "FLG-RT-001") return istio_routes(c);
   if (id == "FLG-RT-002") return ingress_routes(c);
+  if (id == "FLG-WH-007") return gates(c);
   return std::nullopt;
 }
 

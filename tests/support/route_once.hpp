@@ -30,8 +30,8 @@ inline std::optional<std::string> route_once(
   return got.value();  // throws when the router never answered
 }
 
-/// GET base_url + target once; the outcome.
-inline providers::http_outcome get_once(const std::string& base_url, const std::string& target) {
+/// Sends one request to base_url (no retries) and returns the outcome.
+inline providers::http_outcome send_once(const std::string& base_url, providers::http_request r) {
   boost::asio::io_context io;
   providers::http_endpoint ep;
   ep.base_url = base_url;
@@ -40,11 +40,16 @@ inline providers::http_outcome get_once(const std::string& base_url, const std::
   ep.max_connections = 1;
   providers::http_client client(io, ep);
   std::optional<providers::http_outcome> got;
-  providers::http_request r;
-  r.target = target;
-  client.send(r, [&](providers::http_outcome o) { got = std::move(o); });
+  client.send(std::move(r), [&](providers::http_outcome o) { got = std::move(o); });
   io.run();
   return std::move(*got);
+}
+
+/// GET base_url + target once; the outcome.
+inline providers::http_outcome get_once(const std::string& base_url, const std::string& target) {
+  providers::http_request r;
+  r.target = target;
+  return send_once(base_url, std::move(r));
 }
 
 /// How many of `n` GETs of `url`/ a backend answering "canary" served, behind a proxy (-1 when

@@ -1,5 +1,8 @@
 #include "cli_values.hpp"
 
+#include <fstream>
+#include <stdexcept>
+
 #include <fmt/format.h>
 #include <charconv>
 #include <cmath>
@@ -59,6 +62,16 @@ std::string format_duration(double seconds) {
   if (m > 0 || h > 0) out += fmt::format("{}m", m);
   out += fmt::format("{}s", s);
   return out;
+}
+
+std::string read_secret_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(what + ": cannot read " + path);
+  std::string t;
+  std::getline(in, t);
+  while (!t.empty() && (t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  if (t.empty()) throw std::invalid_argument(what + ": " + path + " holds no token");
+  return t;
 }
 
 }  // namespace floodgate::app

@@ -17,5 +17,8 @@ std::variant<double, std::string> parse_duration(std::string_view text);
 std::variant<std::vector<analysis::traffic_step>, std::string> parse_steps(std::string_view text);
 // "1h2m3s", "12m30s", "45s", "1.5s" — the inverse of parse_duration for display.
 std::string format_duration(double seconds);
+// The first line of a secret file (a token), trailing blanks cut; throws std::invalid_argument
+// naming `what` when it cannot be read.
+std::string read_secret_file(const std::string& path, const std::string& what);
 
 }  // namespace floodgate::app

@@ -9,6 +9,7 @@
 #include "check_command.hpp"
 #include "plan_command.hpp"
 #include "run_command.hpp"
+#include "serve_command.hpp"
 
 #ifndef FLOODGATE_VERSION
 #define FLOODGATE_VERSION "0.0.0"
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   auto* plan_cmd = floodgate::app::add_plan_command(app, plan);
   floodgate::app::run_options run;
   auto* run_cmd = floodgate::app::add_run_command(app, run);
+  floodgate::app::serve_options serve;
+  auto* serve_cmd = floodgate::app::add_serve_command(app, serve);
   // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead.
   if (argc >= 2 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->get_name() == argv[1]; }).empty()) {
@@ -59,5 +62,6 @@ int main(int argc, char** argv) {
   if (check_cmd->parsed()) return floodgate::app::run_check(check);
   if (plan_cmd->parsed()) return floodgate::app::run_plan(plan);
   if (run_cmd->parsed()) return floodgate::app::run_run(run);
+  if (serve_cmd->parsed()) return floodgate::app::run_serve(serve);
   return 2;
 }

@@ -10,7 +10,6 @@
 #include <floodgate/engine/engine.hpp>
 #include <floodgate/providers/live_metrics.hpp>
 #include <floodgate/providers/routers.hpp>
-#include <fstream>
 #include <sstream>
 
 #include "cli_values.hpp"
@@ -84,15 +83,6 @@ std::unique_ptr<providers::ports::traffic_router> make_router(boost::asio::io_co
   p.base = core::millis(500);
   p.cap = core::millis(10000);
   return with_retries(io, std::move(r), p);
-}
-
-std::string read_token(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument("--bearer-token-file: cannot read " + path);
-  std::string t;
-  std::getline(in, t);
-  while (!t.empty() && (t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  return t;
 }
 
 }  // namespace
@@ -189,7 +179,8 @@ int run_run(const run_options& o) {
   providers::live_metrics_options mo;
   std::unique_ptr<providers::ports::traffic_router> router;
   try {
-    if (!o.token_file.empty()) mo.bearer_token = read_token(o.token_file);
+    if (!o.token_file.empty())
+      mo.bearer_token = read_secret_file(o.token_file, "--bearer-token-file");
     router = make_router(io, o);
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "floodgate run: {}\n", e.what());

@@ -109,6 +109,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       return false;
     }
     stats.last_fsync_us = log->last_fsync_us();
+    if (events.journal_fsync) events.journal_fsync(stats.last_fsync_us / 1e6);
     return true;
   }
 
@@ -132,6 +133,10 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     v.weight = r.sess.weight();
     v.routed_weight = r.routed_weight;
     v.step = r.sess.step();
+    v.version = r.sess.spec().version;
+    v.started_by = r.sess.spec().started_by;
+    v.started_at = r.sess.started_at();
+    v.metrics = r.sess.metrics();
     v.summary = r.sess.describe();
     v.router_error = r.router_error;
     v.decisions.assign(r.decisions.begin(), r.decisions.end());
@@ -465,6 +470,12 @@ std::vector<rollout_view> engine::list() const {
   std::vector<rollout_view> out;
   for (const auto& [id, r] : impl_->rollouts) out.push_back(impl_->view(*r));
   return out;
+}
+
+std::size_t engine::active() const {
+  std::size_t n = 0;
+  for (const auto& [id, r] : impl_->rollouts) n += r->ended ? 0 : 1;
+  return n;
 }
 
 void engine::drain(std::function<void()> done) {

@@ -398,6 +398,35 @@ bool session::waiting_for_human() const {
   return true;  // blue-green pauses only for a human
 }
 
+std::vector<metric_view> session::metrics() const {
+  std::vector<metric_view> out;
+  for (const bool background : {false, true}) {
+    const auto* run = run_of({background, 0});
+    if (!run) continue;
+    for (std::size_t i = 0; i < run->results.size(); ++i) {
+      metric_view v;
+      v.name = metric_name({background, i});
+      v.background = background;
+      const auto& r = run->results[i];
+      v.phase = "Pending";
+      if (r) {
+        v.counters = r->counters;
+        v.phase = core::phase_name(r->phase);
+        if (!r->measurements.empty()) {
+          const auto& m = r->measurements.back();
+          if (m.insufficient()) v.phase = "insufficient";
+          v.latest = core::phase_name(m.phase);
+          v.value = m.value;
+          v.message = m.message;
+          v.evidence = m.evidence;
+        }
+      }
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
+}
+
 std::string session::describe() const {
   std::ostringstream s;
   if (const auto* st = std::get_if<core::rollout_state>(&state_)) {
@@ -408,29 +437,15 @@ std::string session::describe() const {
     s << stages[step()];
   }
   s << " · weight " << weight() << " % · " << core::rollout_status_name(status());
-  for (const bool background : {false, true}) {
-    const core::metric_request probe{background, 0};
-    const auto* run = run_of(probe);
-    if (!run) continue;
-    for (std::size_t i = 0; i < run->results.size(); ++i) {
-      const auto& r = run->results[i];
-      s << " · " << metric_name({background, i}) << " ";
-      if (!r) {
-        s << "Pending";
-        continue;
-      }
-      const bool insufficient = !r->measurements.empty() && r->measurements.back().insufficient();
-      s << (insufficient ? std::string("insufficient") : std::string(core::phase_name(r->phase)));
-      if (!r->measurements.empty() && r->measurements.back().phase == core::phase::error) {
-        s << " (Error: " << r->measurements.back().message << ")";
-      } else if (!r->measurements.empty()) {
-        const auto& ev = r->measurements.back().evidence;
-        if (ev && ev->n && ev->required_n)
-          s << " (n " << core::format_float_short(*ev->n, 6) << " of "
-            << core::format_float_short(*ev->required_n, 6) << ")";
-        else if (!r->measurements.back().value.empty())
-          s << " " << r->measurements.back().value;
-      }
+  for (const auto& m : metrics()) {
+    s << " · " << m.name << " " << m.phase;
+    if (m.latest == "Error") {
+      s << " (Error: " << m.message << ")";
+    } else if (m.evidence && m.evidence->n && m.evidence->required_n) {
+      s << " (n " << core::format_float_short(*m.evidence->n, 6) << " of "
+        << core::format_float_short(*m.evidence->required_n, 6) << ")";
+    } else if (!m.value.empty()) {
+      s << " " << m.value;
     }
   }
   return s.str();

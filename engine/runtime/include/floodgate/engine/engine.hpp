@@ -41,6 +41,7 @@ struct engine_events {
   std::function<void(const std::string& id, const std::string& line)> status;  ///< each tick
   std::function<void(const std::string& id, const std::string& message)> warning;
   std::function<void(const std::string& id, core::rollout_status)> finished;
+  std::function<void(double seconds)> journal_fsync;  ///< each record's fsync, for /metrics
 };
 
 /// A rollout as the API shows it.
@@ -52,6 +53,10 @@ struct rollout_view {
   int weight = 0;          ///< what the controller decided
   int routed_weight = -1;  ///< what the router last confirmed (-1: not yet)
   std::size_t step = 0;
+  std::string version;     ///< the version under test
+  std::string started_by;  ///< who started it
+  core::instant started_at{};
+  std::vector<metric_view> metrics;
   std::string summary;       ///< session::describe()
   std::string router_error;  ///< the last routing failure, or ""
   std::vector<core::decision> decisions;
@@ -81,6 +86,8 @@ class engine {
 
   std::optional<rollout_view> get(const std::string& id) const;
   std::vector<rollout_view> list() const;
+  /// How many rollouts are neither promoted nor aborted (cheap: for /metrics).
+  std::size_t active() const;
 
   /// Stops taking work, lets every tick in flight finish, and calls `done` when every rollout
   /// coroutine has ended (the journal is written record by record; nothing is left to flush).

@@ -37,6 +37,19 @@ std::variant<rollout_spec, std::string> spec_from_json(const nlohmann::json& j);
 nlohmann::ordered_json observation_to_json(const core::observation& o);
 std::variant<core::observation, std::string> observation_from_json(const nlohmann::json& j);
 
+/// One metric of the current analysis as the API shows it: its phase, its counters and its
+/// latest measurement (a comparison's statistics, n against the n the sample-size model asks).
+struct metric_view {
+  std::string name;
+  bool background = false;
+  std::string phase;  ///< "Pending", "Running", ..., or "insufficient" for a comparison look
+  core::metric_counters counters;
+  std::string latest;   ///< the latest measurement's phase, or "" before the first
+  std::string value;    ///< the latest measurement's value ("[0.99]")
+  std::string message;  ///< the latest measurement's message (an Error's reason)
+  std::optional<core::comparison_verdict> evidence;
+};
+
 class session {
  public:
   /// Loads the plan and checks it can run live. The error names the file or what is missing.
@@ -67,6 +80,8 @@ class session {
   bool finished() const;
   /// Waiting for a human (an indefinite or inconclusive pause).
   bool waiting_for_human() const;
+  /// Every metric of the analyses now running (step or pre/post-promotion, then background).
+  std::vector<metric_view> metrics() const;
   /// One line for people: "step 2/6 · weight 25 % · error-rate Running (n 1200 of 3044)".
   std::string describe() const;
 

@@ -31,6 +31,14 @@ struct metric_query {
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<core::millis> timeout;  ///< nothing: the source's default (30 s)
   std::optional<core::instant> at;      ///< Prometheus evaluation time; nothing: the server's now
+  /// Prometheus: a range query (`/api/v1/query_range`) instead of an instant one; the answer's
+  /// `result` is then every point of every series, flattened (Argo's matrix conversion).
+  struct time_range {
+    core::instant start;
+    core::instant end;
+    core::millis step{60000};
+  };
+  std::optional<time_range> range;
 };
 
 /// What came back: a threshold metric's `result` with its rendering, a comparison's data, or

@@ -1,0 +1,132 @@
+#include <filesystem>
+#include <floodgate/config/server_config.hpp>
+
+#include "yaml_reader.hpp"
+
+namespace floodgate::config {
+
+namespace {
+
+using detail::at;
+
+// A YAML node as JSON: plain scalars that read as null, booleans, integers or floats (the
+// YAML 1.2 core schema) become those; quoted scalars stay strings.
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.Scalar()] = yaml_to_json(it->second);
+    return j;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& x : n) j.push_back(yaml_to_json(x));
+    return j;
+  }
+  if (!n.IsScalar()) return nullptr;
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted
+  if (s == "null" || s == "~" || s.empty()) return nullptr;
+  if (s == "true") return true;
+  if (s == "false") return false;
+  try {
+    std::size_t used = 0;
+    const long long i = std::stoll(s, &used);
+    if (used == s.size()) return i;
+    const double d = std::stod(s, &used);
+    if (used == s.size()) return d;
+  } catch (const std::exception&) {
+  }
+  return s;
+}
+
+std::vector<std::string> string_list(detail::reader& r, const YAML::Node& parent,
+                                     const std::string& pointer, std::string_view key) {
+  std::vector<std::string> out;
+  const auto n = at(parent, key);
+  if (!n.IsDefined()) return out;
+  const auto p = detail::child(pointer, key);
+  if (!r.sequence(n, p)) return out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsScalar()) {
+      r.error(n[i], detail::child(p, i), "expected a string");
+      continue;
+    }
+    out.push_back(n[i].Scalar());
+  }
+  return out;
+}
+
+}  // namespace
+
+server_config_result load_server_config(const source_file& file) {
+  server_config_result res;
+  detail::reader r(file.name, res.errors);
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(file.text);
+  } catch (const YAML::Exception& e) {
+    diagnostic d;
+    d.file = file.name;
+    d.line = e.mark.line + 1;
+    d.column = e.mark.column + 1;
+    d.pointer = "/";
+    d.message = "not valid YAML: " + e.msg;
+    res.errors.push_back(std::move(d));
+    return res;
+  }
+  auto& c = res.config;
+  if (!r.map(doc, "",
+             {"listen", "journal", "plans", "prometheus", "prometheus_token_file", "api_token_file",
+              "unauthenticated", "body_limit", "tick_deadline", "log_format", "kayenta"}))
+    return res;
+  if (const auto v = r.string(doc, "", "listen")) {
+    const auto colon = v->rfind(':');
+    int port = -1;
+    try {
+      if (colon != std::string::npos) port = std::stoi(v->substr(colon + 1));
+    } catch (const std::exception&) {
+    }
+    if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
+      r.error(at(doc, "listen"), "/listen",
+              "found \"" + *v + "\", expected address:port such as 127.0.0.1:8080");
+    else {
+      c.listen_address = v->substr(0, colon);
+      if (c.listen_address.size() > 2 && c.listen_address.front() == '[')
+        c.listen_address = c.listen_address.substr(1, c.listen_address.size() - 2);
+      c.listen_port = static_cast<unsigned short>(port);
+    }
+  }
+  if (const auto v = r.string(doc, "", "journal")) c.journal = *v;
+  const auto dir = std::filesystem::path(file.name).parent_path();
+  const auto relative = [&](const std::string& p) {
+    return std::filesystem::path(p).is_absolute() || dir.empty() ? p : (dir / p).string();
+  };
+  for (const auto& p : string_list(r, doc, "", "plans")) c.plans.push_back(relative(p));
+  if (const auto v = r.string(doc, "", "prometheus")) c.prometheus = *v;
+  if (const auto v = r.string(doc, "", "prometheus_token_file"))
+    c.prometheus_token_file = relative(*v);
+  if (const auto v = r.string(doc, "", "api_token_file")) c.api_token_file = relative(*v);
+  c.unauthenticated = string_list(r, doc, "", "unauthenticated");
+  for (std::size_t i = 0; i < c.unauthenticated.size(); ++i)
+    if (c.unauthenticated[i] != "flagger" && c.unauthenticated[i] != "kayenta")
+      r.error(at(doc, "unauthenticated")[i], "/unauthenticated/" + std::to_string(i),
+              "found \"" + c.unauthenticated[i] + "\", expected flagger or kayenta");
+  if (const auto v = r.integer(doc, "", "body_limit")) {
+    if (*v < 1024)
+      r.error(at(doc, "body_limit"), "/body_limit", "expected at least 1024 bytes");
+    else
+      c.body_limit = static_cast<std::size_t>(*v);
+  }
+  if (const auto v = r.duration(doc, "", "tick_deadline")) c.tick_deadline = *v;
+  if (const auto v = r.string(doc, "", "log_format")) {
+    if (*v != "text" && *v != "json")
+      r.error(at(doc, "log_format"), "/log_format", "found \"" + *v + "\", expected text or json");
+    else
+      c.log_format = *v;
+  }
+  if (const auto k = at(doc, "kayenta"); k.IsDefined() && r.sequence(k, "/kayenta"))
+    c.kayenta = yaml_to_json(k);
+  return res;
+}
+
+}  // namespace floodgate::config
