@@ -173,3 +173,51 @@ TEST_CASE("floodgate run: a pause for a human exits 3 and resumes from the journ
   CHECK(again.output.find("set_weight") == std::string::npos);  // nothing decided twice
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("floodgate serve: a bad configuration is refused before anything listens", "[app]") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("floodgate-serve-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream((dir / name).string()) << text;
+    return (dir / name).string();
+  };
+  const auto serve = [&](const std::string& text) {
+    return run("serve --config " + write("serve.yaml", text));
+  };
+  auto r = serve("listen: 127.0.0.1:8080\nplans: [missing.yaml]\n");
+  CHECK(r.code == 2);
+  CHECK(r.output ==
+        dir.string() + "/serve.yaml: plans: cannot read " + dir.string() + "/missing.yaml\n");
+  r = serve("listen: nowhere\njournl: x\n");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("serve.yaml:1:9: /listen: found \"nowhere\", expected address:port") !=
+        std::string::npos);
+  CHECK(r.output.find(
+            "serve.yaml:2:1: /journl: unknown field \"journl\"; did you mean \"journal\"?") !=
+        std::string::npos);
+  r = serve("unauthenticated: [argo]\n");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("/unauthenticated/0: found \"argo\", expected flagger or kayenta") !=
+        std::string::npos);
+  r = serve("kayenta:\n- {name: c, metrics: [{name: m}]}\nprometheus: http://127.0.0.1:9\n");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("kayenta[0].metrics[0].query: expected PromQL") != std::string::npos);
+  r = serve("api_token_file: nothing-here\n");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("api_token_file: cannot read") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("floodgate run: an AnalysisTemplate runs with its arguments from --arg", "[app]") {
+  const std::string t =
+      std::string(FLOODGATE_SOURCE_DIR) + "/examples/argo/floodgate-verdict-template.yaml";
+  CHECK(run("check " + t).code == 0);
+  const auto r = run("run " + t + " --arg colour=blue --journal /nonexistent/j.jsonl");
+  CHECK(r.code == 2);
+  CHECK(r.output ==
+        "floodgate run: AnalysisTemplate \"floodgate-verdict\" has no argument \"colour\"\n");
+  const auto missing = run("run " + t + " --arg plan=x --journal /nonexistent/j.jsonl");
+  CHECK(missing.code == 2);
+  CHECK(missing.output.find("argument \"floodgate-url\" has no value") != std::string::npos);
+}

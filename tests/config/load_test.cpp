@@ -307,3 +307,65 @@ TEST_CASE("files that are not YAML and documents that are not objects", "[config
   CHECK(errors_of(r) ==
         std::vector<std::string>{"/nonexistent/plan.yaml: /: cannot read the file"});
 }
+
+TEST_CASE("a web metric's jsonBody is sent as JSON, and one body only, never with GET",
+          "[config]") {
+  const std::string head = R"(apiVersion: argoproj.io/v1alpha1
+kind: AnalysisRun
+metadata: {name: r}
+spec:
+  metrics:
+  - name: judge
+    successCondition: result == "pass"
+    provider:
+      web:
+        url: http://judge/verdict
+)";
+  auto r = load_one(head + R"(        method: POST
+        jsonBody: {id: "x-{{args.hash}}", n: 3, ok: true, tags: [a, "1"]}
+)");
+  REQUIRE(r.ok());
+  const auto& a = std::get<analysis_strategy>(r.plans.at(0).strategy).analysis;
+  CHECK(a.metrics.at(0).source.body ==
+        R"({"id":"x-{{args.hash}}","n":3,"ok":true,"tags":["a","1"]})");
+  r = load_one(head + "        method: POST\n        body: x\n        jsonBody: {a: 1}\n");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].message == "use either body or jsonBody, not both");
+  r = load_one(head + "        jsonBody: {a: 1}\n");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].message == "a body needs method POST or PUT (Argo refuses a body with GET)");
+}
+
+TEST_CASE("an AnalysisTemplate runs as the AnalysisRun Argo would create from it", "[config]") {
+  const source_file f{"t.yaml", R"(apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: judge}
+spec:
+  args:
+  - name: url
+  - name: token
+    valueFrom: {secretKeyRef: {name: s, key: k}}
+  metrics:
+  - name: m
+    successCondition: result == "pass"
+    provider:
+      web: {url: "{{args.url}}/v", method: POST, jsonBody: {t: "{{args.token}}"}}
+)"};
+  // Without the plain argument's value, the run cannot load (as Argo refuses it).
+  auto run = run_of_template({f}, "", {});
+  REQUIRE(std::holds_alternative<source_file>(run));
+  CHECK_FALSE(load({std::get<source_file>(run)}).ok());
+  run = run_of_template({f}, "", {{"url", "http://judge"}, {"token", "t0k"}});
+  REQUIRE(std::holds_alternative<source_file>(run));
+  const auto& file = std::get<source_file>(run);
+  CHECK(file.name == "t.yaml (AnalysisRun of judge)");
+  const auto r = load({file});
+  INFO(summarize(r));
+  REQUIRE(r.ok());
+  CHECK(r.plans.at(0).name == "judge");
+  CHECK(r.plans.at(0).runtime_args == std::vector<std::string>{"token"});  // still valueFrom
+  CHECK(std::get<std::string>(run_of_template({f}, "", {{"colour", "x"}})) ==
+        "AnalysisTemplate \"judge\" has no argument \"colour\"");
+  CHECK(std::get<std::string>(run_of_template({f}, "other", {})) ==
+        "no AnalysisTemplate \"other\" (the files hold judge)");
+}

@@ -137,14 +137,13 @@ int run_run(const run_options& o) {
     fmt::print(stderr, "floodgate run: cannot read {}\n", read.errors.front().file);
     return 2;
   }
-  const auto& files = read.files;
-  const auto loaded = config::load(files);
+  auto files = read.files;
+  auto loaded = config::load(files);
   if (!loaded.ok()) {
     for (const auto& e : loaded.errors) fmt::print(stderr, "{}\n", e.format());
     return 2;
   }
   engine::rollout_spec spec;
-  spec.files = files;
   spec.plan = o.plan;
   spec.prometheus = o.prometheus;
   spec.version = o.release;
@@ -158,6 +157,22 @@ int run_run(const run_options& o) {
     }
     spec.args[a.substr(0, eq)] = a.substr(eq + 1);
   }
+  if (loaded.plans.empty()) {
+    // An AnalysisTemplate alone runs as the AnalysisRun Argo would create from it.
+    auto run = config::run_of_template(files, o.plan, spec.args);
+    if (auto* e = std::get_if<std::string>(&run)) {
+      fmt::print(stderr, "floodgate run: {}\n", *e);
+      return 2;
+    }
+    files = {std::get<config::source_file>(run)};
+    loaded = config::load(files);
+    if (!loaded.ok()) {
+      for (const auto& e : loaded.errors) fmt::print(stderr, "{}\n", e.format());
+      return 2;
+    }
+    spec.plan.clear();
+  }
+  spec.files = files;
   if (o.plan.empty() && loaded.plans.size() > 1) {
     fmt::print(stderr, "floodgate run: the files hold {} plans; name one with --plan\n",
                loaded.plans.size());

@@ -271,6 +271,15 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
       src.method = text("method");
       if (src.method.empty()) src.method = "GET";
       src.body = text("body");
+      // Argo's webmetric.go: jsonBody is sent as its JSON (args rendered in it like in body),
+      // with Content-Type application/json; one body only, and none with GET.
+      if (const auto jb = at(body, "jsonBody"); jb.IsDefined()) {
+        if (!src.body.empty())
+          r.error(jb, child(bp, "jsonBody"), "use either body or jsonBody, not both");
+        src.body = detail::yaml_to_json(jb).dump();
+      }
+      if (!src.body.empty() && src.method == "GET")
+        r.error(body, bp, "a body needs method POST or PUT (Argo refuses a body with GET)");
       src.query = text("jsonPath");
       if (const auto t = r.number(body, bp, "timeoutSeconds")) src.timeout_seconds = *t;
       read_headers(r, sub, body, bp, src.headers);
@@ -1246,6 +1255,52 @@ load_result load(const std::vector<source_file>& files) {
   out.errors = std::move(unique);
   if (!out.errors.empty()) out.plans.clear();  // nothing is half-loaded
   return out;
+}
+
+std::variant<source_file, std::string> run_of_template(
+    const std::vector<source_file>& files, const std::string& name,
+    const std::map<std::string, std::string>& args) {
+  std::vector<std::pair<const source_file*, YAML::Node>> found;
+  std::string names;
+  for (const auto& f : files) {
+    try {
+      for (auto& doc : load_documents(f.text).documents) {
+        const std::string kind = at(doc, "kind").IsScalar() ? at(doc, "kind").Scalar() : "";
+        if (kind != "AnalysisTemplate" && kind != "ClusterAnalysisTemplate") continue;
+        const auto meta = at(doc, "metadata");
+        const std::string n = at(meta, "name").IsScalar() ? at(meta, "name").Scalar() : "";
+        names += (names.empty() ? "" : ", ") + n;
+        if (name.empty() || n == name) found.emplace_back(&f, doc);
+      }
+    } catch (const YAML::Exception& e) {
+      return f.name + ": not valid YAML: " + e.msg;
+    }
+  }
+  if (found.empty())
+    return names.empty() ? std::string("the files hold no plan and no AnalysisTemplate")
+                         : "no AnalysisTemplate \"" + name + "\" (the files hold " + names + ")";
+  if (found.size() > 1) return "the files hold several AnalysisTemplates (" + names + "); name one";
+  auto [file, doc] = found.front();
+  const std::string tname = at(at(doc, "metadata"), "name").Scalar();
+  YAML::Node run = YAML::Clone(doc);
+  run["kind"] = "AnalysisRun";
+  std::set<std::string> declared;
+  if (auto a = at(at(run, "spec"), "args"); a.IsSequence()) {
+    for (auto arg : a) {
+      if (!arg.IsMap() || !at(arg, "name").IsScalar()) continue;
+      const std::string n = arg["name"].Scalar();
+      declared.insert(n);
+      if (const auto it = args.find(n); it != args.end() && !at(arg, "valueFrom").IsDefined())
+        arg["value"] = it->second;
+    }
+  }
+  for (const auto& [k, v] : args)
+    if (!declared.count(k))
+      return "AnalysisTemplate \"" + tname + "\" has no argument \"" + k + "\"";
+  YAML::Emitter out;
+  out << run;
+  return source_file{file->name + " (AnalysisRun of " + tname + ")",
+                     std::string(out.c_str()) + "\n"};
 }
 
 read_result read_files(const std::vector<std::string>& paths) {

@@ -9,36 +9,6 @@ namespace {
 
 using detail::at;
 
-// A YAML node as JSON: plain scalars that read as null, booleans, integers or floats (the
-// YAML 1.2 core schema) become those; quoted scalars stay strings.
-nlohmann::json yaml_to_json(const YAML::Node& n) {
-  if (n.IsMap()) {
-    nlohmann::json j = nlohmann::json::object();
-    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.Scalar()] = yaml_to_json(it->second);
-    return j;
-  }
-  if (n.IsSequence()) {
-    nlohmann::json j = nlohmann::json::array();
-    for (const auto& x : n) j.push_back(yaml_to_json(x));
-    return j;
-  }
-  if (!n.IsScalar()) return nullptr;
-  const std::string& s = n.Scalar();
-  if (n.Tag() == "!") return s;  // quoted
-  if (s == "null" || s == "~" || s.empty()) return nullptr;
-  if (s == "true") return true;
-  if (s == "false") return false;
-  try {
-    std::size_t used = 0;
-    const long long i = std::stoll(s, &used);
-    if (used == s.size()) return i;
-    const double d = std::stod(s, &used);
-    if (used == s.size()) return d;
-  } catch (const std::exception&) {
-  }
-  return s;
-}
-
 std::vector<std::string> string_list(detail::reader& r, const YAML::Node& parent,
                                      const std::string& pointer, std::string_view key) {
   std::vector<std::string> out;
@@ -125,7 +95,7 @@ server_config_result load_server_config(const source_file& file) {
       c.log_format = *v;
   }
   if (const auto k = at(doc, "kayenta"); k.IsDefined() && r.sequence(k, "/kayenta"))
-    c.kayenta = yaml_to_json(k);
+    c.kayenta = detail::yaml_to_json(k);
   return res;
 }
 

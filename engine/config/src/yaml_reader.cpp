@@ -206,4 +206,32 @@ std::optional<core::millis> reader::duration_of(const std::string& text, const Y
   return std::nullopt;
 }
 
+nlohmann::ordered_json yaml_to_json(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.Scalar()] = yaml_to_json(it->second);
+    return j;
+  }
+  if (n.IsSequence()) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::array();
+    for (const auto& x : n) j.push_back(yaml_to_json(x));
+    return j;
+  }
+  if (!n.IsScalar()) return nullptr;
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted
+  if (s == "null" || s == "~" || s.empty()) return nullptr;
+  if (s == "true") return true;
+  if (s == "false") return false;
+  try {
+    std::size_t used = 0;
+    const long long i = std::stoll(s, &used);
+    if (used == s.size()) return i;
+    const double d = std::stod(s, &used);
+    if (used == s.size()) return d;
+  } catch (const std::exception&) {
+  }
+  return s;
+}
+
 }  // namespace floodgate::config::detail

@@ -8,6 +8,7 @@
 #include <floodgate/config/load.hpp>
 #include <floodgate/core/duration.hpp>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +66,10 @@ class reader {
 /// The child at `key`, or an undefined node (never yaml-cpp's throwing "zombie") when `n` is not
 /// a map or has no such key.
 YAML::Node at(const YAML::Node& n, std::string_view key);
+
+/// A YAML node as JSON (keys in document order): plain scalars that read as null, booleans,
+/// integers or floats (YAML 1.2's core schema) become those; quoted scalars stay strings.
+nlohmann::ordered_json yaml_to_json(const YAML::Node& n);
 
 /// Where a node starts, 1-based.
 int line_of(const YAML::Node& n);

@@ -3,7 +3,9 @@
 // Flagger's resources. Everything is validated before anything is returned: a file with an error
 // yields no plan at all, and every error is reported (not just the first).
 
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <floodgate/config/plan.hpp>
@@ -55,6 +57,14 @@ struct read_result {
   std::vector<diagnostic> errors;
 };
 read_result read_files(const std::vector<std::string>& paths);
+
+/// An AnalysisTemplate of the files turned into the AnalysisRun Argo would create from it with
+/// these argument values (an argument with neither a value in the template nor one here is an
+/// error; valueFrom arguments stay for run time). `name` picks the template; "" = the only one.
+/// The result is a file named "<file> (AnalysisRun of <template>)", or the error.
+std::variant<source_file, std::string> run_of_template(
+    const std::vector<source_file>& files, const std::string& name,
+    const std::map<std::string, std::string>& args);
 
 /// Reads the files from disk (a missing or unreadable file is an error) and loads them.
 load_result load_paths(const std::vector<std::string>& paths);
