@@ -479,9 +479,11 @@ void read_template_spec(reader& r, const YAML::Node& spec, const std::string& pt
 
 // Caller args ([{name, value | valueFrom}]) of a Rollout's analysis reference.
 arg_context read_caller_args(reader& r, const YAML::Node& parent, const std::string& ptr,
-                             const std::map<std::string, std::string>& plan_args) {
+                             const std::map<std::string, std::string>& plan_args,
+                             const std::vector<std::string>& plan_runtime) {
   arg_context ctx;
   ctx.values = plan_args;
+  ctx.runtime.insert(plan_runtime.begin(), plan_runtime.end());
   const YAML::Node args = at(parent, "args");
   if (!args.IsDefined()) return ctx;
   const std::string ap = child(ptr, "args");
@@ -518,7 +520,7 @@ class loader {
       r.error(at(a, "metrics"), child(ptr, "metrics"),
               "a Rollout references AnalysisTemplates; inline metrics need a floodgate Plan");
     }
-    const arg_context caller = read_caller_args(r, a, ptr, p.args);
+    const arg_context caller = read_caller_args(r, a, ptr, p.args, p.runtime_args);
     const YAML::Node templates = at(a, "templates");
     if (templates.IsDefined() && r.sequence(templates, child(ptr, "templates"))) {
       for (std::size_t i = 0; i < templates.size(); ++i) {
@@ -739,8 +741,10 @@ class loader {
         const std::string ap = child("/spec/args", i);
         if (!r.map(args[i], ap, {"name", "value"})) continue;
         const auto name = r.string(args[i], ap, "name", true);
-        const auto value = r.string(args[i], ap, "value", true);
+        // Without a value, an argument is given when the analysis starts (--arg, the API).
+        const auto value = r.string(args[i], ap, "value");
         if (name && value) p.args[*name] = *value;
+        if (name && !value) p.runtime_args.push_back(*name);
       }
     }
     strategy(r, at(spec, "strategy"), "/spec/strategy", p, true);

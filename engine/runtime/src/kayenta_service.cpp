@@ -186,6 +186,7 @@ std::variant<kayenta_canary_config, std::string> kayenta_config_from_json(
         return at + ".query: expected PromQL (a string, or customInlineTemplate \"PromQL:…\")";
       d.scope_name = m.value("scopeName", "default");
       if (m.contains("groups")) d.groups = m["groups"].get<std::vector<std::string>>();
+      if (d.groups.empty()) d.groups = {d.name};  // the scorer counts metrics by group
       if (m.contains("analysisConfigurations") && m["analysisConfigurations"].contains("canary")) {
         if (auto e = read_metric_config(m["analysisConfigurations"]["canary"],
                                         at + ".analysisConfigurations.canary", d.config))

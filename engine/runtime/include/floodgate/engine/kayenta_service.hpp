@@ -33,7 +33,7 @@ struct kayenta_metric_def {
   std::string name;
   std::string query;
   std::string scope_name = "default";
-  std::vector<std::string> groups;
+  std::vector<std::string> groups;  ///< none given: a group of its own, named after it
   analysis::kayenta_metric_config config;
 };
 
