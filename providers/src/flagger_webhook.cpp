@@ -15,7 +15,7 @@ std::string payload_json(const flagger_payload& p) {
   j["phase"] = p.phase;
   j["checksum"] = p.checksum;
   if (!p.metadata.empty()) j["metadata"] = p.metadata;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 flagger_payload event_payload(flagger_payload base, const std::string& message,

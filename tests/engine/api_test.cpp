@@ -427,3 +427,13 @@ TEST_CASE("the event stream carries decisions, and /metrics, /healthz and /ready
   CHECK(s.send("GET", "/readyz").status == 200);
   CHECK(s.send("POST", "/healthz").status == 405);
 }
+
+TEST_CASE("bytes that are not UTF-8 are answered as JSON, never a 500", "[api]") {
+  // api_fuzz found it: the 404 naming such a target made the JSON writer throw
+  // (tests/fuzz/corpus/api/regression-invalid-utf8-target).
+  sidecar s(scripted_source(1), library());
+  const auto r = s.send("GET", "/api/v1/analyses/x%C3%28y");
+  CHECK(r.status == 404);
+  const auto j = json::parse(r.body);
+  CHECK_THAT(j["error"].get<std::string>(), Catch::Contains("no analysis \"x\xEF\xBF\xBD(y\""));
+}

@@ -102,3 +102,15 @@ TEST_CASE("a damaged or missing record before the end is an error", "[engine][jo
   REQUIRE(c.error);
   CHECK(*c.error == path + ".2:2: record 3 where 2 was expected (a record is missing)");
 }
+
+TEST_CASE("a record holding bytes that are not UTF-8 is written, not thrown", "[engine][journal]") {
+  // A web metric answering raw bytes, a server's error page: the text is kept with U+FFFD.
+  scratch_dir dir("floodgate-journal");
+  const auto path = (dir.path() / "j.jsonl").string();
+  journal j(path, 1);
+  REQUIRE_FALSE(j.append({{"type", "tick"}, {"error", "HTTP 503: \xff\xfe<html>"}}));
+  const auto c = read_journal(path);
+  REQUIRE_FALSE(c.error);
+  REQUIRE(c.records.size() == 1);
+  CHECK(c.records[0]["error"] == "HTTP 503: \xEF\xBF\xBD\xEF\xBF\xBD<html>");
+}

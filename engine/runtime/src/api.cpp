@@ -18,17 +18,28 @@ std::string api_request::header(std::string_view lower_name) const {
   return "";
 }
 
+namespace {
+
+// JSON text; bytes that are not UTF-8 (a client's target, a server's error body) become U+FFFD
+// instead of an exception.
+template <class Json>
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
 api_response api_error(int status, const std::string& message) {
   ojson j;
   j["error"] = message;
   j["status"] = status;
-  return {status, "application/json", j.dump() + "\n", {}};
+  return {status, "application/json", dump(j) + "\n", {}};
 }
 
 namespace {
 
 api_response json_response(int status, const ojson& j) {
-  return {status, "application/json", j.dump() + "\n", {}};
+  return {status, "application/json", dump(j) + "\n", {}};
 }
 
 api_response text_response(int status, std::string text) {
@@ -272,7 +283,7 @@ struct api::impl {
 
   void publish(const std::string& id, const char* event, const ojson& data) {
     const std::string chunk = "id: " + std::to_string(++event_seq) + "\nevent: " + event +
-                              "\ndata: " + data.dump() + "\n\n";
+                              "\ndata: " + dump(data) + "\n\n";
     for (auto it = subscribers.begin(); it != subscribers.end();) {
       if (!it->second.filter.empty() && it->second.filter != id) {
         ++it;
@@ -454,7 +465,7 @@ struct api::impl {
       if (!b["metadata"].is_object())
         return api_error(400, "body.metadata: expected an object of strings");
       for (const auto& [k, v] : b["metadata"].items())
-        metadata[k] = v.is_string() ? v.get<std::string>() : v.dump();
+        metadata[k] = v.is_string() ? v.get<std::string>() : dump(v);
     }
     const std::string key = name + "." + ns;
     ojson out;

@@ -73,8 +73,10 @@ std::optional<std::string> journal::append(nlohmann::ordered_json record) {
   nlohmann::ordered_json line;
   line["seq"] = seq_;
   for (auto& [k, v] : record.items()) line[k] = std::move(v);
-  std::string text = line.dump();
-  text.pop_back();  // the closing brace
+  std::string text =
+      line.dump(-1, ' ', false,
+                nlohmann::json::error_handler_t::replace);  // invalid UTF-8 → U+FFFD, never a throw
+  text.pop_back();                                          // the closing brace
   text += std::string(crc_key) + crc32_hex(text + "}") + "\"}\n";
   std::size_t done = 0;
   while (done < text.size()) {

@@ -13,8 +13,8 @@ using ojson = nlohmann::ordered_json;
 std::string fnv1a(const std::vector<config::source_file>& files) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   auto add = [&](std::string_view s) {
-    for (const unsigned char c : s) {
-      h ^= c;
+    for (const char c : s) {
+      h ^= static_cast<unsigned char>(c);
       h *= 0x100000001b3ull;
     }
     h ^= 0xff;  // separator, so ("ab","c") and ("a","bc") differ
