@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # The sidecar API under wrk: floodgate serve on loopback with 1000 analyses (each paused for a
 # human, so no Prometheus is needed), then `wrk --latency` GETting one analysis — paced by a Lua
-# delay to about RATE requests a second over CONNS connections, and once unpaced (the most it
+# delay to at least RATE requests a second, and once unpaced over 10 connections (the most it
 # answers). Prints wrk's latency distribution; run from the repository root after scripts/build.
 #   bench/api_load.sh [RATE=5000] [SECONDS=20]
 set -euo pipefail
 rate=${1:-5000}
 seconds=${2:-20}
-conns=10
 work=$(mktemp -d /tmp/floodgate-api-load.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 port=$((30000 + RANDOM % 20000))
@@ -34,10 +33,11 @@ post() {
   head -1 <&3 | grep -q ' 201 ' || { echo "create failed" >&2; exit 1; }
 }
 for i in $(seq 1000); do post "{\"id\": \"a$i\", \"plan\": \"hold\"}"; done
-# Each connection waits so that all together send about $rate a second.
-delay_ms=$(awk -v c=$conns -v r="$rate" 'BEGIN { printf "%.3f", 1000 * c / r }')
-printf 'function delay()\n  return %s\nend\n' "$delay_ms" >"$work/paced.lua"
+# Each connection waits 2 ms between answer and request (wrk's delay is whole milliseconds);
+# with about 0.3 ms per exchange, this many connections send at least $rate a second.
+conns=$(awk -v r="$rate" 'BEGIN { printf "%d", r * 2.3 / 1000 + 0.999 }')
+printf 'function delay()\n  return 2\nend\n' >"$work/paced.lua"
 echo "== GET /api/v1/analyses/a500, paced to about $rate req/s over $conns connections, ${seconds}s"
 wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$work/paced.lua" "http://127.0.0.1:$port/api/v1/analyses/a500"
 echo "== the same, unpaced (the most it answers)"
-wrk -t2 -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$port/api/v1/analyses/a500"
+wrk -t2 -c10 -d"${seconds}s" --latency "http://127.0.0.1:$port/api/v1/analyses/a500"

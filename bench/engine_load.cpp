@@ -111,35 +111,56 @@ int main(int argc, char** argv) {
   const double rss0 = rss_bytes();
   const auto t0 = std::chrono::steady_clock::now();
   const std::string text = plan(interval);
-  for (int i = 0; i < n; ++i) {
-    fg::engine::rollout_spec s;
-    s.id = "r" + std::to_string(i);
-    s.files = {{"load.yaml", text}};
-    s.args = {{"svc", "s" + std::to_string(i)}};
-    s.prometheus = prom;
-    if (auto e = eng.start(s)) {
-      std::fprintf(stderr, "start %d: %s\n", i, e->c_str());
-      return 1;
+  // Starts spread evenly over one interval (every 10 ms a batch), as rollouts started at
+  // different moments are: the steady load is then N × 6 queries per interval, not bursts.
+  const int batches = interval * 100;
+  int started = 0;
+  bool failed = false;
+  boost::asio::steady_timer pace(io);
+  std::function<void(int)> start_batch = [&](int b) {
+    const int upto = static_cast<int>(static_cast<long long>(n) * (b + 1) / batches);
+    for (; started < upto && !failed; ++started) {
+      fg::engine::rollout_spec s;
+      s.id = "r" + std::to_string(started);
+      s.files = {{"load.yaml", text}};
+      s.args = {{"svc", "s" + std::to_string(started)}};
+      s.prometheus = prom;
+      if (auto e = eng.start(s)) {
+        std::fprintf(stderr, "start %d: %s\n", started, e->c_str());
+        failed = true;
+        io.stop();
+      }
     }
-  }
-  const double start_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // Warm up for one interval (every rollout has measured once), then measure.
-  double cpu_a = 0, rss_a = 0;
+    if (b + 1 < batches && !failed) {
+      pace.expires_at(t0 + std::chrono::milliseconds(10 * (b + 1)));
+      pace.async_wait([&, b](auto) { start_batch(b + 1); });
+    }
+  };
+  start_batch(0);
+  const double start_s = static_cast<double>(interval);
+  // Warm up for two intervals (every rollout started and measured), then measure.
+  double cpu_a = 0;
+  std::int64_t sys_a = 0, sys_b = 0;
+  const auto sys_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
   std::uint64_t errors_a = 0;
   auto wall_a = std::chrono::steady_clock::now();
-  boost::asio::steady_timer warm(io, std::chrono::seconds(interval));
+  boost::asio::steady_timer warm(io, std::chrono::seconds(2 * interval));
   warm.async_wait([&](auto) {
     cpu_a = cpu_seconds();
-    rss_a = rss_bytes();
+    sys_a = sys_ms();
     errors_a = eng.stats().query_errors;
     wall_a = std::chrono::steady_clock::now();
   });
-  boost::asio::steady_timer end(io, std::chrono::seconds(interval + seconds));
+  boost::asio::steady_timer end(io, std::chrono::seconds(2 * interval + seconds));
   double cpu_b = 0, rss_b = 0;
   std::uint64_t errors_b = 0;
   end.async_wait([&](auto) {
     cpu_b = cpu_seconds();
+    sys_b = sys_ms();
     rss_b = rss_bytes();
     errors_b = eng.stats().query_errors;
     eng.drain([&] { io.stop(); });
@@ -164,16 +185,13 @@ int main(int argc, char** argv) {
       missed += ts[i] - ts[i - 1] > late ? 1 : 0;
     }
   }
-  // Queries in the measured window: 6 per rollout per interval, counted from the ticks in it.
-  const auto ms = [](auto tp) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
-  };
-  (void)ms;
-  for (const auto& [id, ts] : ticks) queries += ts.size() > 1 ? (ts.size() - 1) * 6 : 0;
+  // Queries in the measured window: 6 per tick with measurements in it.
+  for (const auto& [id, ts] : ticks)
+    for (const auto t : ts) queries += t >= sys_a && t < sys_b ? 6 : 0;
   const double cpu = cpu_b - cpu_a;
   std::printf(
-      "rollouts %d · 3 metrics × 2 arms · interval %d s · measured %.0f s (after %.1f s of "
-      "starts and one interval)\n",
+      "rollouts %d · 3 metrics × 2 arms · interval %d s · measured %.0f s (after %.0f s of "
+      "staggered starts and one more interval)\n",
       n, interval, wall, start_s);
   std::printf("queries %llu (%.0f/s) · CPU %.2f s (%.0f %% of one core) · %.1f µs CPU per query\n",
               static_cast<unsigned long long>(queries), static_cast<double>(queries) / wall, cpu,
@@ -184,7 +202,6 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(looks), static_cast<unsigned long long>(missed),
               static_cast<unsigned long long>(errors_b - errors_a),
               static_cast<double>(std::filesystem::file_size(journal)) / 1048576.0);
-  (void)rss_a;
   if (!a.count("--journal")) std::filesystem::remove(journal);
   return 0;
 }

@@ -202,9 +202,18 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
       }
       asio::steady_timer wake(io);
       wake.expires_at(deadline);
+      // Listed while it waits — and unlisted however the wait ends, also when the io_context
+      // is destroyed with this coroutine suspended (the list must never hold a freed timer).
+      struct listed {
+        std::deque<asio::steady_timer*>& list;
+        asio::steady_timer* timer;
+        ~listed() {  // usually the front: woken in order
+          if (const auto it = std::find(list.begin(), list.end(), timer); it != list.end())
+            list.erase(it);
+        }
+      } entry{waiting, &wake};
       waiting.push_back(&wake);
       const auto [ec] = co_await wake.async_wait(use_tuple);
-      std::erase(waiting, &wake);
       if (!ec) {
         co_return failure{"no connection free within " + seconds_text(ep.deadline) + " (" +
                               std::to_string(ep.max_connections) + " in use)",

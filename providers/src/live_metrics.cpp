@@ -103,6 +103,7 @@ class live_metrics final : public ports::metrics_source {
     ep.retry = opt_.retry;
     ep.bearer_token = opt_.bearer_token;
     ep.headers = q.headers;
+    ep.max_connections = opt_.connections;
     return ep;
   }
 

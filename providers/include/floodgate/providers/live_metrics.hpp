@@ -22,6 +22,8 @@ struct live_metrics_options {
   core::millis deadline{30000};  ///< per query, when the metric sets no timeout
   retry_policy retry;
   std::string bearer_token;  ///< sent to every Prometheus (from a token file)
+  /// Kept-alive connections per address: a sidecar asks thousands of queries per interval.
+  std::size_t connections = 16;
 };
 
 std::unique_ptr<ports::metrics_source> make_live_metrics(boost::asio::io_context& io,
