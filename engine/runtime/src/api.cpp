@@ -492,27 +492,30 @@ struct api::impl {
       return json_response(200, out);
     }
     if (it == flagger.end() || it->second.checksum != checksum) {
-      // A new revision: the previous one's analysis is over.
-      if (it != flagger.end())
-        if (const auto v = eng.get(it->second.id); v && !v->finished)
-          eng.abort(it->second.id, "flagger: superseded by checksum " + checksum);
       rollout_spec s;
-      s.plan = metadata.count("plan") ? metadata["plan"] : name;
       s.id = "flagger." + key + "." + checksum;
       if (auto e = check_id(s.id)) return api_error(400, "body.checksum: " + *e);
-      if (!library_plans.count(s.plan))
-        return api_error(403, "no-go: no plan \"" + s.plan +
-                                  "\" in the server's plans (name "
-                                  "one with the webhook's metadata.plan)");
-      s.files = opt.plans;
-      s.prometheus = opt.prometheus;
-      s.version = checksum;
-      s.started_by = "flagger " + hook + " (" + key + ")";
-      for (const auto& [k, v] : metadata)
-        if (k != "plan") s.args[k] = v;
-      s.args.emplace("name", name);
-      s.args.emplace("namespace", ns);
-      if (!eng.get(s.id) || eng.get(s.id)->finished) {
+      // A new revision: the analyses of earlier ones are over (after a restart the map is
+      // empty, so they are found by their ids).
+      const std::string prefix = "flagger." + key + ".";
+      for (const auto& v : eng.list())
+        if (v.id.rfind(prefix, 0) == 0 && v.id != s.id && !v.finished)
+          eng.abort(v.id, "flagger: superseded by checksum " + checksum);
+      // This revision's analysis, journaled before a restart, stands; else it starts now.
+      if (!eng.get(s.id)) {
+        s.plan = metadata.count("plan") ? metadata["plan"] : name;
+        if (!library_plans.count(s.plan))
+          return api_error(403, "no-go: no plan \"" + s.plan +
+                                    "\" in the server's plans (name one with the webhook's "
+                                    "metadata.plan)");
+        s.files = opt.plans;
+        s.prometheus = opt.prometheus;
+        s.version = checksum;
+        s.started_by = "flagger " + hook + " (" + key + ")";
+        for (const auto& [k, v] : metadata)
+          if (k != "plan") s.args[k] = v;
+        s.args.emplace("name", name);
+        s.args.emplace("namespace", ns);
         if (auto e = start(s)) {
           auto no = *e;
           if (no.status == 400)
