@@ -88,7 +88,8 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   asio::awaitable<void> write_error(beast::tcp_stream& stream, int status, const std::string& msg) {
     auto res = to_beast(api_error(status, msg), 11, false);
     co_await http::async_write(stream, res, use_tuple);
-    stream.socket().shutdown(tcp::socket::shutdown_send);
+    boost::system::error_code ignored;  // the client may be gone already
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
   asio::awaitable<void> connection(tcp::socket socket) {
