@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <floodgate/providers/routers.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "../support/files.hpp"
@@ -31,11 +32,12 @@ struct live_stack {
   std::string socket = (dir.path() / "admin.sock").string();
   std::optional<child_process> stable, canary, haproxy, prometheus, load;
 
-  explicit live_stack(double canary_error_rate) {
+  explicit live_stack(double canary_error_rate, double stable_error_rate = 0.0) {
     const auto d = dir.path();
-    stable.emplace(std::vector<std::string>{FLOODGATE_BACKEND_BIN, "--port", port_text(stable_port),
-                                            "--track", "stable"},
-                   d / "stable.log");
+    stable.emplace(
+        std::vector<std::string>{FLOODGATE_BACKEND_BIN, "--port", port_text(stable_port), "--track",
+                                 "stable", "--error-rate", std::to_string(stable_error_rate)},
+        d / "stable.log");
     canary.emplace(
         std::vector<std::string>{FLOODGATE_BACKEND_BIN, "--port", port_text(canary_port), "--track",
                                  "canary", "--error-rate", std::to_string(canary_error_rate)},
@@ -71,9 +73,18 @@ struct live_stack {
   std::string prom_url() const { return "http://127.0.0.1:" + port_text(prom_port); }
 
   // Writes the plan and runs floodgate on it to the end.
-  floodgate::providers::command_result run_floodgate() const {
+  floodgate::providers::command_result run_floodgate(
+      const std::string& text = threshold_plan) const {
     const auto plan = dir.path() / "plan.yaml";
-    std::ofstream(plan) << R"(apiVersion: floodgate.dev/v1
+    std::ofstream(plan) << text;
+    return run_command({FLOODGATE_BIN, "run", plan.string(), "--prometheus", prom_url(),
+                        "--journal", (dir.path() / "journal.jsonl").string(), "--router", "haproxy",
+                        "--haproxy-socket", "unix:" + socket, "--haproxy-backend", "app",
+                        "--haproxy-canary", "canary", "--haproxy-stable", "stable"},
+                       "", std::chrono::milliseconds(120000));
+  }
+
+  static constexpr const char* threshold_plan = R"(apiVersion: floodgate.dev/v1
 kind: Plan
 metadata: {name: live}
 spec:
@@ -95,15 +106,33 @@ spec:
       - setWeight: 60
       - pause: {duration: 2s}
 )";
-    return run_command({FLOODGATE_BIN, "run", plan.string(), "--prometheus", prom_url(),
-                        "--journal", (dir.path() / "journal.jsonl").string(), "--router", "haproxy",
-                        "--haproxy-socket", "unix:" + socket, "--haproxy-backend", "app",
-                        "--haproxy-canary", "canary", "--haproxy-stable", "stable"},
-                       "", std::chrono::milliseconds(120000));
-  }
 
   // How many of 20 requests through HAProxy the canary answered.
   int canary_of_20() const { return canary_share(proxy_url(), 20); }
+
+  // The same, counting answers of any status (a backend with injected errors answers 500).
+  int canary_answers_of_20() const {
+    int answered = 0;
+    for (int i = 0; i < 20; ++i) {
+      const auto o = get_once(proxy_url(), "/");
+      if (!o.response) return -1;
+      answered += o.response->body == "canary" ? 1 : 0;
+    }
+    return answered;
+  }
+
+  // Until Prometheus holds a few seconds of every backend's counters.
+  void wait_for_samples() const {
+    const std::string q =
+        "/api/v1/query?query=min(count_over_time(http_requests_total%5B5s%5D))%3E%3D4";
+    if (!wait_until(
+            [&] {
+              const auto o = get_once(prom_url(), q);
+              return o.ok() && o.response->body.find("\"result\":[{") != std::string::npos;
+            },
+            seconds(30)))
+      FAIL("Prometheus has no samples:\n" << read_file(dir.path() / "prometheus.log"));
+  }
 };
 
 void require_tools() {
@@ -134,6 +163,67 @@ TEST_CASE("floodgate run aborts a canary answering 5 % errors, HAProxy ends at 0
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("set_weight 30 [step]") != std::string::npos);
   CHECK(r.output.find("abort 0 [analysis Failed] canary-success-rate") != std::string::npos);
+  CHECK(r.output.find("promote") == std::string::npos);
+  CHECK(s.canary_answers_of_20() == 0);
+}
+
+TEST_CASE("a 5 %-error canary judged by the sequential test is aborted within the predicted time",
+          "[integration][run]") {
+  // The sample-size model (floodgate plan --model sequential) says how long the canary's share
+  // of the traffic takes to accrue the n the test needs; the live abort must come within that,
+  // plus what measuring adds: one look interval, Prometheus' 1 s scrape and the first look's
+  // empty window.
+  require_tools();
+  live_stack s(0.05, 0.005);
+  s.wait_for_samples();  // the model is about the canary's traffic, not Prometheus' start
+  const std::string plan = R"(apiVersion: floodgate.dev/v1
+kind: Plan
+metadata: {name: live-compare}
+spec:
+  strategy:
+    canary:
+      steps:
+      - setWeight: 30
+      - analysis:
+          metrics:
+          - name: error-rate
+            interval: 2s
+            compare: {test: sequential_counts, direction: increase, alpha: 0.05, power: 0.8, minEffect: 0.02}
+            provider:
+              prometheus:
+                address: http://127.0.0.1:9
+                canary:
+                  events: sum(increase(http_requests_total{track="canary",code=~"5.."}[{{elapsed}}]))
+                  total: sum(increase(http_requests_total{track="canary"}[{{elapsed}}]))
+                baseline:
+                  events: sum(increase(http_requests_total{track="stable",code=~"5.."}[{{elapsed}}]))
+                  total: sum(increase(http_requests_total{track="stable"}[{{elapsed}}]))
+      - setWeight: 60
+)";
+  const auto r = s.run_floodgate(plan);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 1);
+  const auto at = r.output.find(" abort 0 ");
+  REQUIRE(at != std::string::npos);
+  const auto t = r.output.rfind("t=", at);
+  const double abort_s = std::stod(r.output.substr(t + 2, r.output.find('s', t) - t - 2));
+  // The traffic it ran under, and what the model predicts for it.
+  const auto rate =
+      get_once(s.prom_url(), "/api/v1/query?query=sum(rate(http_requests_total%5B20s%5D))");
+  REQUIRE(rate.ok());
+  const auto got = nlohmann::json::parse(rate.response->body)["data"]["result"];
+  REQUIRE(got.size() == 1);
+  const double rps = std::stod(got[0]["value"][1].get<std::string>());
+  const auto model = run_command(
+      {FLOODGATE_BIN, "plan", "--rps", std::to_string(rps), "--baseline-error-rate", "0.005",
+       "--mde", "0.02", "--steps", "30:10m", "--model", "sequential", "--output", "json"},
+      "", std::chrono::milliseconds(10000));
+  REQUIRE(model.exit_code == 0);
+  const double predicted =
+      nlohmann::json::parse(model.output)["steps"][0]["required_seconds"].get<double>();
+  INFO("aborted at " << abort_s << " s; " << rps << " req/s; the model needs " << predicted
+                     << " s at 30 %");
+  CHECK(abort_s <= predicted + 2.0 /* interval */ + 1.0 /* scrape */ + 2.0 /* first window */);
   CHECK(r.output.find("promote") == std::string::npos);
   CHECK(s.canary_of_20() == 0);
 }
