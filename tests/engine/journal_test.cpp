@@ -114,3 +114,21 @@ TEST_CASE("a record holding bytes that are not UTF-8 is written, not thrown", "[
   REQUIRE(c.records.size() == 1);
   CHECK(c.records[0]["error"] == "HTTP 503: \xEF\xBF\xBD\xEF\xBF\xBD<html>");
 }
+
+TEST_CASE("deferred records reach the disk with the next fsync", "[engine][journal]") {
+  scratch_dir dir("floodgate-journal");
+  const auto path = (dir.path() / "j.jsonl").string();
+  journal j(path, 1);
+  REQUIRE_FALSE(j.append({{"type", "tick"}, {"i", 1}}, journal::durability::deferred));
+  REQUIRE_FALSE(j.append({{"type", "tick"}, {"i", 2}}, journal::durability::deferred));
+  CHECK(j.unsynced());
+  REQUIRE_FALSE(j.flush());
+  CHECK_FALSE(j.unsynced());
+  REQUIRE_FALSE(j.append({{"type", "tick"}, {"i", 3}}, journal::durability::deferred));
+  REQUIRE_FALSE(j.append({{"type", "abort"}}));  // durable: fsyncs the deferred one too
+  CHECK_FALSE(j.unsynced());
+  const auto c = read_journal(path);
+  REQUIRE(c.records.size() == 4);
+  CHECK(c.records[2]["i"] == 3);
+  CHECK(c.records[3]["seq"] == 4);
+}

@@ -65,10 +65,26 @@ journal::journal(std::string path, std::uint64_t next_seq)
 }
 
 journal::~journal() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  flush();
+  ::close(fd_);
 }
 
-std::optional<std::string> journal::append(nlohmann::ordered_json record) {
+std::optional<std::string> journal::flush() {
+  if (broken_) return "journal " + path_ + ": an earlier write failed; no more records";
+  if (!unsynced_) return std::nullopt;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (::fdatasync(fd_) != 0) {
+    broken_ = true;
+    return errno_text("journal " + path_ + ": fsync");
+  }
+  last_fsync_us_ =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  unsynced_ = false;
+  return std::nullopt;
+}
+
+std::optional<std::string> journal::append(nlohmann::ordered_json record, durability d) {
   if (broken_) return "journal " + path_ + ": an earlier write failed; no more records";
   nlohmann::ordered_json line;
   line["seq"] = seq_;
@@ -88,15 +104,10 @@ std::optional<std::string> journal::append(nlohmann::ordered_json record) {
     }
     done += static_cast<std::size_t>(k);
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  if (::fdatasync(fd_) != 0) {
-    broken_ = true;
-    return errno_text("journal " + path_ + ": fsync");
-  }
-  last_fsync_us_ =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   ++seq_;
-  return std::nullopt;
+  unsynced_ = true;
+  if (d == durability::deferred) return std::nullopt;
+  return flush();
 }
 
 journal_contents read_journal(const std::string& path) {

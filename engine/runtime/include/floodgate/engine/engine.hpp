@@ -1,7 +1,8 @@
 #pragma once
 // The live engine: every rollout a coroutine on a strand of one io_context; each wake-up fans
 // out the due metrics through the metrics port with a deadline, feeds the controller, writes the
-// tick to the journal (fsync'd), and only then asks the router for the new weight. Human
+// tick to the journal (fsync'd at once when it decided something; with the others within
+// journal_flush when it did not), and only then asks the router for the new weight. Human
 // commands (approve, abort) are queued to the rollout and taken between ticks, journaled the
 // same way. On start the journal is replayed: finished rollouts are history, unfinished ones
 // resume where they stopped (the router is set again to the journal's weight — a router call
@@ -33,6 +34,9 @@ struct engine_options {
   core::millis router_deadline{120000};
   enum class router_failure { abort, hold } on_router_failure = router_failure::abort;
   core::millis router_hold_retry{10000};  ///< hold: how often routing is tried again
+  /// Ticks that decided nothing are fsync'd together at most this long after they are written
+  /// (decisions, commands and routing are fsync'd at once, before the router is called).
+  core::millis journal_flush{1000};
 };
 
 /// What the engine tells its owner (the terminal display, the API's event stream, logs).
@@ -41,7 +45,7 @@ struct engine_events {
   std::function<void(const std::string& id, const std::string& line)> status;  ///< each tick
   std::function<void(const std::string& id, const std::string& message)> warning;
   std::function<void(const std::string& id, core::rollout_status)> finished;
-  std::function<void(double seconds)> journal_fsync;  ///< each record's fsync, for /metrics
+  std::function<void(double seconds)> journal_fsync;  ///< each journal fsync, for /metrics
 };
 
 /// A rollout as the API shows it.

@@ -1,7 +1,10 @@
 #pragma once
 // The decision journal: an append-only file of JSON lines, one record per event of a rollout
 // (start, tick, approve, abort, routed, end), each line ending in a CRC-32 of its own text and
-// fsync'd before append() returns — so before the router is called. On start the journal is
+// fsync'd before append() returns — so before the router is called. A record may be written
+// `deferred` instead (a tick that decided nothing): it reaches the disk with the next fsync —
+// the next durable record's, or flush() — so a machine crash can cost a second of measurements
+// (taken again after the restart), never a decision. On start the journal is
 // read back: a last line cut short by a crash (no newline, or a checksum that does not match)
 // is dropped with a warning; a damaged line anywhere else is an error, because dropping it
 // would lose a decision.
@@ -27,9 +30,14 @@ class journal {
   journal(const journal&) = delete;
   journal& operator=(const journal&) = delete;
 
-  /// Adds `seq` (first) and the checksum (last), writes the line and fsyncs it. The error, or
-  /// nothing; after an error the journal refuses further records (the caller must stop).
-  std::optional<std::string> append(nlohmann::ordered_json record);
+  enum class durability { now, deferred };
+  /// Adds `seq` (first) and the checksum (last), writes the line and (unless deferred) fsyncs
+  /// it with every line before it. The error, or nothing; after an error the journal refuses
+  /// further records (the caller must stop).
+  std::optional<std::string> append(nlohmann::ordered_json record, durability d = durability::now);
+  /// Fsyncs the lines written deferred, if any. The error, or nothing.
+  std::optional<std::string> flush();
+  bool unsynced() const { return unsynced_; }
 
   const std::string& path() const { return path_; }
   std::uint64_t next_seq() const { return seq_; }
@@ -41,6 +49,7 @@ class journal {
   int fd_ = -1;
   std::uint64_t seq_ = 1;
   bool broken_ = false;
+  bool unsynced_ = false;
   double last_fsync_us_ = 0.0;
 };
 
