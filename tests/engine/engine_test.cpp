@@ -262,3 +262,27 @@ TEST_CASE("a metric that never answers is an Error, never a pass", "[engine]") {
   CHECK(drained);
   CHECK(r.weights == std::vector<int>{0, 20});
 }
+
+TEST_CASE("the live display says how long a timed pause has left", "[engine]") {
+  rollout_spec spec;
+  spec.id = "p";
+  spec.files = {{"p.yaml", R"(apiVersion: floodgate.dev/v1
+kind: Plan
+metadata: {name: p}
+spec:
+  strategy:
+    canary:
+      steps:
+      - setWeight: 20
+      - pause: {duration: 10m}
+      - setWeight: 50
+)"}};
+  const core::instant t0(std::chrono::milliseconds(1795000000000));
+  auto started = session::start(spec, t0);
+  REQUIRE(std::holds_alternative<session>(started));
+  auto& s = std::get<session>(started);
+  s.advance(t0, {});
+  CHECK(s.describe() == "step 2/3 · weight 20 % · progressing");
+  CHECK(s.describe(t0 + std::chrono::minutes(2)) ==
+        "step 2/3 (pause, 8m left) · weight 20 % · progressing");
+}

@@ -166,7 +166,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     v.started_by = r.sess.spec().started_by;
     v.started_at = r.sess.started_at();
     v.metrics = r.sess.metrics();
-    v.summary = r.sess.describe();
+    v.summary = r.sess.describe(clock_now());
     v.router_error = r.router_error;
     v.decisions.assign(r.decisions.begin(), r.decisions.end());
     v.finished = r.ended;
@@ -301,7 +301,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       // 2. Routing: a weight the router has not confirmed holds everything else.
       if (r->routed_weight != r->sess.weight()) {
         if (co_await route(r)) {
-          if (events.status) events.status(id, r->sess.describe());  // e.g. resumed, waiting
+          if (events.status) events.status(id, r->sess.describe(clock_now()));  // e.g. resumed
           continue;
         }
         if (opt.on_router_failure == engine_options::router_failure::abort && !r->sess.finished()) {
@@ -341,7 +341,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
         // No router call without the journal: a tick that decided something is fsync'd now.
         if (!record(id, std::move(rec), result.decisions.empty())) break;
         remember(*r, result.decisions, true);
-        if (events.status) events.status(id, r->sess.describe());
+        if (events.status) events.status(id, r->sess.describe(clock_now()));
         if (!result.decisions.empty()) continue;  // route, then go on
       }
       // 5. Sleep until the next wake-up, a command, or the drain.

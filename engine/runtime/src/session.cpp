@@ -1,3 +1,4 @@
+#include <cmath>
 #include <floodgate/config/placeholders.hpp>
 #include <floodgate/engine/session.hpp>
 #include <sstream>
@@ -427,11 +428,23 @@ std::vector<metric_view> session::metrics() const {
   return out;
 }
 
-std::string session::describe() const {
+std::string session::describe(std::optional<core::instant> now) const {
   std::ostringstream s;
+  // Whole seconds, as people read a countdown.
+  const auto left = [](double seconds) {
+    return core::format_go_duration(
+        core::millis(static_cast<long long>(std::ceil(std::max(seconds, 0.0))) * 1000));
+  };
   if (const auto* st = std::get_if<core::rollout_state>(&state_)) {
-    const auto n = std::get<config::canary_strategy>(plan_.strategy).plan.steps.size();
+    const auto& steps = std::get<config::canary_strategy>(plan_.strategy).plan.steps;
+    const auto n = steps.size();
     s << "step " << std::min(st->step + 1, n) << "/" << n;
+    // A timed pause: how long it has still to run.
+    if (now && st->step < n && st->pause_started &&
+        steps[st->step].what == core::canary_step::kind::pause && steps[st->step].duration) {
+      const auto ends = *st->pause_started + *steps[st->step].duration;
+      s << " (pause, " << left(std::chrono::duration<double>(ends - *now).count()) << " left)";
+    }
   } else {
     static const char* stages[] = {"pre-promotion", "switched", "post-promotion", "done"};
     s << stages[step()];
@@ -442,8 +455,16 @@ std::string session::describe() const {
     if (m.latest == "Error") {
       s << " (Error: " << m.message << ")";
     } else if (m.evidence && m.evidence->n && m.evidence->required_n) {
-      s << " (n " << core::format_float_short(*m.evidence->n, 6) << " of "
-        << core::format_float_short(*m.evidence->required_n, 6) << ")";
+      const double have = *m.evidence->n, need = *m.evidence->required_n;
+      s << " (n " << core::format_float_short(have, 6) << " of "
+        << core::format_float_short(need, 6);
+      // At the rate n has grown since the run started, the time to the required n.
+      const auto* run = run_of({m.background, 0});
+      if (now && run && run->started_at && have > 0 && have < need) {
+        const double elapsed = std::chrono::duration<double>(*now - *run->started_at).count();
+        if (elapsed > 0) s << ", ≈ " << left((need - have) * elapsed / have) << " to go";
+      }
+      s << ")";
     } else if (!m.value.empty()) {
       s << " " << m.value;
     }

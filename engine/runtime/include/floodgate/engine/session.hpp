@@ -82,8 +82,10 @@ class session {
   bool waiting_for_human() const;
   /// Every metric of the analyses now running (step or pre/post-promotion, then background).
   std::vector<metric_view> metrics() const;
-  /// One line for people: "step 2/6 · weight 25 % · error-rate Running (n 1200 of 3044)".
-  std::string describe() const;
+  /// One line for people: "step 2/6 · weight 25 % · progressing · error-rate insufficient
+  /// (n 1200 of 3044, ≈ 1m32s to go)"; given `now`, with the time left (a timed pause, and the
+  /// time to a comparison's required n at the rate n has grown so far).
+  std::string describe(std::optional<core::instant> now = std::nullopt) const;
 
  private:
   session() = default;
