@@ -1,4 +1,5 @@
 #include <floodgate/providers/metric_readings.hpp>
+#include <limits>
 
 #include <charconv>
 #include <cmath>
@@ -34,15 +35,21 @@ std::variant<double, std::string> pair_value(const json& pair) {
   return sample_value(pair[1]);
 }
 
+// A member that should be a string: its text, or `fallback` when it is missing or is not one
+// (a body is the server's to get wrong; reading it never throws).
+std::string string_member(const json& j, const char* key, std::string fallback = "") {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 std::variant<json, std::string> parse_body(std::string_view body) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     return std::string("response is not a JSON object");
   }
-  const std::string status = doc.value("status", "");
-  if (status == "error") {
-    return doc.value("errorType", std::string("error")) + ": " + doc.value("error", std::string());
-  }
+  const std::string status = string_member(doc, "status");
+  if (status == "error")
+    return string_member(doc, "errorType", "error") + ": " + string_member(doc, "error");
   if (status != "success") return "response status is \"" + status + "\", expected \"success\"";
   if (!doc.contains("data") || !doc["data"].is_object()) return std::string("response has no data");
   return doc;
@@ -148,7 +155,7 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
     for (const auto& w : doc["warnings"])
       out.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   }
-  const std::string type = data.value("resultType", "");
+  const std::string type = string_member(data, "resultType");
   const json& result = member(data, "result");
   std::vector<double> values;
   if (type == "scalar") {
@@ -189,7 +196,7 @@ std::variant<double, std::string> read_prometheus_single(std::string_view body) 
   auto parsed = parse_body(body);
   if (auto* err = std::get_if<std::string>(&parsed)) return std::move(*err);
   const json& data = std::get<json>(parsed)["data"];
-  const std::string type = data.value("resultType", "");
+  const std::string type = string_member(data, "resultType");
   const json& result = member(data, "result");
   if (type == "matrix") return std::string("multiple values returned (ErrMultipleValuesReturned)");
   if (type == "scalar") return pair_value(result);
@@ -232,7 +239,12 @@ std::variant<kayenta_reading, std::string> read_kayenta(std::string_view body, d
     score = &(*score)[key];
   }
   if (!score->is_number()) return std::string("Missing Score");
-  const auto truncated = static_cast<long long>(score->get<double>());
+  // Go's int64(score): a score beyond int64's range converts, on amd64, to the "integer
+  // indefinite" INT64_MIN (a C++ cast would be undefined behaviour).
+  const double raw = score->get<double>();
+  const auto truncated = raw > -9.2233720368547758e18 && raw < 9.2233720368547758e18
+                             ? static_cast<long long>(raw)
+                             : std::numeric_limits<long long>::min();
   out.value_text = std::to_string(truncated);
   const auto s = static_cast<double>(truncated);
   out.phase = s >= pass       ? core::phase::successful

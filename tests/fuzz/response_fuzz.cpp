@@ -1,7 +1,7 @@
 // libFuzzer target for the readers of provider answers (providers/metric_readings.hpp): any bytes
-// as a Prometheus /api/v1/query(_range) body (Argo's conversion and Flagger's single number) and
-// as a web metric's body with a few JSONPaths — each gives a reading or an error text, never a
-// crash or an exception, and the same bytes read the same way twice.
+// as a Prometheus /api/v1/query(_range) body (Argo's conversion and Flagger's single number), as
+// a Kayenta execution and as a web metric's body with a few JSONPaths — each gives a reading or
+// an error text, never a crash or an exception, and the same bytes read the same way twice.
 //   scripts/fuzz response 60     (see tests/fuzz/README.md)
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     violated("the same Prometheus body read two ways", body);
   const auto flagger = text_of(providers::read_prometheus_single(body));
   if (flagger == "!") violated("Flagger's reading gave an empty error", body);
+  const auto kayenta = providers::read_kayenta(body, 90, 75);
+  if (const auto* e = std::get_if<std::string>(&kayenta); e && e->empty())
+    violated("a Kayenta body gave an empty error", body);
   for (const char* path : {"{$}", "{$.verdict}", "{$.data[0].value}", "{.items[*].n}"}) {
     for (const int status : {200, 500}) {
       const auto web = text_of(providers::read_web(status, body, path));

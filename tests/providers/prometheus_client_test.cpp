@@ -234,3 +234,25 @@ TEST_CASE("base URLs are checked", "[providers][http]") {
         "credentials in the URL are not sent; use the endpoint's basic auth instead");
   CHECK(form_encode("a b&c=d/é") == "a+b%26c%3Dd%2F%C3%A9");
 }
+
+TEST_CASE("bodies of the wrong shape are errors, never exceptions", "[providers][prometheus]") {
+  // response_fuzz found the first: a `status` that is not a string threw from nlohmann's value()
+  // (tests/fuzz/corpus/response/regression-status-not-a-string).
+  using floodgate::providers::read_prometheus;
+  const auto error_of = [](std::string_view body) {
+    const auto r = read_prometheus(body);
+    REQUIRE(std::holds_alternative<std::string>(r));
+    return std::get<std::string>(r);
+  };
+  CHECK(error_of(R"({"status":{"relt":[1,"u-Inj"]}})") ==
+        "response status is \"\", expected \"success\"");
+  CHECK(error_of(R"({"status":"error","errorType":7,"error":["x"]})") == "error: ");
+  CHECK(error_of(R"({"status":"success","data":{"resultType":3,"result":[]}})")
+            .find("not supported") != std::string::npos);
+  // A Kayenta score beyond int64 converts as Go's int64() does on amd64: to its minimum.
+  const auto k = floodgate::providers::read_kayenta(
+      R"({"complete":true,"result":{"judgeResult":{"score":{"score":1e300}}}})", 90, 75);
+  REQUIRE(std::holds_alternative<floodgate::providers::kayenta_reading>(k));
+  CHECK(std::get<floodgate::providers::kayenta_reading>(k).value_text == "-9223372036854775808");
+  CHECK(std::get<floodgate::providers::kayenta_reading>(k).phase == floodgate::core::phase::failed);
+}
