@@ -119,6 +119,9 @@ std::variant<json, api_response> parse_body(const api_request& r) {
   } catch (const json::parse_error& e) {
     return api_error(400, "body: not valid JSON at byte " + std::to_string(e.byte) + ": " +
                               std::string(e.what()).substr(std::string(e.what()).find(':') + 2));
+  } catch (const json::exception& e) {  // e.g. a number too large for a double (406)
+    return api_error(400, "body: not usable JSON: " +
+                              std::string(e.what()).substr(std::string(e.what()).find(']') + 2));
   }
 }
 
@@ -327,7 +330,8 @@ struct api::impl {
       for (std::size_t i = 0; i < b["files"].size(); ++i) {
         const auto& f = b["files"][i];
         const std::string at = "body.files[" + std::to_string(i) + "]";
-        if (!f.is_object() || !f.contains("text") || !f["text"].is_string())
+        if (!f.is_object() || !f.contains("text") || !f["text"].is_string() ||
+            (f.contains("name") && !f["name"].is_string()))
           return api_error(400, at + ": expected {\"name\": ..., \"text\": \"the plan\"}");
         s.files.push_back(
             {f.value("name", "request-file-" + std::to_string(i)), f["text"].get<std::string>()});

@@ -72,8 +72,12 @@ struct scope {
 std::variant<scope, std::string> read_scope(const json& j, const std::string& where) {
   if (!j.is_object()) return where + ": expected an object";
   scope s;
-  s.scope = j.value("scope", "");
-  s.location = j.value("location", "");
+  for (const auto& [key, out] : {std::pair{"scope", &s.scope}, {"location", &s.location}}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_string())
+      return where + "." + key + ": expected a string, found " + j[key].type_name();
+    *out = j[key].get<std::string>();
+  }
   if (s.scope.empty()) return where + ".scope: expected the scope (e.g. the canary's label)";
   for (const char* k : {"start", "end"}) {
     if (!j.contains(k) || !j[k].is_string())
