@@ -292,19 +292,30 @@ TEST_CASE("floodgate serve killed with SIGKILL resumes from its journal, nothing
     kinds.push_back(d["kind"].get<std::string>() + " " + std::to_string(d["weight"].get<int>()));
   CHECK(kinds ==
         std::vector<std::string>{"set_weight 20", "set_weight 60", "pause 60", "promote 100"});
-  // The journal: one start, 8 successful measurements in all (none repeated or lost), one end.
+  // The journal: one start, measuring ticks in strictly increasing time (none taken twice), 8
+  // answers with a sample in all (count: 8 — none repeated or lost; an empty vector or an error is
+  // an Error measurement, which Argo retries without counting), one end.
   const auto journal = read_file(s.dir.path() / "journal.jsonl");
   int starts = 0, ends = 0, measured = 0;
+  std::int64_t last_tick = 0;
+  bool increasing = true;
   std::istringstream lines(journal);
   for (std::string line; std::getline(lines, line);) {
     const auto rec = json::parse(line.substr(0, line.rfind(",\"crc32\"")) + "}");
     starts += rec["type"] == "start";
     ends += rec["type"] == "end";
-    if (rec["type"] == "tick")
-      for (const auto& o : rec["observations"]) measured += o.contains("error") ? 0 : 1;
+    if (rec["type"] != "tick") continue;
+    if (rec["observations"].empty()) continue;  // a tick that only moved the controller on
+    increasing = increasing && rec["at_ms"].get<std::int64_t>() > last_tick;
+    last_tick = rec["at_ms"].get<std::int64_t>();
+    for (const auto& o : rec["observations"]) {
+      const std::string v = o.value("value_text", "");
+      measured += !o.contains("error") && !v.empty() && v != "[]" ? 1 : 0;
+    }
   }
   CHECK(starts == 1);
   CHECK(ends == 1);
+  CHECK(increasing);
   CHECK(measured == 8);
   CHECK(s.log().find("\"resumed\":1") != std::string::npos);
 }
