@@ -9,11 +9,6 @@ namespace {
 
 using json = nlohmann::json;
 
-json number(double d) {
-  if (std::isfinite(d)) return d;
-  return core::format_float_plain(d);  // "NaN", "+Inf", "-Inf"
-}
-
 std::optional<double> read_number(const json& j) {
   if (j.is_number()) return j.get<double>();
   if (j.is_string()) return core::parse_go_float(j.get<std::string>());
@@ -48,6 +43,11 @@ constexpr text_field text_fields[] = {
 
 }  // namespace
 
+nlohmann::ordered_json json_number(double d) {
+  if (std::isfinite(d)) return d;
+  return core::format_float_plain(d);  // "NaN", "+Inf", "-Inf"
+}
+
 std::string format_rfc3339(core::instant t) {
   const auto ms = t.time_since_epoch().count();
   const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -65,7 +65,7 @@ nlohmann::ordered_json decision_to_json(const core::decision& d) {
   nlohmann::ordered_json reason;
   for (const auto& f : text_fields) reason[f.name] = d.reason.*f.member;
   for (const auto& f : number_fields)
-    if (const auto& v = d.reason.*f.member) reason[f.name] = number(*v);
+    if (const auto& v = d.reason.*f.member) reason[f.name] = json_number(*v);
   nlohmann::ordered_json j;
   j["at"] = format_rfc3339(d.at);
   j["at_ms"] = d.at.time_since_epoch().count();

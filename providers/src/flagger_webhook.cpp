@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <floodgate/providers/ports/decision_json.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -15,7 +16,7 @@ std::string payload_json(const flagger_payload& p) {
   j["phase"] = p.phase;
   j["checksum"] = p.checksum;
   if (!p.metadata.empty()) j["metadata"] = p.metadata;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return ports::json_text(j);
 }
 
 flagger_payload event_payload(flagger_payload base, const std::string& message,

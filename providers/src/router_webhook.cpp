@@ -28,7 +28,7 @@ class webhook_router final : public ports::traffic_router {
     http_request request;
     request.method = "POST";
     request.target = path_;
-    request.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    request.body = ports::json_text(body);
     request.content_type = "application/json";
     client_.send(std::move(request), [done = std::move(done)](http_outcome out) {
       if (out.ok()) return done(std::nullopt);

@@ -14,6 +14,7 @@
 #include <floodgate/providers/live_metrics.hpp>
 #include <floodgate/providers/ports/decision_json.hpp>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "cli_values.hpp"
 
@@ -41,18 +42,13 @@ int run_serve(const serve_options& o) {
   }
   auto& cfg = loaded.config;
   if (!o.listen.empty()) {
-    const auto colon = o.listen.rfind(':');
-    try {
-      if (colon == std::string::npos) throw std::invalid_argument("");
-      const int port = std::stoi(o.listen.substr(colon + 1));
-      if (port < 0 || port > 65535) throw std::invalid_argument("");
-      cfg.listen_address = o.listen.substr(0, colon);
-      cfg.listen_port = static_cast<unsigned short>(port);
-    } catch (const std::exception&) {
+    const auto l = config::parse_listen(o.listen);
+    if (!l) {
       fmt::print(stderr, "floodgate serve: --listen: found \"{}\", expected address:port\n",
                  o.listen);
       return 2;
     }
+    std::tie(cfg.listen_address, cfg.listen_port) = *l;
   }
   engine::api_options ao;
   if (!cfg.plans.empty()) {

@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <floodgate/config/server_config.hpp>
+#include <tuple>
 
 #include "yaml_reader.hpp"
 
@@ -28,6 +29,20 @@ std::vector<std::string> string_list(detail::reader& r, const YAML::Node& parent
 
 }  // namespace
 
+std::optional<std::pair<std::string, unsigned short>> parse_listen(std::string_view text) {
+  const std::string v(text);
+  const auto colon = v.rfind(':');
+  int port = -1;
+  try {
+    if (colon != std::string::npos) port = std::stoi(v.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) return std::nullopt;
+  std::string address = v.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[') address = address.substr(1, address.size() - 2);
+  return std::pair{std::move(address), static_cast<unsigned short>(port)};
+}
+
 server_config_result load_server_config(const source_file& file) {
   server_config_result res;
   detail::reader r(file.name, res.errors);
@@ -50,21 +65,11 @@ server_config_result load_server_config(const source_file& file) {
               "unauthenticated", "body_limit", "tick_deadline", "log_format", "kayenta"}))
     return res;
   if (const auto v = r.string(doc, "", "listen")) {
-    const auto colon = v->rfind(':');
-    int port = -1;
-    try {
-      if (colon != std::string::npos) port = std::stoi(v->substr(colon + 1));
-    } catch (const std::exception&) {
-    }
-    if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
+    if (const auto l = parse_listen(*v))
+      std::tie(c.listen_address, c.listen_port) = *l;
+    else
       r.error(at(doc, "listen"), "/listen",
               "found \"" + *v + "\", expected address:port such as 127.0.0.1:8080");
-    else {
-      c.listen_address = v->substr(0, colon);
-      if (c.listen_address.size() > 2 && c.listen_address.front() == '[')
-        c.listen_address = c.listen_address.substr(1, c.listen_address.size() - 2);
-      c.listen_port = static_cast<unsigned short>(port);
-    }
   }
   if (const auto v = r.string(doc, "", "journal")) c.journal = *v;
   const auto dir = std::filesystem::path(file.name).parent_path();

@@ -18,28 +18,19 @@ std::string api_request::header(std::string_view lower_name) const {
   return "";
 }
 
-namespace {
-
-// JSON text; bytes that are not UTF-8 (a client's target, a server's error body) become U+FFFD
-// instead of an exception.
-template <class Json>
-std::string dump(const Json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
+using providers::ports::json_text;
 
 api_response api_error(int status, const std::string& message) {
   ojson j;
   j["error"] = message;
   j["status"] = status;
-  return {status, "application/json", dump(j) + "\n", {}};
+  return {status, "application/json", json_text(j) + "\n", {}};
 }
 
 namespace {
 
 api_response json_response(int status, const ojson& j) {
-  return {status, "application/json", dump(j) + "\n", {}};
+  return {status, "application/json", json_text(j) + "\n", {}};
 }
 
 api_response text_response(int status, std::string text) {
@@ -142,13 +133,6 @@ std::optional<std::string> check_id(const std::string& id) {
   return std::nullopt;
 }
 
-ojson optional_number(const std::optional<double>& x) {
-  if (!x) return nullptr;
-  if (std::isnan(*x)) return "NaN";
-  if (std::isinf(*x)) return *x > 0 ? "+Inf" : "-Inf";
-  return *x;
-}
-
 ojson metric_json(const metric_view& m) {
   ojson j;
   j["name"] = m.name;
@@ -177,7 +161,7 @@ ojson metric_json(const metric_view& m) {
                                {"e_value", e.e_value},
                                {"n", e.n},
                                {"required_n", e.required_n}})
-      if (v) s[k] = optional_number(v);
+      if (v) s[k] = providers::ports::json_number(*v);
     j["statistics"] = std::move(s);
   }
   return j;
@@ -286,7 +270,7 @@ struct api::impl {
 
   void publish(const std::string& id, const char* event, const ojson& data) {
     const std::string chunk = "id: " + std::to_string(++event_seq) + "\nevent: " + event +
-                              "\ndata: " + dump(data) + "\n\n";
+                              "\ndata: " + json_text(data) + "\n\n";
     for (auto it = subscribers.begin(); it != subscribers.end();) {
       if (!it->second.filter.empty() && it->second.filter != id) {
         ++it;
@@ -469,7 +453,7 @@ struct api::impl {
       if (!b["metadata"].is_object())
         return api_error(400, "body.metadata: expected an object of strings");
       for (const auto& [k, v] : b["metadata"].items())
-        metadata[k] = v.is_string() ? v.get<std::string>() : dump(v);
+        metadata[k] = v.is_string() ? v.get<std::string>() : json_text(v);
     }
     const std::string key = name + "." + ns;
     ojson out;

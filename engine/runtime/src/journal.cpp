@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <floodgate/engine/journal.hpp>
+#include <floodgate/providers/ports/decision_json.hpp>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -89,10 +90,8 @@ std::optional<std::string> journal::append(nlohmann::ordered_json record, durabi
   nlohmann::ordered_json line;
   line["seq"] = seq_;
   for (auto& [k, v] : record.items()) line[k] = std::move(v);
-  std::string text =
-      line.dump(-1, ' ', false,
-                nlohmann::json::error_handler_t::replace);  // invalid UTF-8 → U+FFFD, never a throw
-  text.pop_back();                                          // the closing brace
+  std::string text = providers::ports::json_text(line);  // invalid UTF-8 → U+FFFD, no throw
+  text.pop_back();                                       // the closing brace
   text += std::string(crc_key) + crc32_hex(text + "}") + "\"}\n";
   std::size_t done = 0;
   while (done < text.size()) {

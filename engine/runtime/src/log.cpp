@@ -16,7 +16,7 @@ void logger::operator()(const std::string& level, const std::string& analysis,
     if (!analysis.empty()) j["analysis"] = analysis;
     j["msg"] = message;
     for (const auto& [k, v] : fields.items()) j[k] = v;
-    line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line = providers::ports::json_text(j);
   } else {
     line = "floodgate: " + (level == "info" ? std::string() : level + ": ") +
            (analysis.empty() ? std::string() : analysis + ": ") + message;

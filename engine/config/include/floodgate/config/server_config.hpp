@@ -17,7 +17,10 @@
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <floodgate/config/load.hpp>
@@ -48,5 +51,9 @@ struct server_config_result {
 
 /// Reads `file` (its text `text`).
 server_config_result load_server_config(const source_file& file);
+
+/// "127.0.0.1:8080" or "[::1]:8080" → address (brackets removed) and port; nothing when the
+/// text is not address:port. The `listen` field and `floodgate serve --listen` read it so.
+std::optional<std::pair<std::string, unsigned short>> parse_listen(std::string_view text);
 
 }  // namespace floodgate::config

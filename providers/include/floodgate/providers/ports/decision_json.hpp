@@ -20,4 +20,14 @@ std::optional<core::decision> decision_from_json(const nlohmann::json& j, std::s
 /// "2026-11-24T10:00:00.000Z" (RFC 3339, UTC, milliseconds).
 std::string format_rfc3339(core::instant t);
 
+/// A number as the record writes it: finite as a number, else "NaN", "+Inf" or "-Inf".
+nlohmann::ordered_json json_number(double d);
+
+/// JSON text that never throws: bytes that are not UTF-8 (a client's target, a server's error
+/// page) become U+FFFD. Every writer of records, answers and logs uses it.
+template <class Json>
+std::string json_text(const Json& j, int indent = -1) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace floodgate::providers::ports
