@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
       s.args = {{"svc", "s" + std::to_string(started)}};
       s.prometheus = prom;
       if (auto e = eng.start(s)) {
-        std::fprintf(stderr, "start %d: %s\n", started, e->c_str());
+        std::fprintf(stderr, "start %d: %s\n", started, e->message.c_str());
         failed = true;
         io.stop();
       }

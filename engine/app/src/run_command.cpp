@@ -257,7 +257,7 @@ int run_run(const run_options& o) {
     fmt::print(stderr, "{}: resuming from {} ({})\n", spec.id, eo.journal_path, v->summary);
     if (!v->decisions.empty()) epoch = v->decisions.front().at;
   } else if (const auto e = eng->start(spec)) {
-    fmt::print(stderr, "floodgate run: {}\n", *e);
+    fmt::print(stderr, "floodgate run: {}\n", e->message);
     return 2;
   } else {
     fmt::print(stderr, "{}: started; journal {}{}\n", spec.id, eo.journal_path,

@@ -333,14 +333,25 @@ struct api::impl {
     return s;
   }
 
-  // Starts a rollout; nothing when it started, else the response that says why not.
-  std::optional<api_response> start(rollout_spec spec) {
-    if (!ready) return api_error(503, "floodgate is not ready (starting or shutting down)");
-    if (const auto v = eng.get(spec.id); v && !v->finished)
-      return api_error(409, "analysis \"" + spec.id + "\" is already running");
-    if (const auto e = eng.start(std::move(spec)))
-      return api_error(*e == "the journal cannot be written" ? 503 : 400, *e);
-    return std::nullopt;
+  // Starts a rollout; nothing when it started, else the status and message that say why not.
+  struct refusal {
+    int status;
+    std::string message;
+  };
+  std::optional<refusal> start(rollout_spec spec) {
+    using cause = engine::refusal::cause;
+    if (!ready) return refusal{503, "floodgate is not ready (starting or shutting down)"};
+    const std::string id = spec.id;
+    const auto e = eng.start(std::move(spec));
+    if (!e) return std::nullopt;
+    switch (e->why) {
+      case cause::id_in_use:
+        return refusal{409, "analysis \"" + id + "\" is already running"};
+      case cause::unavailable:
+        return refusal{503, e->message};
+      default:
+        return refusal{400, e->message};
+    }
   }
 
   api_response create(const api_request& r) {
@@ -350,7 +361,8 @@ struct api::impl {
                                {"id", "plan", "files", "args", "version", "started_by"});
     if (auto* e = std::get_if<api_response>(&spec)) return *e;
     const std::string id = std::get<rollout_spec>(spec).id;
-    if (auto e = start(std::move(std::get<rollout_spec>(spec)))) return *e;
+    if (auto e = start(std::move(std::get<rollout_spec>(spec))))
+      return api_error(e->status, e->message);
     auto resp = json_response(201, view_json(*eng.get(id), true));
     resp.headers.emplace_back("Location", "/api/v1/analyses/" + id);
     return resp;
@@ -423,11 +435,40 @@ struct api::impl {
     s.started_by = "argo-rollouts web metric";
     const std::string id = s.id;
     if (!eng.get(id))
-      if (auto e = start(std::move(s))) return *e;
+      if (auto e = start(std::move(s))) return api_error(e->status, e->message);
     return json_response(200, verdict_json(*eng.get(id)));
   }
 
   // --- Flagger ---
+
+  // Starts the analysis of a canary's revision from the plan its webhook's metadata names
+  // (default: the canary's name), the other metadata as arguments; the no-go when it cannot.
+  std::optional<api_response> start_revision(const std::string& id, const std::string& hook,
+                                             const std::string& name, const std::string& ns,
+                                             const std::string& checksum,
+                                             const std::map<std::string, std::string>& metadata) {
+    rollout_spec s;
+    s.id = id;
+    const auto named = metadata.find("plan");
+    s.plan = named != metadata.end() ? named->second : name;
+    if (!library_plans.count(s.plan))
+      return api_error(403, "no-go: no plan \"" + s.plan +
+                                "\" in the server's plans (name one with the webhook's "
+                                "metadata.plan)");
+    s.files = opt.plans;
+    s.prometheus = opt.prometheus;
+    s.version = checksum;
+    s.started_by = "flagger " + hook + " (" + name + "." + ns + ")";
+    for (const auto& [k, v] : metadata)
+      if (k != "plan") s.args[k] = v;
+    s.args.emplace("name", name);
+    s.args.emplace("namespace", ns);
+    const auto e = start(std::move(s));
+    if (!e) return std::nullopt;
+    // A plan that cannot start is a no-go for Flagger, not a bad request.
+    return e->status == 400 ? api_error(403, "no-go: " + e->message)
+                            : api_error(e->status, e->message);
+  }
 
   api_response flagger_hook(const std::string& hook, const api_request& r) {
     if (!flagger_hooks.count(hook))
@@ -480,38 +521,22 @@ struct api::impl {
       return json_response(200, out);
     }
     if (it == flagger.end() || it->second.checksum != checksum) {
-      rollout_spec s;
-      s.id = "flagger." + key + "." + checksum;
-      if (auto e = check_id(s.id)) return api_error(400, "body.checksum: " + *e);
+      const std::string id = "flagger." + key + "." + checksum;
+      if (auto e = check_id(id)) return api_error(400, "body.checksum: " + *e);
       // A new revision: the analyses of earlier ones are over (after a restart the map is
-      // empty, so they are found by their ids).
+      // empty, so they are found by their ids); this one's, journaled before a restart,
+      // stands, else it starts now.
       const std::string prefix = "flagger." + key + ".";
-      for (const auto& v : eng.list())
-        if (v.id.rfind(prefix, 0) == 0 && v.id != s.id && !v.finished)
+      bool known = false;
+      for (const auto& v : eng.list()) {
+        if (v.id == id)
+          known = true;
+        else if (v.id.rfind(prefix, 0) == 0 && !v.finished)
           eng.abort(v.id, "flagger: superseded by checksum " + checksum);
-      // This revision's analysis, journaled before a restart, stands; else it starts now.
-      if (!eng.get(s.id)) {
-        s.plan = metadata.count("plan") ? metadata["plan"] : name;
-        if (!library_plans.count(s.plan))
-          return api_error(403, "no-go: no plan \"" + s.plan +
-                                    "\" in the server's plans (name one with the webhook's "
-                                    "metadata.plan)");
-        s.files = opt.plans;
-        s.prometheus = opt.prometheus;
-        s.version = checksum;
-        s.started_by = "flagger " + hook + " (" + key + ")";
-        for (const auto& [k, v] : metadata)
-          if (k != "plan") s.args[k] = v;
-        s.args.emplace("name", name);
-        s.args.emplace("namespace", ns);
-        if (auto e = start(s)) {
-          auto no = *e;
-          if (no.status == 400)
-            no = api_error(403, "no-go: " + json::parse(e->body)["error"].get<std::string>());
-          return no;
-        }
       }
-      it = flagger.insert_or_assign(key, flagger_run{checksum, s.id}).first;
+      if (!known)
+        if (auto no = start_revision(id, hook, name, ns, checksum, metadata)) return *no;
+      it = flagger.insert_or_assign(key, flagger_run{checksum, id}).first;
     }
     const auto v = eng.get(it->second.id);
     const auto st = v->status;

@@ -153,7 +153,8 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     }
   }
 
-  rollout_view view(const rollout_entry& r) const {
+  // The API's view; `full` adds each metric's state and the decisions (a list shows neither).
+  rollout_view view(const rollout_entry& r, bool full) const {
     rollout_view v;
     v.id = r.sess.spec().id;
     v.plan = r.sess.plan().name;
@@ -165,10 +166,13 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     v.version = r.sess.spec().version;
     v.started_by = r.sess.spec().started_by;
     v.started_at = r.sess.started_at();
-    v.metrics = r.sess.metrics();
-    v.summary = r.sess.describe(clock_now());
+    auto ms = r.sess.metrics();
+    v.summary = r.sess.describe(ms, clock_now());
     v.router_error = r.router_error;
-    v.decisions.assign(r.decisions.begin(), r.decisions.end());
+    if (full) {
+      v.metrics = std::move(ms);
+      v.decisions.assign(r.decisions.begin(), r.decisions.end());
+    }
     v.finished = r.ended;
     v.waiting_for_human = r.sess.waiting_for_human();
     return v;
@@ -463,15 +467,16 @@ std::vector<std::string> engine::recover() {
   return contents.warnings;
 }
 
-std::optional<std::string> engine::start(rollout_spec spec) {
+std::optional<engine::refusal> engine::start(rollout_spec spec) {
+  using cause = refusal::cause;
   auto& m = *impl_;
-  if (m.draining) return "floodgate is shutting down";
-  if (spec.id.empty()) return "a rollout needs an id";
+  if (m.draining) return refusal{cause::unavailable, "floodgate is shutting down"};
+  if (spec.id.empty()) return refusal{cause::spec, "a rollout needs an id"};
   if (const auto it = m.rollouts.find(spec.id); it != m.rollouts.end() && !it->second->ended)
-    return "rollout \"" + spec.id + "\" is still running";
+    return refusal{cause::id_in_use, "rollout \"" + spec.id + "\" is still running"};
   const auto now = clock_now();
   auto s = session::start(spec, now);
-  if (auto* e = std::get_if<std::string>(&s)) return *e;
+  if (auto* e = std::get_if<std::string>(&s)) return refusal{cause::spec, *e};
   auto r = std::make_shared<rollout_entry>(m.io, std::move(std::get<session>(s)));
   ojson rec = record_head("start", spec.id, now);
   rec["plan"] = r->sess.plan().name;
@@ -479,7 +484,8 @@ std::optional<std::string> engine::start(rollout_spec spec) {
   rec["version"] = spec.version;
   rec["by"] = spec.started_by;
   rec["spec"] = spec_to_json(spec);
-  if (!m.record(spec.id, std::move(rec))) return "the journal cannot be written";
+  if (!m.record(spec.id, std::move(rec)))
+    return refusal{cause::unavailable, "the journal cannot be written"};
   m.rollouts[spec.id] = r;
   m.launch(r);
   return std::nullopt;
@@ -496,12 +502,12 @@ std::optional<std::string> engine::abort(const std::string& id, const std::strin
 std::optional<rollout_view> engine::get(const std::string& id) const {
   const auto it = impl_->rollouts.find(id);
   if (it == impl_->rollouts.end()) return std::nullopt;
-  return impl_->view(*it->second);
+  return impl_->view(*it->second, true);
 }
 
 std::vector<rollout_view> engine::list() const {
   std::vector<rollout_view> out;
-  for (const auto& [id, r] : impl_->rollouts) out.push_back(impl_->view(*r));
+  for (const auto& [id, r] : impl_->rollouts) out.push_back(impl_->view(*r, false));
   return out;
 }
 

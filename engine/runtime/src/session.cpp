@@ -428,7 +428,8 @@ std::vector<metric_view> session::metrics() const {
   return out;
 }
 
-std::string session::describe(std::optional<core::instant> now) const {
+std::string session::describe(const std::vector<metric_view>& ms,
+                              std::optional<core::instant> now) const {
   std::ostringstream s;
   // Whole seconds, as people read a countdown.
   const auto left = [](double seconds) {
@@ -450,7 +451,7 @@ std::string session::describe(std::optional<core::instant> now) const {
     s << stages[step()];
   }
   s << " · weight " << weight() << " % · " << core::rollout_status_name(status());
-  for (const auto& m : metrics()) {
+  for (const auto& m : ms) {
     s << " · " << m.name << " " << m.phase;
     if (m.latest == "Error") {
       s << " (Error: " << m.message << ")";

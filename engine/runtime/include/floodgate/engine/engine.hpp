@@ -82,13 +82,19 @@ class engine {
   /// be rebuilt, before anything runs.
   std::vector<std::string> recover();
 
-  /// Starts a rollout now. The error (a bad plan, a missing argument, an id in use), or
-  /// nothing.
-  std::optional<std::string> start(rollout_spec spec);
+  /// Why a rollout did not start: its spec (a bad plan, a missing argument, no id), its id
+  /// (another with it is running), or the engine (shutting down, the journal unwritable).
+  struct refusal {
+    enum class cause { spec, id_in_use, unavailable } why = cause::spec;
+    std::string message;
+  };
+  /// Starts a rollout now; why not, or nothing.
+  std::optional<refusal> start(rollout_spec spec);
   std::optional<std::string> approve(const std::string& id, const std::string& who);
   std::optional<std::string> abort(const std::string& id, const std::string& who);
 
   std::optional<rollout_view> get(const std::string& id) const;
+  /// Every rollout, in brief: `metrics` and `decisions` are left empty (get() fills them).
   std::vector<rollout_view> list() const;
   /// How many rollouts are neither promoted nor aborted (cheap: for /metrics).
   std::size_t active() const;

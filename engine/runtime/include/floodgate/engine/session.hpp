@@ -85,7 +85,11 @@ class session {
   /// One line for people: "step 2/6 · weight 25 % · progressing · error-rate insufficient
   /// (n 1200 of 3044, ≈ 1m32s to go)"; given `now`, with the time left (a timed pause, and the
   /// time to a comparison's required n at the rate n has grown so far).
-  std::string describe(std::optional<core::instant> now = std::nullopt) const;
+  std::string describe(std::optional<core::instant> now = std::nullopt) const {
+    return describe(metrics(), now);
+  }
+  /// The same from metrics() already taken.
+  std::string describe(const std::vector<metric_view>& ms, std::optional<core::instant> now) const;
 
  private:
   session() = default;
