@@ -123,22 +123,20 @@ class live_metrics final : public ports::metrics_source {
 
   void prometheus(const ports::metric_query& q, std::function<void(ports::metric_answer)> done) {
     auto& client = client_for(prometheus_, endpoint(q.address, q));
+    const auto secs = [](core::millis d) { return static_cast<double>(d.count()) / 1000.0; };
     const std::optional<double> at =
-        q.at ? std::optional<double>(static_cast<double>(q.at->time_since_epoch().count()) / 1000.0)
-             : std::nullopt;
+        q.at ? std::optional<double>(secs(q.at->time_since_epoch())) : std::nullopt;
+    const auto reply = [](std::function<void(ports::metric_answer)> to) {
+      return [to = std::move(to)](prometheus_answer a) { to(answer_of(read_answer(a))); };
+    };
     if (q.range) {
-      const auto secs = [](auto d) { return static_cast<double>(d.count()) / 1000.0; };
       client.query_range(q.query, secs(q.range->start.time_since_epoch()),
                          secs(q.range->end.time_since_epoch()), secs(q.range->step),
-                         [done = std::move(done)](prometheus_answer answer) {
-                           done(answer_of(read_answer(answer)));
-                         });
+                         reply(std::move(done)));
       return;
     }
     if (q.arms.empty()) {
-      client.query(q.query, at, [done = std::move(done)](prometheus_answer answer) {
-        done(answer_of(read_answer(answer)));
-      });
+      client.query(q.query, at, reply(std::move(done)));
       return;
     }
     auto g = std::make_shared<gathering>();

@@ -106,6 +106,18 @@ json wait_for(const sidecar& s, const std::string& id,
   return j;
 }
 
+// Polls GET /canary/{id} until the execution is complete (5 s at most); its last answer.
+json execution_when_complete(const sidecar& s, const std::string& id) {
+  json got;
+  testing::wait_until(
+      [&] {
+        got = body_of(s.send("GET", "/canary/" + id));
+        return got["complete"] == true;
+      },
+      std::chrono::milliseconds(5000));
+  return got;
+}
+
 std::string file_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
@@ -323,15 +335,7 @@ TEST_CASE("the Kayenta API judges canary against baseline and Argo reads the sco
                "storageAccountName=s",
                request);
     REQUIRE(started.status == 200);
-    const std::string exec = body_of(started)["canaryExecutionId"];
-    json got;
-    testing::wait_until(
-        [&] {
-          got = body_of(s.send("GET", "/canary/" + exec));
-          return got["complete"] == true;
-        },
-        std::chrono::milliseconds(5000));
-    return got;
+    return execution_when_complete(s, body_of(started)["canaryExecutionId"]);
   };
   // Identical series: Pass, score 100 — Argo's provider reads result.judgeResult.score.score.
   auto same = judge(1.0);
@@ -379,14 +383,7 @@ TEST_CASE("Kayenta requests that cannot be judged are refused or end without a s
   r = s.send("POST", "/canary/c",
              body(scope("2026-11-24T10:00:00+01:00", "2026-11-24T10:10:00.5Z")));
   REQUIRE(r.status == 200);
-  const std::string exec = body_of(r)["canaryExecutionId"];
-  json got;
-  testing::wait_until(
-      [&] {
-        got = body_of(s.send("GET", "/canary/" + exec));
-        return got["complete"] == true;
-      },
-      std::chrono::milliseconds(5000));
+  const auto got = execution_when_complete(s, body_of(r)["canaryExecutionId"]);
   CHECK(got["executionStatus"] == "TERMINAL");
   CHECK_FALSE(got.contains("result"));
   CHECK_THAT(got["exception"]["details"]["error"].get<std::string>(),

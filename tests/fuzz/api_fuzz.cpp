@@ -20,10 +20,11 @@
 #include <set>
 #include <string>
 
+#include "../support/no_metrics.hpp"
+
 namespace {
 
 namespace engine = floodgate::engine;
-namespace ports = floodgate::providers::ports;
 
 [[noreturn]] void violated(const char* what, const engine::api_request& r,
                            const engine::api_response& a) {
@@ -31,16 +32,6 @@ namespace ports = floodgate::providers::ports;
                r.target.c_str(), r.body.c_str(), a.status, a.body.c_str());
   std::abort();
 }
-
-class no_metrics final : public ports::metrics_source {
- public:
-  void measure(const ports::metric_query&,
-               std::function<void(ports::metric_answer)> done) override {
-    ports::metric_answer a;
-    a.result = std::string("no metrics while fuzzing");
-    done(std::move(a));
-  }
-};
 
 const char* plan = R"(apiVersion: floodgate.dev/v1
 kind: Plan
@@ -64,7 +55,7 @@ struct world {
                          ("floodgate-api-fuzz-" + std::to_string(getpid()) + ".jsonl"))
                             .string();
   boost::asio::io_context io;  // never run: nothing the API starts gets to measure
-  no_metrics metrics;
+  floodgate::testing::no_metrics metrics;
   engine::telemetry tel;
   std::unique_ptr<engine::engine> eng;
   std::unique_ptr<engine::api> api;

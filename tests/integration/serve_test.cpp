@@ -189,6 +189,13 @@ std::string rfc3339_ago(seconds ago) {
 
 bool finished(const json& v) { return v["finished"] == true; }
 
+// An analysis whose first metric has counted `n` measurements.
+std::function<bool(const json&)> measured_at_least(int n) {
+  return [n](const json& v) {
+    return !v["metrics"].empty() && v["metrics"][0]["counters"]["count"].get<int>() >= n;
+  };
+}
+
 }  // namespace
 
 TEST_CASE("floodgate serve: Kayenta's calls and Argo's template judged from real Prometheus",
@@ -276,9 +283,7 @@ TEST_CASE("floodgate serve killed with SIGKILL resumes from its journal, nothing
   s.request("POST", "/api/v1/analyses",
             R"({"id": "steady-1", "plan": "steady", "args": {"service": "canary-good"}})");
   // Mid-analysis: some measurements taken, not all.
-  const auto before = s.wait_for("steady-1", [](const json& v) {
-    return !v["metrics"].empty() && v["metrics"][0]["counters"]["count"].get<int>() >= 3;
-  });
+  const auto before = s.wait_for("steady-1", measured_at_least(3));
   REQUIRE(before["metrics"][0]["counters"]["count"].get<int>() < 8);
   CHECK(s.serve->stop(9) != 0);  // SIGKILL
   s.start_serve();
@@ -329,9 +334,7 @@ TEST_CASE("with Prometheus killed an analysis holds or aborts as planned, never 
             R"({"id": "patient", "plan": "steady", "args": {"service": "canary-good"}})");
   s.request("POST", "/api/v1/analyses",
             R"({"id": "strict", "plan": "strict", "args": {"service": "canary-good"}})");
-  s.wait_for("patient", [](const json& v) {
-    return !v["metrics"].empty() && v["metrics"][0]["counters"]["count"].get<int>() >= 2;
-  });
+  s.wait_for("patient", measured_at_least(2));
   CHECK(s.prometheus->stop(9) != 0);
   // strict (consecutiveErrorLimit 1) aborts; patient (30) holds, counting errors.
   const auto strict = s.wait_for("strict", finished);

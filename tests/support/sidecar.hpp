@@ -13,21 +13,11 @@
 #include <string>
 #include <thread>
 
+#include "no_metrics.hpp"
 #include "process.hpp"
 #include "route_once.hpp"
 
 namespace floodgate::testing {
-
-/// A metrics source for tests that measure nothing: every measurement is an error.
-class no_metrics final : public providers::ports::metrics_source {
- public:
-  void measure(const providers::ports::metric_query&,
-               std::function<void(providers::ports::metric_answer)> done) override {
-    providers::ports::metric_answer a;
-    a.result = std::string("this test has no metrics source");
-    done(std::move(a));
-  }
-};
 
 class sidecar {
  public:

@@ -97,25 +97,38 @@ std::variant<scope, std::string> read_scope(const json& j, const std::string& wh
   return s;
 }
 
+// A member naming one of `choices` (absent: the first): sets `out`, or says what was expected.
+template <class E>
+std::optional<std::string> choose(const json& j, const char* key, const std::string& where,
+                                  std::initializer_list<std::pair<const char*, E>> choices,
+                                  E& out) {
+  const std::string found = j.value(key, choices.begin()->first);
+  std::string expected;
+  for (const auto& [name, value] : choices) {
+    if (found == name) {
+      out = value;
+      return std::nullopt;
+    }
+    expected += (expected.empty() ? "" : ", ") + std::string(name);
+  }
+  return where + "." + key + ": found \"" + found + "\", expected one of " + expected;
+}
+
 std::optional<std::string> read_metric_config(const json& c, const std::string& where,
                                               analysis::kayenta_metric_config& out) {
+  using namespace analysis;
   if (!c.is_object()) return where + ": expected an object";
-  const std::string dir = c.value("direction", "either");
-  if (dir == "increase")
-    out.direction = analysis::kayenta_direction::increase;
-  else if (dir == "decrease")
-    out.direction = analysis::kayenta_direction::decrease;
-  else if (dir == "either")
-    out.direction = analysis::kayenta_direction::either;
-  else
-    return where + ".direction: found \"" + dir + "\", expected increase, decrease or either";
-  const std::string nan = c.value("nanStrategy", "remove");
-  if (nan == "remove")
-    out.nan_strategy = analysis::kayenta_nan_strategy::remove;
-  else if (nan == "replace")
-    out.nan_strategy = analysis::kayenta_nan_strategy::replace;
-  else
-    return where + ".nanStrategy: found \"" + nan + "\", expected remove or replace";
+  if (auto e = choose(c, "direction", where,
+                      {std::pair{"either", kayenta_direction::either},
+                       {"increase", kayenta_direction::increase},
+                       {"decrease", kayenta_direction::decrease}},
+                      out.direction))
+    return e;
+  if (auto e = choose(c, "nanStrategy", where,
+                      {std::pair{"remove", kayenta_nan_strategy::remove},
+                       {"replace", kayenta_nan_strategy::replace}},
+                      out.nan_strategy))
+    return e;
   out.critical = c.value("critical", false);
   out.must_have_data = c.value("mustHaveData", false);
   if (c.contains("outliers")) {
@@ -129,13 +142,11 @@ std::optional<std::string> read_metric_config(const json& c, const std::string& 
     out.allowed_decrease = e.value("allowedDecrease", 1.0);
     out.critical_increase = e.value("criticalIncrease", 1.0);
     out.critical_decrease = e.value("criticalDecrease", 1.0);
-    const std::string m = e.value("measure", "meanRatio");
-    if (m == "meanRatio")
-      out.effect_measure = analysis::kayenta_effect_measure::mean_ratio;
-    else if (m == "cles")
-      out.effect_measure = analysis::kayenta_effect_measure::cles;
-    else
-      return where + ".effectSize.measure: found \"" + m + "\", expected meanRatio or cles";
+    if (auto err = choose(e, "measure", where + ".effectSize",
+                          {std::pair{"meanRatio", kayenta_effect_measure::mean_ratio},
+                           {"cles", kayenta_effect_measure::cles}},
+                          out.effect_measure))
+      return err;
   }
   return std::nullopt;
 }
