@@ -308,6 +308,39 @@ TEST_CASE("files that are not YAML and documents that are not objects", "[config
         std::vector<std::string>{"/nonexistent/plan.yaml: /: cannot read the file"});
 }
 
+TEST_CASE("anchors and aliases are read as YAML defines them, and a cycle is refused", "[config]") {
+  // One metric's provider written once and reused by alias, with the file's line numbers.
+  auto r = load_one(R"yaml(apiVersion: argoproj.io/v1alpha1
+kind: AnalysisRun
+metadata: {name: two}
+spec:
+  metrics:
+  - name: a
+    successCondition: result[0] >= 0.99
+    provider: &prom
+      prometheus: {address: "http://p:9090", query: "vector(1)"}
+  - name: b
+    successCondition: result[0] >= 0.9
+    provider: *prom
+)yaml");
+  INFO(summarize(r));
+  REQUIRE(r.ok());
+  REQUIRE(r.plans.size() == 1);
+  const auto& metrics = std::get<analysis_strategy>(r.plans[0].strategy).analysis.metrics;
+  REQUIRE(metrics.size() == 2);
+  CHECK(metrics[1].source.query == "vector(1)");
+  CHECK(metrics[1].source.address == "http://p:9090");
+  CHECK(metrics[1].metric.success_condition->text == "result[0] >= 0.9");
+  // An alias inside the node it names would be an endless document.
+  r = load_one("kind: &k [a, *k]\n");
+  REQUIRE(r.errors.size() == 1);
+  CHECK(errors_of(r)[0] ==
+        "plan.yaml:1:14: /: not valid YAML or JSON: an alias refers to the node that contains it");
+  r = load_one("kind: *nothing\n");
+  REQUIRE(r.errors.size() == 1);
+  CHECK_THAT(r.errors[0].message, Catch::StartsWith("not valid YAML or JSON"));
+}
+
 TEST_CASE("a web metric's jsonBody is sent as JSON, and one body only, never with GET",
           "[config]") {
   const std::string head = R"(apiVersion: argoproj.io/v1alpha1

@@ -1,6 +1,9 @@
 #include <floodgate/config/load.hpp>
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -38,6 +41,7 @@ namespace {
 using detail::at;
 using detail::child;
 using detail::reader;
+using detail::yaml_node;
 
 constexpr std::string_view argo_api = "argoproj.io/v1alpha1";
 constexpr std::string_view flagger_api = "flagger.app/v1beta1";
@@ -50,7 +54,7 @@ const std::vector<std::string_view> foreign_providers = {
 
 struct document {
   std::string file;
-  YAML::Node node;
+  yaml_node node;
   std::string api;
   std::string kind;
   std::string name;
@@ -70,7 +74,7 @@ struct renderer {
   reader& r;
   const arg_context& args;
 
-  std::optional<std::string> operator()(const std::string& text, const YAML::Node& at,
+  std::optional<std::string> operator()(const std::string& text, const yaml_node& at,
                                         const std::string& pointer) const {
     auto out = render_placeholders(
         text,
@@ -105,7 +109,7 @@ bool has_placeholder(const std::string& s) { return s.find("{{") != std::string:
 // A scalar field read after its {{args.x}} are rendered, by one of reader's *_of readings;
 // nothing while an argument is only known at run time.
 template <class Read>
-auto rendered(reader& r, const renderer& sub, const YAML::Node& m, const std::string& ptr,
+auto rendered(reader& r, const renderer& sub, const yaml_node& m, const std::string& ptr,
               std::string_view key, Read read) {
   using result = decltype(read(std::string(), m, ptr));
   const auto raw = r.string(m, ptr, key);
@@ -115,10 +119,10 @@ auto rendered(reader& r, const renderer& sub, const YAML::Node& m, const std::st
   return read(*text, at(m, key), child(ptr, key));
 }
 
-void read_headers(reader& r, const renderer& sub, const YAML::Node& parent, const std::string& ptr,
+void read_headers(reader& r, const renderer& sub, const yaml_node& parent, const std::string& ptr,
                   std::map<std::string, std::string>& out) {
-  const YAML::Node h = at(parent, "headers");
-  if (!h.IsDefined() || h.IsNull()) return;
+  const yaml_node h = at(parent, "headers");
+  if (!h.defined() || h.is_null()) return;
   const std::string hp = child(ptr, "headers");
   if (!r.sequence(h, hp)) return;
   for (std::size_t i = 0; i < h.size(); ++i) {
@@ -134,7 +138,7 @@ void read_headers(reader& r, const renderer& sub, const YAML::Node& parent, cons
 // A keyword field read with core's parser; a word it does not know is reported with the words it
 // does, and the closest of them.
 template <class E>
-void keyword(reader& r, const YAML::Node& c, const std::string& ptr, std::string_view key,
+void keyword(reader& r, const yaml_node& c, const std::string& ptr, std::string_view key,
              std::optional<E> (*parse)(std::string_view),
              const std::vector<std::string_view>& words, E& out, bool required = false) {
   const auto text = r.string(c, ptr, key, required);
@@ -153,7 +157,7 @@ void keyword(reader& r, const YAML::Node& c, const std::string& ptr, std::string
               (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)"));
 }
 
-void read_compare(reader& r, const YAML::Node& c, const std::string& ptr,
+void read_compare(reader& r, const yaml_node& c, const std::string& ptr,
                   core::threshold_metric& m) {
   if (!r.map(c, ptr,
              {"test", "direction", "alpha", "power", "minEffect", "quantile", "model", "maxTime",
@@ -170,7 +174,7 @@ void read_compare(reader& r, const YAML::Node& c, const std::string& ptr,
   if (const auto v = r.number(c, ptr, "power")) spec.power = *v;
   if (const auto v = r.number(c, ptr, "minEffect")) {
     spec.min_effect = *v;
-  } else if (!at(c, "minEffect").IsDefined()) {
+  } else if (!at(c, "minEffect").defined()) {
     r.error(c, child(ptr, "minEffect"),
             "missing; expected the minimum detectable effect (e.g. 0.005 for half a percentage "
             "point, 20 for 20 ms)");
@@ -188,25 +192,25 @@ void read_compare(reader& r, const YAML::Node& c, const std::string& ptr,
   m.compare = spec;
 }
 
-void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const std::string& ptr,
+void read_provider(reader& r, const renderer& sub, const yaml_node& p, const std::string& ptr,
                    metric_spec& out, bool comparison) {
-  if (!p.IsDefined()) {
+  if (!p.defined()) {
     r.error(p, ptr, "missing; expected one provider: prometheus, web or kayenta");
     return;
   }
-  if (!p.IsMap() || p.size() != 1) {
+  if (!p.is_map() || p.size() != 1) {
     r.error(p, ptr, "expected exactly one provider: prometheus, web or kayenta");
-    out.metric.providers = p.IsMap() ? static_cast<int>(p.size()) : 0;
-    if (!p.IsMap()) return;
+    out.metric.providers = p.is_map() ? static_cast<int>(p.size()) : 0;
+    if (!p.is_map()) return;
   }
   for (auto it = p.begin(); it != p.end(); ++it) {
-    const std::string name = it->first.Scalar();
-    const YAML::Node body = it->second;
+    const std::string name = it->first.scalar();
+    const yaml_node body = it->second;
     const std::string bp = child(ptr, name);
     const auto text = [&](std::string_view key, bool required = false) -> std::string {
       const auto raw = r.string(body, bp, key, required);
       if (!raw) return "";
-      return sub(*raw, at(body, std::string(key)), child(bp, key)).value_or("");
+      return sub(*raw, at(body, key), child(bp, key)).value_or("");
     };
     auto& src = out.source;
     if (name == "prometheus") {
@@ -219,16 +223,16 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
       src.address = text("address");
       if (comparison) {
         for (const std::string arm : {"canary", "baseline"}) {
-          const YAML::Node a = at(body, arm);
+          const yaml_node a = at(body, arm);
           const std::string ap = child(bp, arm);
-          if (!a.IsDefined()) {
+          if (!a.defined()) {
             r.error(body, ap,
                     "missing; a comparison metric needs a query per arm (canary and "
                     "baseline)");
             continue;
           }
-          if (a.IsScalar()) {
-            src.arms[arm] = sub(a.Scalar(), a, ap).value_or("");
+          if (a.is_scalar()) {
+            src.arms[arm] = sub(a.scalar(), a, ap).value_or("");
             continue;
           }
           if (!r.map(a, ap, {"events", "total"})) continue;
@@ -248,13 +252,13 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
         } else if (!counts && has_counts) {
           r.error(body, bp, "a sample test needs one query per arm (its points are the samples)");
         }
-        if (at(body, "query").IsDefined()) {
+        if (at(body, "query").defined()) {
           r.error(at(body, "query"), child(bp, "query"),
                   "a comparison metric queries each arm: use canary and baseline, not query");
         }
       } else {
         src.query = text("query", true);
-        if (at(body, "canary").IsDefined() || at(body, "baseline").IsDefined()) {
+        if (at(body, "canary").defined() || at(body, "baseline").defined()) {
           r.error(body, bp, "canary and baseline queries need compare: on the metric");
         }
       }
@@ -273,7 +277,7 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
       src.body = text("body");
       // Argo's webmetric.go: jsonBody is sent as its JSON (args rendered in it like in body),
       // with Content-Type application/json; one body only, and none with GET.
-      if (const auto jb = at(body, "jsonBody"); jb.IsDefined()) {
+      if (const auto jb = at(body, "jsonBody"); jb.defined()) {
         if (!src.body.empty())
           r.error(jb, child(bp, "jsonBody"), "use either body or jsonBody, not both");
         src.body = detail::yaml_to_json(jb).dump();
@@ -298,7 +302,7 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
            {"metricsAccountName", "configurationAccountName", "storageAccountName"}) {
         if (auto v = text(k); !v.empty()) src.kayenta[std::string(k)] = v;
       }
-      const YAML::Node th = at(body, "threshold");
+      const yaml_node th = at(body, "threshold");
       if (r.map(th, child(bp, "threshold"), {"pass", "marginal"})) {
         for (const std::string_view k : {"pass", "marginal"}) {
           if (const auto v = r.integer(th, child(bp, "threshold"), k)) {
@@ -306,7 +310,7 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
           }
         }
       }
-      if (at(body, "scopes").IsDefined()) r.sequence(at(body, "scopes"), child(bp, "scopes"));
+      if (at(body, "scopes").defined()) r.sequence(at(body, "scopes"), child(bp, "scopes"));
     } else if (std::find(foreign_providers.begin(), foreign_providers.end(), name) !=
                foreign_providers.end()) {
       r.error(it->first, bp,
@@ -324,19 +328,18 @@ void read_provider(reader& r, const renderer& sub, const YAML::Node& p, const st
   }
 }
 
-void read_condition(reader& r, const renderer& sub, const YAML::Node& m, const std::string& ptr,
+void read_condition(reader& r, const renderer& sub, const yaml_node& m, const std::string& ptr,
                     std::string_view key, std::optional<core::condition>& out) {
   const auto raw = r.string(m, ptr, key);
   if (!raw) return;
-  const auto text = sub(*raw, at(m, std::string(key)), child(ptr, key));
+  const auto text = sub(*raw, at(m, key), child(ptr, key));
   if (!text) return;
   out = core::condition::parse(*text);
   if (has_placeholder(*text)) return;  // checked when the run-time arguments are known
   if (const auto* e = std::get_if<core::syntax_error>(&out->parsed)) {
     // `all(result, # < 1)` unquoted: YAML ends the scalar at " #", the rest is a comment.
-    const bool maybe_comment =
-        e->column == text->size() + 1 && at(m, std::string(key)).Tag() == "?";
-    r.error(at(m, std::string(key)), child(ptr, key),
+    const bool maybe_comment = e->column == text->size() + 1 && at(m, key).tag() == "?";
+    r.error(at(m, key), child(ptr, key),
             "column " + std::to_string(e->column) + ": " + e->message + " in \"" + *text + "\"" +
                 (maybe_comment ? " (in plain YAML a ' #' starts a comment: quote a condition that "
                                  "uses #)"
@@ -344,13 +347,13 @@ void read_condition(reader& r, const renderer& sub, const YAML::Node& m, const s
     return;
   }
   for (const auto& name : std::get<core::expression>(out->parsed).unknown_identifiers()) {
-    r.error(at(m, std::string(key)), child(ptr, key),
+    r.error(at(m, key), child(ptr, key),
             "unknown name \"" + name + "\" in \"" + *text +
                 "\" (conditions read result; did you mean \"result\"?)");
   }
 }
 
-metric_spec read_metric(reader& r, const renderer& sub, const YAML::Node& m, const std::string& ptr,
+metric_spec read_metric(reader& r, const renderer& sub, const yaml_node& m, const std::string& ptr,
                         bool floodgate_ext) {
   metric_spec out;
   std::vector<std::string_view> keys = {"name",
@@ -366,7 +369,7 @@ metric_spec read_metric(reader& r, const renderer& sub, const YAML::Node& m, con
                                         "provider"};
   if (floodgate_ext) keys.push_back("compare");  // Argo's Metric plus floodgate's comparison
   if (!r.map(m, ptr, keys)) return out;
-  if (!floodgate_ext && at(m, "compare").IsDefined()) {
+  if (!floodgate_ext && at(m, "compare").defined()) {
     // r.map reported it as unknown; say why.
     r.error(at(m, "compare"), child(ptr, "compare"),
             "compare is floodgate's extension: write the metric in a floodgate Plan "
@@ -376,13 +379,13 @@ metric_spec read_metric(reader& r, const renderer& sub, const YAML::Node& m, con
   t.name = r.string(m, ptr, "name", true).value_or("");
   const auto duration = [&](std::string_view key) {
     return rendered(r, sub, m, ptr, key,
-                    [&](const std::string& text, const YAML::Node& n, const std::string& p) {
+                    [&](const std::string& text, const yaml_node& n, const std::string& p) {
                       return r.duration_of(text, n, p);
                     });
   };
   const auto integer = [&](std::string_view key) {
     return rendered(r, sub, m, ptr, key,
-                    [&](const std::string& text, const YAML::Node& n, const std::string& p) {
+                    [&](const std::string& text, const yaml_node& n, const std::string& p) {
                       return r.integer_of(text, n, p);
                     });
   };
@@ -393,7 +396,7 @@ metric_spec read_metric(reader& r, const renderer& sub, const YAML::Node& m, con
   t.inconclusive_limit = integer("inconclusiveLimit");
   t.consecutive_error_limit = integer("consecutiveErrorLimit");
   t.consecutive_success_limit = integer("consecutiveSuccessLimit");
-  if (floodgate_ext && at(m, "compare").IsDefined())
+  if (floodgate_ext && at(m, "compare").defined())
     read_compare(r, at(m, "compare"), child(ptr, "compare"), t);
   read_condition(r, sub, m, ptr, "successCondition", t.success_condition);
   read_condition(r, sub, m, ptr, "failureCondition", t.failure_condition);
@@ -412,15 +415,15 @@ struct registry {
 
 // The metrics of a template spec (AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun),
 // rendered with the caller's args. Template args without a value are errors unless `keep_all`.
-void read_template_spec(reader& r, const YAML::Node& spec, const std::string& ptr,
+void read_template_spec(reader& r, const yaml_node& spec, const std::string& ptr,
                         const arg_context& caller, bool keep_all, bool floodgate_ext,
                         analysis_spec& out, std::vector<std::string>& runtime_args,
                         std::map<std::string, std::string>& resolved) {
   if (!r.map(spec, ptr, {"args", "metrics", "dryRun", "measurementRetention"})) return;
   arg_context ctx;
   ctx.keep_all = keep_all;
-  const YAML::Node args = at(spec, "args");
-  if (args.IsDefined() && r.sequence(args, child(ptr, "args"))) {
+  const yaml_node args = at(spec, "args");
+  if (args.defined() && r.sequence(args, child(ptr, "args"))) {
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string ap = child(child(ptr, "args"), i);
       if (!r.map(args[i], ap, {"name", "value", "valueFrom"})) continue;
@@ -428,7 +431,7 @@ void read_template_spec(reader& r, const YAML::Node& spec, const std::string& pt
       if (!name) continue;
       if (const auto it = caller.values.find(*name); it != caller.values.end()) {
         ctx.values[*name] = it->second;
-      } else if (caller.runtime.count(*name) || at(args[i], "valueFrom").IsDefined()) {
+      } else if (caller.runtime.count(*name) || at(args[i], "valueFrom").defined()) {
         ctx.runtime.insert(*name);
       } else if (const auto v = r.string(args[i], ap, "value")) {
         ctx.values[*name] = *v;
@@ -448,9 +451,9 @@ void read_template_spec(reader& r, const YAML::Node& spec, const std::string& pt
     }
   }
   const renderer sub{r, ctx};
-  const YAML::Node metrics = at(spec, "metrics");
+  const yaml_node metrics = at(spec, "metrics");
   const std::string mp = child(ptr, "metrics");
-  if (!metrics.IsDefined()) {
+  if (!metrics.defined()) {
     r.error(spec, mp, "missing; expected a list of metrics");
     return;
   }
@@ -459,8 +462,8 @@ void read_template_spec(reader& r, const YAML::Node& spec, const std::string& pt
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     out.metrics.push_back(read_metric(r, sub, metrics[i], child(mp, i), floodgate_ext));
   }
-  const YAML::Node dry = at(spec, "dryRun");
-  if (dry.IsDefined() && r.sequence(dry, child(ptr, "dryRun"))) {
+  const yaml_node dry = at(spec, "dryRun");
+  if (dry.defined() && r.sequence(dry, child(ptr, "dryRun"))) {
     for (std::size_t i = 0; i < dry.size(); ++i) {
       const std::string dp = child(child(ptr, "dryRun"), i);
       if (!r.map(dry[i], dp, {"metricName"})) continue;
@@ -478,14 +481,14 @@ void read_template_spec(reader& r, const YAML::Node& spec, const std::string& pt
 }
 
 // Caller args ([{name, value | valueFrom}]) of a Rollout's analysis reference.
-arg_context read_caller_args(reader& r, const YAML::Node& parent, const std::string& ptr,
+arg_context read_caller_args(reader& r, const yaml_node& parent, const std::string& ptr,
                              const std::map<std::string, std::string>& plan_args,
                              const std::vector<std::string>& plan_runtime) {
   arg_context ctx;
   ctx.values = plan_args;
   ctx.runtime.insert(plan_runtime.begin(), plan_runtime.end());
-  const YAML::Node args = at(parent, "args");
-  if (!args.IsDefined()) return ctx;
+  const yaml_node args = at(parent, "args");
+  if (!args.defined()) return ctx;
   const std::string ap = child(ptr, "args");
   if (!r.sequence(args, ap)) return ctx;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -493,7 +496,7 @@ arg_context read_caller_args(reader& r, const YAML::Node& parent, const std::str
     if (!r.map(args[i], ip, {"name", "value", "valueFrom"})) continue;
     const auto name = r.string(args[i], ip, "name", true);
     if (!name) continue;
-    if (at(args[i], "valueFrom").IsDefined()) {
+    if (at(args[i], "valueFrom").defined()) {
       ctx.runtime.insert(*name);
     } else if (const auto v = r.string(args[i], ip, "value")) {
       ctx.values[*name] = *v;
@@ -509,20 +512,20 @@ class loader {
   loader(load_result& out, const registry& reg) : out_(out), reg_(reg) {}
 
   // A Rollout's or Plan's analysis block: templates (and, in a floodgate Plan, inline metrics).
-  analysis_spec analysis(reader& r, const YAML::Node& a, const std::string& ptr, plan& p,
+  analysis_spec analysis(reader& r, const yaml_node& a, const std::string& ptr, plan& p,
                          bool floodgate_ext, bool background) {
     analysis_spec spec;
     std::vector<std::string_view> keys = {
         "templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata", "metrics"};
     if (background) keys.push_back("startingStep");
     if (!r.map(a, ptr, keys)) return spec;
-    if (!floodgate_ext && at(a, "metrics").IsDefined()) {
+    if (!floodgate_ext && at(a, "metrics").defined()) {
       r.error(at(a, "metrics"), child(ptr, "metrics"),
               "a Rollout references AnalysisTemplates; inline metrics need a floodgate Plan");
     }
     const arg_context caller = read_caller_args(r, a, ptr, p.args, p.runtime_args);
-    const YAML::Node templates = at(a, "templates");
-    if (templates.IsDefined() && r.sequence(templates, child(ptr, "templates"))) {
+    const yaml_node templates = at(a, "templates");
+    if (templates.defined() && r.sequence(templates, child(ptr, "templates"))) {
       for (std::size_t i = 0; i < templates.size(); ++i) {
         const std::string tp = child(child(ptr, "templates"), i);
         if (!r.map(templates[i], tp, {"templateName", "clusterScope"})) continue;
@@ -549,8 +552,8 @@ class loader {
                            p.runtime_args, p.args);
       }
     }
-    const YAML::Node inline_metrics = at(a, "metrics");
-    if (floodgate_ext && inline_metrics.IsDefined() &&
+    const yaml_node inline_metrics = at(a, "metrics");
+    if (floodgate_ext && inline_metrics.defined() &&
         r.sequence(inline_metrics, child(ptr, "metrics"))) {
       const renderer sub{r, caller};
       for (std::size_t i = 0; i < inline_metrics.size(); ++i) {
@@ -558,7 +561,7 @@ class loader {
             read_metric(r, sub, inline_metrics[i], child(child(ptr, "metrics"), i), true));
       }
     }
-    if (spec.metrics.empty() && !templates.IsDefined() && !inline_metrics.IsDefined()) {
+    if (spec.metrics.empty() && !templates.defined() && !inline_metrics.defined()) {
       r.error(a, ptr,
               "an analysis needs templates" + std::string(floodgate_ext ? " or metrics" : ""));
     }
@@ -566,14 +569,14 @@ class loader {
     return spec;
   }
 
-  void validate(reader& r, const YAML::Node& at, const std::string& ptr, const analysis_spec& s) {
+  void validate(reader& r, const yaml_node& at, const std::string& ptr, const analysis_spec& s) {
     std::vector<core::threshold_metric> metrics;
     for (const auto& m : s.metrics) metrics.push_back(m.metric);
     if (metrics.empty()) return;
     if (const auto bad = core::validate_metrics(metrics)) r.error(at, ptr, *bad);
   }
 
-  void canary(reader& r, const YAML::Node& c, const std::string& ptr, plan& p, bool own) {
+  void canary(reader& r, const yaml_node& c, const std::string& ptr, plan& p, bool own) {
     static const std::vector<std::string_view> argo_extra = {"canaryService",
                                                              "stableService",
                                                              "pingPong",
@@ -593,12 +596,12 @@ class loader {
       return;
     }
     canary_strategy s;
-    const YAML::Node steps = at(c, "steps");
+    const yaml_node steps = at(c, "steps");
     const std::string sp = child(ptr, "steps");
-    if (steps.IsDefined() && r.sequence(steps, sp)) {
+    if (steps.defined() && r.sequence(steps, sp)) {
       for (std::size_t i = 0; i < steps.size(); ++i) {
         const std::string ip = child(sp, i);
-        const YAML::Node st = steps[i];
+        const yaml_node st = steps[i];
         if (!r.map(st, ip,
                    {"setWeight", "pause", "analysis", "experiment", "setCanaryScale",
                     "setHeaderRoute", "setMirrorRoute", "plugin"})) {
@@ -607,7 +610,7 @@ class loader {
         if (st.size() != 1) {
           std::string found;
           for (auto it = st.begin(); it != st.end(); ++it) {
-            found += (found.empty() ? "" : " and ") + it->first.Scalar();
+            found += (found.empty() ? "" : " and ") + it->first.scalar();
           }
           r.error(st, ip,
                   "found " + (found.empty() ? std::string("an empty step") : found) +
@@ -617,7 +620,7 @@ class loader {
         }
         core::canary_step step;
         analysis_spec an;
-        const std::string key = st.begin()->first.Scalar();
+        const std::string key = st.begin()->first.scalar();
         if (key == "setWeight") {
           step.what = core::canary_step::kind::set_weight;
           if (const auto w = r.integer(st, ip, "setWeight")) {
@@ -629,8 +632,8 @@ class loader {
           }
         } else if (key == "pause") {
           step.what = core::canary_step::kind::pause;
-          const YAML::Node pz = at(st, "pause");
-          if (!pz.IsNull() && r.map(pz, child(ip, "pause"), {"duration"})) {
+          const yaml_node pz = at(st, "pause");
+          if (!pz.is_null() && r.map(pz, child(ip, "pause"), {"duration"})) {
             step.duration = r.duration(pz, child(ip, "pause"), "duration", true);
           }
         } else if (key == "analysis") {
@@ -653,7 +656,7 @@ class loader {
         s.step_analyses.push_back(std::move(an));
       }
     }
-    if (at(c, "analysis").IsDefined()) {
+    if (at(c, "analysis").defined()) {
       const std::string ap = child(ptr, "analysis");
       s.background = analysis(r, at(c, "analysis"), ap, p, own, true);
       for (const auto& m : s.background.metrics) s.plan.background.push_back(m.metric);
@@ -664,7 +667,7 @@ class loader {
     p.strategy = std::move(s);
   }
 
-  void blue_green(reader& r, const YAML::Node& b, const std::string& ptr, plan& p, bool own) {
+  void blue_green(reader& r, const yaml_node& b, const std::string& ptr, plan& p, bool own) {
     static const std::vector<std::string_view> argo_extra = {"activeService",
                                                              "previewService",
                                                              "previewReplicaCount",
@@ -688,12 +691,12 @@ class loader {
     if (const auto v = r.integer(b, ptr, "scaleDownDelaySeconds")) {
       s.plan.scale_down_delay = core::millis(*v * 1000);
     }
-    if (at(b, "prePromotionAnalysis").IsDefined()) {
+    if (at(b, "prePromotionAnalysis").defined()) {
       s.pre_promotion = analysis(r, at(b, "prePromotionAnalysis"),
                                  child(ptr, "prePromotionAnalysis"), p, own, false);
       for (const auto& m : s.pre_promotion.metrics) s.plan.pre_promotion.push_back(m.metric);
     }
-    if (at(b, "postPromotionAnalysis").IsDefined()) {
+    if (at(b, "postPromotionAnalysis").defined()) {
       s.post_promotion = analysis(r, at(b, "postPromotionAnalysis"),
                                   child(ptr, "postPromotionAnalysis"), p, own, false);
       for (const auto& m : s.post_promotion.metrics) s.plan.post_promotion.push_back(m.metric);
@@ -701,8 +704,8 @@ class loader {
     p.strategy = std::move(s);
   }
 
-  void strategy(reader& r, const YAML::Node& st, const std::string& ptr, plan& p, bool own) {
-    if (!st.IsDefined()) {
+  void strategy(reader& r, const yaml_node& st, const std::string& ptr, plan& p, bool own) {
+    if (!st.defined()) {
       r.error(st, ptr, "missing; expected canary or blueGreen");
       return;
     }
@@ -711,15 +714,15 @@ class loader {
       r.error(st, ptr, "expected exactly one of canary or blueGreen");
       return;
     }
-    if (at(st, "canary").IsDefined()) canary(r, at(st, "canary"), child(ptr, "canary"), p, own);
-    if (at(st, "blueGreen").IsDefined())
+    if (at(st, "canary").defined()) canary(r, at(st, "canary"), child(ptr, "canary"), p, own);
+    if (at(st, "blueGreen").defined())
       blue_green(r, at(st, "blueGreen"), child(ptr, "blueGreen"), p, own);
   }
 
   void rollout(const document& d) {
     reader r(d.file, out_.errors);
     plan p = start(d, "Argo Rollout");
-    const YAML::Node spec = at(d.node, "spec");
+    const yaml_node spec = at(d.node, "spec");
     if (!r.map(spec, "/spec", {"strategy"},
                {"replicas", "selector", "template", "workloadRef", "minReadySeconds",
                 "revisionHistoryLimit", "paused", "progressDeadlineSeconds",
@@ -733,10 +736,10 @@ class loader {
   void own_plan(const document& d) {
     reader r(d.file, out_.errors);
     plan p = start(d, "floodgate Plan");
-    const YAML::Node spec = at(d.node, "spec");
+    const yaml_node spec = at(d.node, "spec");
     if (!r.map(spec, "/spec", {"args", "strategy"})) return;
-    const YAML::Node args = at(spec, "args");
-    if (args.IsDefined() && r.sequence(args, "/spec/args")) {
+    const yaml_node args = at(spec, "args");
+    if (args.defined() && r.sequence(args, "/spec/args")) {
       for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string ap = child("/spec/args", i);
         if (!r.map(args[i], ap, {"name", "value"})) continue;
@@ -755,8 +758,8 @@ class loader {
     reader r(d.file, out_.errors);
     plan p = start(d, "Argo AnalysisRun");
     analysis_strategy s;
-    const YAML::Node spec = at(d.node, "spec");
-    if (spec.IsMap() && at(spec, "terminate").IsDefined()) {
+    const yaml_node spec = at(d.node, "spec");
+    if (spec.is_map() && at(spec, "terminate").defined()) {
       r.error(at(spec, "terminate"), "/spec/terminate", "a terminated AnalysisRun is not a plan");
     }
     read_template_spec(r, spec, "/spec", arg_context{}, false, false, s.analysis, p.runtime_args,
@@ -784,11 +787,11 @@ class loader {
   void metric_template(const document& d);
 
  private:
-  std::optional<flagger_metric> flagger_metric_of(reader& r, const YAML::Node& m,
+  std::optional<flagger_metric> flagger_metric_of(reader& r, const yaml_node& m,
                                                   const std::string& mp,
                                                   const std::string& provider,
                                                   const flagger_model& model);
-  bool template_query(reader& r, const YAML::Node& ref, const std::string& pointer,
+  bool template_query(reader& r, const yaml_node& ref, const std::string& pointer,
                       const flagger_model& model, flagger_metric& fm);
 
  public:
@@ -812,9 +815,9 @@ class loader {
 void loader::metric_template(const document& d) {
   reader r(d.file, out_.errors);
   const std::size_t before = r.error_count();
-  const YAML::Node spec = at(d.node, "spec");
+  const yaml_node spec = at(d.node, "spec");
   if (!r.map(spec, "/spec", {"provider", "query"})) return;
-  const YAML::Node p = at(spec, "provider");
+  const yaml_node p = at(spec, "provider");
   if (r.map(p, "/spec/provider",
             {"type", "address", "secretRef", "insecureSkipVerify", "headers", "region"})) {
     const auto type = r.string(p, "/spec/provider", "type", true);
@@ -832,7 +835,7 @@ void loader::metric_template(const document& d) {
 
 // A Flagger query rendered with the metric's model and whitespace-collapsed, or an error at `at`.
 std::optional<std::string> flagger_query(reader& r, const std::string& text,
-                                         const flagger_model& model, const YAML::Node& at_node,
+                                         const flagger_model& model, const yaml_node& at_node,
                                          const std::string& pointer, const std::string& prefix) {
   auto q = render_flagger(text, model);
   if (auto* e = std::get_if<render_error>(&q)) {
@@ -844,7 +847,7 @@ std::optional<std::string> flagger_query(reader& r, const std::string& text,
 }
 
 // The query and address a templateRef names; false (with the error reported) when it cannot.
-bool loader::template_query(reader& r, const YAML::Node& ref, const std::string& pointer,
+bool loader::template_query(reader& r, const yaml_node& ref, const std::string& pointer,
                             const flagger_model& model, flagger_metric& fm) {
   if (!r.map(ref, pointer, {"name", "namespace"})) return false;
   const auto name = r.string(ref, pointer, "name", true).value_or("");
@@ -857,18 +860,19 @@ bool loader::template_query(reader& r, const YAML::Node& ref, const std::string&
                 "\" is not in the files given; pass the file that defines it");
     return false;
   }
-  const YAML::Node tspec = at(it->second->node, "spec");
-  if (!tspec.IsMap() || !at(tspec, "query").IsScalar()) return false;  // reported with the template
-  const YAML::Node type = at(at(tspec, "provider"), "type");
-  if (type.IsScalar() && type.Scalar() != "prometheus") {
+  const yaml_node tspec = at(it->second->node, "spec");
+  if (!tspec.is_map() || !at(tspec, "query").is_scalar())
+    return false;  // reported with the template
+  const yaml_node type = at(at(tspec, "provider"), "type");
+  if (type.is_scalar() && type.scalar() != "prometheus") {
     r.error(ref, pointer,
-            "MetricTemplate \"" + fm.template_ref + "\" uses the " + type.Scalar() +
+            "MetricTemplate \"" + fm.template_ref + "\" uses the " + type.scalar() +
                 " provider, which floodgate does not read");
     return false;
   }
-  const YAML::Node address = at(at(tspec, "provider"), "address");
-  if (address.IsScalar()) fm.address = address.Scalar();
-  auto q = flagger_query(r, at(tspec, "query").Scalar(), model, ref, pointer,
+  const yaml_node address = at(at(tspec, "provider"), "address");
+  if (address.is_scalar()) fm.address = address.scalar();
+  auto q = flagger_query(r, at(tspec, "query").scalar(), model, ref, pointer,
                          "MetricTemplate \"" + fm.template_ref + "\": ");
   if (!q) return false;
   fm.query = std::move(*q);
@@ -877,7 +881,7 @@ bool loader::template_query(reader& r, const YAML::Node& ref, const std::string&
 
 // One entry of spec.analysis.metrics: its range check and the query that measures it (a
 // MetricTemplate, an inline query, or the provider's builtin query).
-std::optional<flagger_metric> loader::flagger_metric_of(reader& r, const YAML::Node& m,
+std::optional<flagger_metric> loader::flagger_metric_of(reader& r, const yaml_node& m,
                                                         const std::string& mp,
                                                         const std::string& provider,
                                                         const flagger_model& model) {
@@ -891,23 +895,23 @@ std::optional<flagger_metric> loader::flagger_metric_of(reader& r, const YAML::N
   fm.interval = r.string(m, mp, "interval").value_or("1m");
   flagger_model mm = model;
   mm.interval = fm.interval;
-  const YAML::Node vars = at(m, "templateVariables");
-  if (vars.IsDefined() && !vars.IsMap()) {
+  const yaml_node vars = at(m, "templateVariables");
+  if (vars.defined() && !vars.is_map()) {
     r.error(vars, mp + "/templateVariables", "expected a map of variable names to values");
-  } else if (vars.IsDefined()) {
+  } else if (vars.defined()) {
     for (auto it = vars.begin(); it != vars.end(); ++it) {
-      mm.variables[it->first.Scalar()] = it->second.IsScalar() ? it->second.Scalar() : "";
+      mm.variables[it->first.scalar()] = it->second.is_scalar() ? it->second.scalar() : "";
     }
   }
-  const YAML::Node range = at(m, "thresholdRange");
-  if (range.IsDefined() && r.map(range, mp + "/thresholdRange", {"min", "max"})) {
+  const yaml_node range = at(m, "thresholdRange");
+  if (range.defined() && r.map(range, mp + "/thresholdRange", {"min", "max"})) {
     fm.check.min = r.number(range, mp + "/thresholdRange", "min");
     fm.check.max = r.number(range, mp + "/thresholdRange", "max");
   } else if (const auto th = r.number(m, mp, "threshold")) {
     // Legacy threshold: a minimum for request-success-rate, a maximum otherwise.
     (fm.check.name == "request-success-rate" ? fm.check.min : fm.check.max) = *th;
   }
-  if (at(m, "templateRef").IsDefined()) {
+  if (at(m, "templateRef").defined()) {
     if (!template_query(r, at(m, "templateRef"), mp + "/templateRef", mm, fm)) return std::nullopt;
   } else if (const auto q = r.string(m, mp, "query")) {
     auto rq = flagger_query(r, *q, mm, at(m, "query"), mp + "/query", "");
@@ -930,7 +934,7 @@ std::optional<flagger_metric> loader::flagger_metric_of(reader& r, const YAML::N
 void loader::flagger_canary(const document& d) {
   reader r(d.file, out_.errors);
   plan p = start(d, "Flagger Canary");
-  const YAML::Node spec = at(d.node, "spec");
+  const yaml_node spec = at(d.node, "spec");
   if (!r.map(spec, "/spec",
              {"provider", "targetRef", "analysis", "canaryAnalysis", "skipAnalysis", "service"},
              {"autoscalerRef", "ingressRef", "routeRef", "upstreamRef", "progressDeadlineSeconds",
@@ -942,28 +946,28 @@ void loader::flagger_canary(const document& d) {
   flagger_model model;
   model.name = d.name;
   model.namespace_ = d.namespace_.empty() ? "default" : d.namespace_;
-  const YAML::Node target = at(spec, "targetRef");
-  if (!target.IsDefined()) {
+  const yaml_node target = at(spec, "targetRef");
+  if (!target.defined()) {
     r.error(spec, "/spec/targetRef", "missing; expected the workload {apiVersion, kind, name}");
   } else if (r.map(target, "/spec/targetRef", {"apiVersion", "kind", "name"})) {
     model.target = r.string(target, "/spec/targetRef", "name", true).value_or("");
   }
   const auto ref_name = [&](std::string_view key) -> std::string {
-    const YAML::Node n = at(spec, std::string(key));
-    if (n.IsMap() && at(n, "name").IsScalar()) return at(n, "name").Scalar();
+    const yaml_node n = at(spec, key);
+    if (n.is_map() && at(n, "name").is_scalar()) return at(n, "name").scalar();
     return model.target;
   };
   model.ingress = ref_name("ingressRef");
   model.route = ref_name("routeRef");
-  model.service = at(spec, "service").IsMap() && at(at(spec, "service"), "name").IsScalar()
-                      ? at(at(spec, "service"), "name").Scalar()
+  model.service = at(spec, "service").is_map() && at(at(spec, "service"), "name").is_scalar()
+                      ? at(at(spec, "service"), "name").scalar()
                       : model.target;
   s.analysis.skip_analysis = r.boolean(spec, "/spec", "skipAnalysis").value_or(false);
   s.analysis.l4_only = s.provider == "kubernetes";
-  const std::string key = at(spec, "analysis").IsDefined() ? "analysis" : "canaryAnalysis";
-  const YAML::Node a = at(spec, key);
+  const std::string key = at(spec, "analysis").defined() ? "analysis" : "canaryAnalysis";
+  const yaml_node a = at(spec, key);
   const std::string ap = "/spec/" + key;
-  if (!a.IsDefined()) {
+  if (!a.defined()) {
     s.analysis.skip_analysis = true;  // Flagger promotes in one tick without an analysis block
     p.notes.push_back("no analysis block: promoted as soon as the canary is ready");
   } else if (r.map(a, ap,
@@ -981,19 +985,22 @@ void loader::flagger_canary(const document& d) {
     s.analysis.step_weight_promotion = to_int(r.integer(a, ap, "stepWeightPromotion"));
     s.analysis.iterations = to_int(r.integer(a, ap, "iterations"));
     s.analysis.mirror = r.boolean(a, ap, "mirror").value_or(false);
-    s.analysis.match = at(a, "match").IsDefined() && at(a, "match").size() > 0;
-    const YAML::Node sw = at(a, "stepWeights");
-    if (sw.IsDefined() && r.sequence(sw, ap + "/stepWeights")) {
+    s.analysis.match = at(a, "match").defined() && at(a, "match").size() > 0;
+    const yaml_node sw = at(a, "stepWeights");
+    if (sw.defined() && r.sequence(sw, ap + "/stepWeights")) {
       for (std::size_t i = 0; i < sw.size(); ++i) {
-        try {
-          s.analysis.step_weights.push_back(sw[i].as<int>());
-        } catch (const YAML::Exception&) {
+        int w = 0;
+        const std::string& t = sw[i].scalar();
+        const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), w);
+        if (sw[i].is_scalar() && !t.empty() && ec == std::errc() && end == t.data() + t.size()) {
+          s.analysis.step_weights.push_back(w);
+        } else {
           r.error(sw[i], child(ap + "/stepWeights", i), "expected an integer percentage");
         }
       }
     }
-    const YAML::Node metrics = at(a, "metrics");
-    if (metrics.IsDefined() && r.sequence(metrics, ap + "/metrics")) {
+    const yaml_node metrics = at(a, "metrics");
+    if (metrics.defined() && r.sequence(metrics, ap + "/metrics")) {
       for (std::size_t i = 0; i < metrics.size(); ++i) {
         if (auto fm =
                 flagger_metric_of(r, metrics[i], child(ap + "/metrics", i), s.provider, model)) {
@@ -1002,8 +1009,8 @@ void loader::flagger_canary(const document& d) {
         }
       }
     }
-    const YAML::Node hooks = at(a, "webhooks");
-    if (hooks.IsDefined() && r.sequence(hooks, ap + "/webhooks")) {
+    const yaml_node hooks = at(a, "webhooks");
+    if (hooks.defined() && r.sequence(hooks, ap + "/webhooks")) {
       for (std::size_t i = 0; i < hooks.size(); ++i) {
         const std::string hp = child(ap + "/webhooks", i);
         if (!r.map(hooks[i], hp,
@@ -1093,18 +1100,18 @@ bad_text first_unreadable(std::string_view s) {
 // §9.1.4, c-forbidden), so the cut is exact. Each piece is preceded by the newlines before it,
 // so yaml-cpp's marks keep the file's line numbers; directives and comments before a marker stay
 // with the document they precede. Throws YAML::Exception as LoadAll does.
-struct yaml_stream {
-  std::vector<YAML::Node> documents;
+struct document_pieces {
+  std::vector<std::string> texts;
   bool ended_early = false;  ///< a "..." line ended a document before the end of the file
 };
 
-yaml_stream load_documents(std::string_view text) {
+document_pieces cut_documents(std::string_view text) {
   const auto marker = [&](std::size_t at, std::string_view m) {
     if (text.compare(at, 3, m) != 0) return false;
     return at + 3 == text.size() || text[at + 3] == ' ' || text[at + 3] == '\t' ||
            text[at + 3] == '\n' || text[at + 3] == '\r';
   };
-  yaml_stream stream;
+  document_pieces stream;
   std::vector<std::size_t> starts{0};
   bool content = false;  // has the current piece anything besides comments, blanks, directives?
   for (std::size_t at = 0; at < text.size();) {
@@ -1130,15 +1137,32 @@ yaml_stream load_documents(std::string_view text) {
     const std::string_view body = text.substr(starts[i], starts[i + 1] - starts[i]);
     std::string piece(lines_before, '\n');
     piece.append(body);
-    stream.documents.push_back(YAML::Load(piece));
+    stream.texts.push_back(std::move(piece));
     lines_before += static_cast<std::size_t>(std::count(body.begin(), body.end(), '\n'));
   }
   return stream;
 }
 
-std::string meta(const YAML::Node& doc, std::string_view key) {
-  const YAML::Node m = at(doc, "metadata");
-  if (m.IsMap() && at(m, std::string(key)).IsScalar()) return at(m, std::string(key)).Scalar();
+struct yaml_stream {
+  std::vector<std::shared_ptr<const detail::yaml_tree>> trees;
+  std::vector<yaml_node> documents;
+  bool ended_early = false;
+};
+
+yaml_stream load_documents(std::string_view text) {
+  auto pieces = cut_documents(text);
+  yaml_stream stream;
+  stream.ended_early = pieces.ended_early;
+  for (const auto& piece : pieces.texts) {
+    stream.trees.push_back(detail::yaml_tree::parse(piece));
+    stream.documents.push_back(stream.trees.back()->root());
+  }
+  return stream;
+}
+
+std::string meta(const yaml_node& doc, std::string_view key) {
+  const yaml_node m = at(doc, "metadata");
+  if (m.is_map() && at(m, key).is_scalar()) return at(m, key).scalar();
   return "";
 }
 
@@ -1147,6 +1171,7 @@ std::string meta(const YAML::Node& doc, std::string_view key) {
 load_result load(const std::vector<source_file>& files) {
   load_result out;
   std::vector<document> docs;
+  std::vector<std::shared_ptr<const detail::yaml_tree>> trees;  // what docs' nodes point into
   for (const auto& f : files) {
     if (const bad_text bad_at = first_unreadable(f.text); bad_at.offset != std::string_view::npos) {
       const std::string_view before = std::string_view(f.text).substr(0, bad_at.offset);
@@ -1169,8 +1194,9 @@ load_result load(const std::vector<source_file>& files) {
       continue;
     }
     const auto& nodes = stream.documents;
+    trees.insert(trees.end(), stream.trees.begin(), stream.trees.end());
     reader r(f.name, out.errors);
-    if (std::all_of(nodes.begin(), nodes.end(), [](const YAML::Node& n) { return n.IsNull(); })) {
+    if (std::all_of(nodes.begin(), nodes.end(), [](const yaml_node& n) { return n.is_null(); })) {
       // Empty, only comments, or text yaml-cpp reads as nothing (a lone ','): kubectl refuses
       // such a file too ("no objects passed to apply").
       out.errors.push_back({f.name, 1, 1, "/",
@@ -1179,16 +1205,16 @@ load_result load(const std::vector<source_file>& files) {
       continue;
     }
     for (const auto& n : nodes) {
-      if (n.IsNull()) continue;  // an empty document between separators
-      if (!n.IsMap()) {
+      if (n.is_null()) continue;  // an empty document between separators
+      if (!n.is_map()) {
         r.error(n, "/", "expected a Kubernetes-style object (apiVersion, kind, metadata, spec)");
         continue;
       }
       document d;
       d.file = f.name;
       d.node = n;
-      d.api = at(n, "apiVersion").IsScalar() ? at(n, "apiVersion").Scalar() : "";
-      d.kind = at(n, "kind").IsScalar() ? at(n, "kind").Scalar() : "";
+      d.api = at(n, "apiVersion").is_scalar() ? at(n, "apiVersion").scalar() : "";
+      d.kind = at(n, "kind").is_scalar() ? at(n, "kind").scalar() : "";
       d.name = meta(n, "name");
       d.namespace_ = meta(n, "namespace");
       if (d.kind.empty()) {
@@ -1220,7 +1246,7 @@ load_result load(const std::vector<source_file>& files) {
     const bool own = d.api == floodgate_api;
     if (argo || flagger || own) {
       if (d.name.empty()) r.error(d.node, "/metadata/name", "missing; expected a name");
-      if (!at(d.node, "spec").IsDefined()) {
+      if (!at(d.node, "spec").defined()) {
         r.error(d.node, "/spec", "missing");
         continue;
       }
@@ -1264,15 +1290,19 @@ load_result load(const std::vector<source_file>& files) {
 std::variant<source_file, std::string> run_of_template(
     const std::vector<source_file>& files, const std::string& name,
     const std::map<std::string, std::string>& args) {
+  // yaml-cpp's own nodes here: the template is edited and written back as YAML.
+  const auto scalar = [](const YAML::Node& n, const char* key) {
+    return n.IsMap() && n[key].IsScalar() ? n[key].Scalar() : std::string();
+  };
   std::vector<std::pair<const source_file*, YAML::Node>> found;
   std::string names;
   for (const auto& f : files) {
     try {
-      for (auto& doc : load_documents(f.text).documents) {
-        const std::string kind = at(doc, "kind").IsScalar() ? at(doc, "kind").Scalar() : "";
+      for (const auto& piece : cut_documents(f.text).texts) {
+        YAML::Node doc = YAML::Load(piece);
+        const std::string kind = scalar(doc, "kind");
         if (kind != "AnalysisTemplate" && kind != "ClusterAnalysisTemplate") continue;
-        const auto meta = at(doc, "metadata");
-        const std::string n = at(meta, "name").IsScalar() ? at(meta, "name").Scalar() : "";
+        const std::string n = scalar(doc["metadata"], "name");
         names += (names.empty() ? "" : ", ") + n;
         if (name.empty() || n == name) found.emplace_back(&f, doc);
       }
@@ -1285,16 +1315,16 @@ std::variant<source_file, std::string> run_of_template(
                          : "no AnalysisTemplate \"" + name + "\" (the files hold " + names + ")";
   if (found.size() > 1) return "the files hold several AnalysisTemplates (" + names + "); name one";
   auto [file, doc] = found.front();
-  const std::string tname = at(at(doc, "metadata"), "name").Scalar();
+  const std::string tname = scalar(doc["metadata"], "name");
   YAML::Node run = YAML::Clone(doc);
   run["kind"] = "AnalysisRun";
   std::set<std::string> declared;
-  if (auto a = at(at(run, "spec"), "args"); a.IsSequence()) {
-    for (auto arg : a) {
-      if (!arg.IsMap() || !at(arg, "name").IsScalar()) continue;
-      const std::string n = arg["name"].Scalar();
+  if (run["spec"].IsMap() && run["spec"]["args"].IsSequence()) {
+    for (auto arg : run["spec"]["args"]) {
+      const std::string n = scalar(arg, "name");
+      if (n.empty()) continue;
       declared.insert(n);
-      if (const auto it = args.find(n); it != args.end() && !at(arg, "valueFrom").IsDefined())
+      if (const auto it = args.find(n); it != args.end() && !arg["valueFrom"].IsDefined())
         arg["value"] = it->second;
     }
   }

@@ -2,6 +2,8 @@
 #include <floodgate/config/server_config.hpp>
 #include <tuple>
 
+#include <yaml-cpp/exceptions.h>
+
 #include "yaml_reader.hpp"
 
 namespace floodgate::config {
@@ -10,19 +12,19 @@ namespace {
 
 using detail::at;
 
-std::vector<std::string> string_list(detail::reader& r, const YAML::Node& parent,
+std::vector<std::string> string_list(detail::reader& r, const detail::yaml_node& parent,
                                      const std::string& pointer, std::string_view key) {
   std::vector<std::string> out;
   const auto n = at(parent, key);
-  if (!n.IsDefined()) return out;
+  if (!n.defined()) return out;
   const auto p = detail::child(pointer, key);
   if (!r.sequence(n, p)) return out;
   for (std::size_t i = 0; i < n.size(); ++i) {
-    if (!n[i].IsScalar()) {
+    if (!n[i].is_scalar()) {
       r.error(n[i], detail::child(p, i), "expected a string");
       continue;
     }
-    out.push_back(n[i].Scalar());
+    out.push_back(n[i].scalar());
   }
   return out;
 }
@@ -46,9 +48,9 @@ std::optional<std::pair<std::string, unsigned short>> parse_listen(std::string_v
 server_config_result load_server_config(const source_file& file) {
   server_config_result res;
   detail::reader r(file.name, res.errors);
-  YAML::Node doc;
+  std::shared_ptr<const detail::yaml_tree> tree;
   try {
-    doc = YAML::Load(file.text);
+    tree = detail::yaml_tree::parse(file.text);
   } catch (const YAML::Exception& e) {
     diagnostic d;
     d.file = file.name;
@@ -59,6 +61,7 @@ server_config_result load_server_config(const source_file& file) {
     res.errors.push_back(std::move(d));
     return res;
   }
+  const detail::yaml_node doc = tree->root();
   auto& c = res.config;
   if (!r.map(doc, "",
              {"listen", "journal", "plans", "prometheus", "prometheus_token_file", "api_token_file",
@@ -99,7 +102,7 @@ server_config_result load_server_config(const source_file& file) {
     else
       c.log_format = *v;
   }
-  if (const auto k = at(doc, "kayenta"); k.IsDefined() && r.sequence(k, "/kayenta"))
+  if (const auto k = at(doc, "kayenta"); k.defined() && r.sequence(k, "/kayenta"))
     c.kayenta = detail::yaml_to_json(k);
   return res;
 }

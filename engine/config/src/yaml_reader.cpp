@@ -27,11 +27,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-std::string kind_of(const YAML::Node& n) {
-  if (n.IsMap()) return "a map";
-  if (n.IsSequence()) return "a list";
-  if (n.IsNull()) return "nothing";
-  return "\"" + n.Scalar() + "\"";
+std::string kind_of(const yaml_node& n) {
+  if (n.is_map()) return "a map";
+  if (n.is_sequence()) return "a list";
+  if (n.is_null()) return "nothing";
+  return "\"" + n.scalar() + "\"";
 }
 
 }  // namespace
@@ -67,43 +67,33 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string_vi
   return best;
 }
 
-YAML::Node at(const YAML::Node& n, std::string_view key) {
-  if (n.IsDefined() && n.IsMap()) {
-    const YAML::Node c = n[std::string(key)];
-    if (c.IsDefined()) return c;
-  }
-  return YAML::Node(YAML::NodeType::Undefined);
-}
+int line_of(const yaml_node& n) { return n.defined() && n.line() >= 0 ? n.line() + 1 : 0; }
 
-int line_of(const YAML::Node& n) {
-  return n.IsDefined() && n.Mark().line >= 0 ? n.Mark().line + 1 : 0;
-}
-
-void reader::error(const YAML::Node& at, const std::string& pointer, std::string message) {
+void reader::error(const yaml_node& at, const std::string& pointer, std::string message) {
   diagnostic d;
   d.file = file_;
-  if (at.IsDefined() && at.Mark().line >= 0) {
-    d.line = at.Mark().line + 1;
-    d.column = at.Mark().column + 1;
+  if (at.defined() && at.line() >= 0) {
+    d.line = at.line() + 1;
+    d.column = at.column() + 1;
   }
   d.pointer = pointer.empty() ? "/" : pointer;
   d.message = std::move(message);
   errors_.push_back(std::move(d));
 }
 
-bool reader::map(const YAML::Node& n, const std::string& pointer,
+bool reader::map(const yaml_node& n, const std::string& pointer,
                  const std::vector<std::string_view>& known,
                  const std::vector<std::string_view>& allowed_extra) {
-  if (!n.IsDefined()) {
+  if (!n.defined()) {
     error(n, pointer, "missing; expected a map");
     return false;
   }
-  if (!n.IsMap()) {
+  if (!n.is_map()) {
     error(n, pointer, "found " + kind_of(n) + ", expected a map");
     return false;
   }
   for (auto it = n.begin(); it != n.end(); ++it) {
-    const std::string key = it->first.Scalar();
+    const std::string key = it->first.scalar();
     const auto in = [&](const std::vector<std::string_view>& set) {
       return std::find(set.begin(), set.end(), key) != set.end();
     };
@@ -122,35 +112,35 @@ bool reader::map(const YAML::Node& n, const std::string& pointer,
   return true;
 }
 
-bool reader::sequence(const YAML::Node& n, const std::string& pointer) {
-  if (n.IsSequence()) return true;
+bool reader::sequence(const yaml_node& n, const std::string& pointer) {
+  if (n.is_sequence()) return true;
   error(n, pointer, "found " + kind_of(n) + ", expected a list");
   return false;
 }
 
-std::optional<std::string> reader::string(const YAML::Node& parent, const std::string& pointer,
+std::optional<std::string> reader::string(const yaml_node& parent, const std::string& pointer,
                                           std::string_view key, bool required) {
-  const YAML::Node n = at(parent, std::string(key));
+  const yaml_node n = at(parent, key);
   const std::string at = child(pointer, key);
-  if (!n.IsDefined() || n.IsNull()) {
+  if (!n.defined() || n.is_null()) {
     if (required) error(parent, at, "missing; expected a string");
     return std::nullopt;
   }
-  if (!n.IsScalar()) {
+  if (!n.is_scalar()) {
     error(n, at, "found " + kind_of(n) + ", expected a string");
     return std::nullopt;
   }
-  return n.Scalar();
+  return n.scalar();
 }
 
-std::optional<std::int64_t> reader::integer(const YAML::Node& parent, const std::string& pointer,
+std::optional<std::int64_t> reader::integer(const yaml_node& parent, const std::string& pointer,
                                             std::string_view key) {
   const auto s = string(parent, pointer, key);
   if (!s) return std::nullopt;
   return integer_of(*s, at(parent, key), child(pointer, key));
 }
 
-std::optional<std::int64_t> reader::integer_of(const std::string& text, const YAML::Node& node,
+std::optional<std::int64_t> reader::integer_of(const std::string& text, const yaml_node& node,
                                                const std::string& pointer) {
   std::int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -161,38 +151,36 @@ std::optional<std::int64_t> reader::integer_of(const std::string& text, const YA
   return v;
 }
 
-std::optional<double> reader::number(const YAML::Node& parent, const std::string& pointer,
+std::optional<double> reader::number(const yaml_node& parent, const std::string& pointer,
                                      std::string_view key) {
   const auto s = string(parent, pointer, key);
   if (!s) return std::nullopt;
   const auto v = core::parse_go_float(*s);
   if (!v || !std::isfinite(*v)) {
-    error(at(parent, std::string(key)), child(pointer, key),
-          "found \"" + *s + "\", expected a number");
+    error(at(parent, key), child(pointer, key), "found \"" + *s + "\", expected a number");
     return std::nullopt;
   }
   return v;
 }
 
-std::optional<bool> reader::boolean(const YAML::Node& parent, const std::string& pointer,
+std::optional<bool> reader::boolean(const yaml_node& parent, const std::string& pointer,
                                     std::string_view key) {
   const auto s = string(parent, pointer, key);
   if (!s) return std::nullopt;
   if (*s == "true") return true;
   if (*s == "false") return false;
-  error(at(parent, std::string(key)), child(pointer, key),
-        "found \"" + *s + "\", expected true or false");
+  error(at(parent, key), child(pointer, key), "found \"" + *s + "\", expected true or false");
   return std::nullopt;
 }
 
-std::optional<core::millis> reader::duration(const YAML::Node& parent, const std::string& pointer,
+std::optional<core::millis> reader::duration(const yaml_node& parent, const std::string& pointer,
                                              std::string_view key, bool int_seconds) {
   const auto s = string(parent, pointer, key);
   if (!s) return std::nullopt;
   return duration_of(*s, at(parent, key), child(pointer, key), int_seconds);
 }
 
-std::optional<core::millis> reader::duration_of(const std::string& text, const YAML::Node& node,
+std::optional<core::millis> reader::duration_of(const std::string& text, const yaml_node& node,
                                                 const std::string& pointer, bool int_seconds) {
   if (int_seconds && !text.empty() &&
       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -206,20 +194,20 @@ std::optional<core::millis> reader::duration_of(const std::string& text, const Y
   return std::nullopt;
 }
 
-nlohmann::ordered_json yaml_to_json(const YAML::Node& n) {
-  if (n.IsMap()) {
+nlohmann::ordered_json yaml_to_json(const yaml_node& n) {
+  if (n.is_map()) {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.Scalar()] = yaml_to_json(it->second);
+    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.scalar()] = yaml_to_json(it->second);
     return j;
   }
-  if (n.IsSequence()) {
+  if (n.is_sequence()) {
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
     for (const auto& x : n) j.push_back(yaml_to_json(x));
     return j;
   }
-  if (!n.IsScalar()) return nullptr;
-  const std::string& s = n.Scalar();
-  if (n.Tag() == "!") return s;  // quoted
+  if (!n.is_scalar()) return nullptr;
+  const std::string& s = n.scalar();
+  if (n.tag() == "!") return s;  // quoted
   if (s == "null" || s == "~" || s.empty()) return nullptr;
   if (s == "true") return true;
   if (s == "false") return false;

@@ -2,8 +2,6 @@
 // Schema-checked reading of a YAML/JSON document: every error carries the file, line, column and
 // JSON pointer; unknown keys are reported with a did-you-mean suggestion. Internal to config.
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdint>
 #include <floodgate/config/load.hpp>
 #include <floodgate/core/duration.hpp>
@@ -13,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "yaml_tree.hpp"
 
 namespace floodgate::config::detail {
 
@@ -31,31 +31,31 @@ class reader {
   const std::string& file() const { return file_; }
   std::size_t error_count() const { return errors_.size(); }
 
-  void error(const YAML::Node& at, const std::string& pointer, std::string message);
+  void error(const yaml_node& at, const std::string& pointer, std::string message);
 
   /// Requires a map; reports every key not in `known` (with a suggestion). `allowed_extra` are
   /// keys accepted and ignored (fields of Kubernetes objects floodgate does not interpret).
-  bool map(const YAML::Node& n, const std::string& pointer,
+  bool map(const yaml_node& n, const std::string& pointer,
            const std::vector<std::string_view>& known,
            const std::vector<std::string_view>& allowed_extra = {});
-  bool sequence(const YAML::Node& n, const std::string& pointer);
+  bool sequence(const yaml_node& n, const std::string& pointer);
 
-  std::optional<std::string> string(const YAML::Node& parent, const std::string& pointer,
+  std::optional<std::string> string(const yaml_node& parent, const std::string& pointer,
                                     std::string_view key, bool required = false);
-  std::optional<std::int64_t> integer(const YAML::Node& parent, const std::string& pointer,
+  std::optional<std::int64_t> integer(const yaml_node& parent, const std::string& pointer,
                                       std::string_view key);
   /// The same readings of a text already taken from the node `at` (after rendering, say).
-  std::optional<std::int64_t> integer_of(const std::string& text, const YAML::Node& at,
+  std::optional<std::int64_t> integer_of(const std::string& text, const yaml_node& at,
                                          const std::string& pointer);
-  std::optional<core::millis> duration_of(const std::string& text, const YAML::Node& at,
+  std::optional<core::millis> duration_of(const std::string& text, const yaml_node& at,
                                           const std::string& pointer, bool int_seconds = false);
-  std::optional<double> number(const YAML::Node& parent, const std::string& pointer,
+  std::optional<double> number(const yaml_node& parent, const std::string& pointer,
                                std::string_view key);
-  std::optional<bool> boolean(const YAML::Node& parent, const std::string& pointer,
+  std::optional<bool> boolean(const yaml_node& parent, const std::string& pointer,
                               std::string_view key);
   /// A Go duration ("30s", "5m"); `int_seconds` also accepts a bare integer of seconds (Argo's
   /// pause duration and the *Seconds fields).
-  std::optional<core::millis> duration(const YAML::Node& parent, const std::string& pointer,
+  std::optional<core::millis> duration(const yaml_node& parent, const std::string& pointer,
                                        std::string_view key, bool int_seconds = false);
 
  private:
@@ -63,15 +63,14 @@ class reader {
   std::vector<diagnostic>& errors_;
 };
 
-/// The child at `key`, or an undefined node (never yaml-cpp's throwing "zombie") when `n` is not
-/// a map or has no such key.
-YAML::Node at(const YAML::Node& n, std::string_view key);
+/// The child at `key`, or an undefined node when `n` is not a map or has no such key.
+inline yaml_node at(const yaml_node& n, std::string_view key) { return n.get(key); }
 
 /// A YAML node as JSON (keys in document order): plain scalars that read as null, booleans,
 /// integers or floats (YAML 1.2's core schema) become those; quoted scalars stay strings.
-nlohmann::ordered_json yaml_to_json(const YAML::Node& n);
+nlohmann::ordered_json yaml_to_json(const yaml_node& n);
 
 /// Where a node starts, 1-based.
-int line_of(const YAML::Node& n);
+int line_of(const yaml_node& n);
 
 }  // namespace floodgate::config::detail
