@@ -147,6 +147,9 @@ TEST_CASE("syntax errors name the column and what was expected", "[core][express
   e = parse_error("result @ 1");
   CHECK(e.column == 8);
   CHECK(e.message == "unexpected character '@'");
+  // A character outside ASCII is quoted whole (plan_fuzz found half of one, whose JSON failed).
+  CHECK(parse_error("result \xC6\x84 1").message == "unexpected character '\xC6\x84'");
+  CHECK(parse_error("'a\\\xE2\x82\xAC'").message == "unknown escape \\\xE2\x82\xAC in string");
   CHECK(parse_error("").message == "expected an expression, found nothing");
 }
 

@@ -5,6 +5,7 @@
 
 #include <floodgate/config/describe.hpp>
 #include <floodgate/config/load.hpp>
+#include <floodgate/providers/ports/decision_json.hpp>
 
 namespace floodgate::app {
 
@@ -23,7 +24,7 @@ CLI::App* add_check_command(CLI::App& app, check_options& opts) {
 int run_check(const check_options& opts) {
   const config::load_result r = config::load_paths(opts.files);
   if (opts.output == "json") {
-    fmt::print("{}\n", config::to_json(r).dump(2));
+    fmt::print("{}\n", providers::ports::json_text(config::to_json(r), 2));
   } else if (opts.output == "yaml") {
     fmt::print("{}", config::to_yaml_text(config::to_json(r)));
   } else {

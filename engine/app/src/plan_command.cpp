@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include <floodgate/providers/ports/decision_json.hpp>
 #include <floodgate/sim/capacity_plan.hpp>
 
 #include "cli_values.hpp"
@@ -83,7 +84,7 @@ void print_json(const sim::capacity_inputs& in, const sim::capacity_plan& plan) 
       {"total_seconds", plan.total_seconds},
       {"detectable_effect", finite_or_null(plan.detectable_effect)},
       {"notes", plan.notes}};
-  fmt::print("{}\n", out.dump(2));
+  fmt::print("{}\n", providers::ports::json_text(out, 2));
 }
 
 }  // namespace

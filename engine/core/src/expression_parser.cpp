@@ -20,6 +20,15 @@ using detail::op_code;
 
 enum class tok { end, number, string, ident, punct };
 
+// The character at byte i for a message: a UTF-8 lead byte with its continuation bytes, so a
+// message never quotes half a character (its JSON would not be UTF-8).
+std::string utf8_char_at(std::string_view s, std::size_t i) {
+  std::size_t end = i + 1;
+  while (end < s.size() && end < i + 4 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
+    ++end;
+  return std::string(s.substr(i, end - i));
+}
+
 struct token {
   tok kind = tok::end;
   std::string text;  // identifier, operator, or decoded string
@@ -132,7 +141,7 @@ std::vector<token> tokenize(std::string_view s) {
               text += e;
               break;
             default:
-              fail(j - 1, std::string("unknown escape \\") + e + " in string");
+              fail(j - 1, "unknown escape \\" + utf8_char_at(s, j) + " in string");
           }
         } else {
           text += s[j];
@@ -148,7 +157,7 @@ std::vector<token> tokenize(std::string_view s) {
       }
       if (t.text.empty()) {
         if (std::string_view("()[]{},.:?!<>+-*/%^#").find(c) == std::string_view::npos) {
-          fail(i, std::string("unexpected character '") + c + "'");
+          fail(i, "unexpected character '" + utf8_char_at(s, i) + "'");
         }
         t.text = std::string(1, c);
       }
