@@ -286,3 +286,54 @@ spec:
   CHECK(s.describe(t0 + std::chrono::minutes(2)) ==
         "step 2/3 (pause, 8m left) · weight 20 % · progressing");
 }
+
+TEST_CASE("rollouts of one plan share its loaded copy, and only when everything matches",
+          "[engine]") {
+  const core::instant t0(std::chrono::milliseconds(1795000000000));
+  plan_cache cache;
+  rollout_spec spec;
+  spec.id = "a";
+  spec.files = {{"shop.yaml", plan_text("{duration: 1m}")}};
+  const auto start = [&](const rollout_spec& s) {
+    auto started = session::start(s, t0, &cache);
+    REQUIRE(std::holds_alternative<session>(started));
+    return std::get<session>(std::move(started));
+  };
+  auto a = std::make_unique<session>(start(spec));
+  spec.id = "b";
+  spec.args = {{"app", "cart"}};  // arguments are per session: the plan is the same
+  const session b = start(spec);
+  CHECK(&a->plan() == &b.plan());
+  CHECK(b.spec().files.empty());  // not kept per session
+  CHECK(b.files().at(0).name == "shop.yaml");
+  CHECK(a->plan_hash() == b.plan_hash());
+  // Another Prometheus, another plan name asked for, or other text: another copy.
+  rollout_spec other = spec;
+  other.prometheus = "http://127.0.0.1:19090";
+  const session c = start(other);
+  CHECK(&c.plan() != &b.plan());
+  CHECK(c.plan().name == "shop");
+  other = spec;
+  other.plan = "shop";
+  CHECK(&start(other).plan() != &b.plan());
+  other = spec;
+  other.files[0].text += "# a comment\n";
+  CHECK(&start(other).plan() != &b.plan());
+  const config::plan* shared = &b.plan();
+  a.reset();
+  CHECK(&start(spec).plan() == shared);
+  // Held weakly: when no session uses it, it goes.
+  plan_cache fresh;
+  std::string hash;
+  {
+    auto s = session::start(spec, t0, &fresh);
+    REQUIRE(std::holds_alternative<session>(s));
+    hash = std::get<session>(s).plan_hash();
+    CHECK(fresh.find(spec, hash) != nullptr);
+  }
+  CHECK(fresh.find(spec, hash) == nullptr);
+  // Without a cache, each session loads its own.
+  auto alone = session::start(spec, t0);
+  REQUIRE(std::holds_alternative<session>(alone));
+  CHECK(&std::get<session>(alone).plan() != shared);
+}

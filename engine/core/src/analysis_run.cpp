@@ -178,6 +178,18 @@ void trim_measurements(metric_result& r, std::size_t limit) {
                        r.measurements.end() - static_cast<std::ptrdiff_t>(limit));
 }
 
+void add_measurement(metric_result& r, measurement m, std::size_t limit) {
+  if (limit == 0) limit = default_measurement_retention;
+  auto& ms = r.measurements;
+  // Room is made before the push (the same newest `limit` as push + trim_measurements), so the
+  // vector never needs more than `limit` slots.
+  if (ms.size() >= limit) ms.erase(ms.begin(), ms.end() - static_cast<std::ptrdiff_t>(limit - 1));
+  if (!ms.empty()) ms.back().evidence.reset();
+  if (ms.size() == ms.capacity())
+    ms.reserve(std::min(limit, std::max<std::size_t>(4, 2 * ms.size())));
+  ms.push_back(std::move(m));
+}
+
 rollout_reaction react_to_run(analysis_kind kind, phase run_phase, const std::string& message) {
   using action = rollout_reaction::action;
   static const char* const labels[] = {"Step-based analysis", "Background analysis",

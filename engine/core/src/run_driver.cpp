@@ -39,7 +39,7 @@ void measure_comparison(const threshold_metric& m, const observation& o, measure
       break;
   }
   meas.value = o.value_text;
-  meas.evidence = std::move(v);
+  meas.evidence = std::make_shared<const comparison_verdict>(std::move(v));
 }
 
 }  // namespace
@@ -72,8 +72,7 @@ bool record_observation(const threshold_metric& m, run_state& run, const observa
   record(slot->counters, meas.phase);
   slot->message = meas.message;
   const bool newly_insufficient = meas.insufficient() && !was_insufficient;
-  slot->measurements.push_back(std::move(meas));
-  trim_measurements(*slot, default_measurement_retention);
+  add_measurement(*slot, std::move(meas));
   return newly_insufficient;
 }
 

@@ -88,6 +88,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
   engine_events events;
   std::unique_ptr<journal> log;
   std::map<std::string, std::shared_ptr<rollout_entry>> rollouts;
+  plan_cache plans;  // rollouts of one plan share it
   counters stats;
   asio::steady_timer flush_timer{io};
   bool draining = false;
@@ -415,7 +416,7 @@ std::vector<std::string> engine::recover() {
     if (type == "start") {
       auto spec = spec_from_json(rec.at("spec"));
       if (auto* e = std::get_if<std::string>(&spec)) throw std::runtime_error(where + ": " + *e);
-      auto s = session::start(std::move(std::get<rollout_spec>(spec)), at);
+      auto s = session::start(std::move(std::get<rollout_spec>(spec)), at, &m.plans);
       if (auto* e = std::get_if<std::string>(&s))
         throw std::runtime_error(where + ": the plan no longer loads: " + *e);
       auto& sess = std::get<session>(s);
@@ -475,7 +476,7 @@ std::optional<engine::refusal> engine::start(rollout_spec spec) {
   if (const auto it = m.rollouts.find(spec.id); it != m.rollouts.end() && !it->second->ended)
     return refusal{cause::id_in_use, "rollout \"" + spec.id + "\" is still running"};
   const auto now = clock_now();
-  auto s = session::start(spec, now);
+  auto s = session::start(spec, now, &m.plans);
   if (auto* e = std::get_if<std::string>(&s)) return refusal{cause::spec, *e};
   auto r = std::make_shared<rollout_entry>(m.io, std::move(std::get<session>(s)));
   ojson rec = record_head("start", spec.id, now);

@@ -213,7 +213,11 @@ std::variant<core::observation, std::string> observation_from_json(const json& j
   }
 }
 
-std::variant<session, std::string> session::start(rollout_spec spec, core::instant now) {
+namespace {
+
+// Loads the spec's plan and checks what does not depend on the run-time arguments.
+std::variant<std::shared_ptr<const loaded_plan>, std::string> load_plan(const rollout_spec& spec,
+                                                                        std::string hash) {
   auto loaded = config::load(spec.files);
   if (!loaded.ok()) return loaded.errors.front().format();
   const config::plan* chosen = nullptr;
@@ -227,36 +231,25 @@ std::variant<session, std::string> session::start(rollout_spec spec, core::insta
     return spec.plan.empty() ? std::string("the files hold no plan")
                              : "no plan named \"" + spec.plan + "\" in the files";
   }
-  session s;
-  s.plan_ = *chosen;
-  if (std::holds_alternative<config::progressive_strategy>(s.plan_.strategy)) {
-    return "plan \"" + s.plan_.name +
+  auto out = std::make_shared<loaded_plan>();
+  out->plan = *chosen;
+  auto& plan = out->plan;
+  if (std::holds_alternative<config::progressive_strategy>(plan.strategy)) {
+    return "plan \"" + plan.name +
            "\" is a Flagger Canary: Flagger runs it and asks floodgate through its webhooks "
            "(floodgate serve); floodgate does not drive it live itself";
   }
-  if (auto* a = std::get_if<config::analysis_strategy>(&s.plan_.strategy)) {
+  if (auto* a = std::get_if<config::analysis_strategy>(&plan.strategy)) {
     config::canary_strategy c;
     core::canary_step step;
     step.what = core::canary_step::kind::analysis;
     for (const auto& m : a->analysis.metrics) step.metrics.push_back(m.metric);
     c.plan.steps.push_back(std::move(step));
     c.step_analyses.push_back(a->analysis);
-    s.plan_.strategy = std::move(c);
-  }
-  for (const auto& name : s.plan_.runtime_args) {
-    if (!spec.args.count(name))
-      return "argument \"" + name + "\" of plan \"" + s.plan_.name +
-             "\" is resolved at run time: give it (--arg " + name + "=VALUE)";
-  }
-  if (std::holds_alternative<config::canary_strategy>(s.plan_.strategy)) {
-    s.state_ = core::rollout_state{};
-  } else {
-    core::blue_green_state st;
-    st.preview_ready_at = now;
-    s.state_ = st;
+    plan.strategy = std::move(c);
   }
   // Every metric must be one the live source measures; --prometheus replaces every address.
-  for (auto* a : analyses_of(s.plan_)) {
+  for (auto* a : analyses_of(plan)) {
     for (auto& m : a->metrics) {
       if (m.source.kind == config::provider_kind::kayenta)
         return "metric \"" + m.metric.name +
@@ -266,15 +259,67 @@ std::variant<session, std::string> session::start(rollout_spec spec, core::insta
         m.source.address = spec.prometheus;
     }
   }
-  s.plan_hash_ = fnv1a(spec.files);
+  out->files = spec.files;
+  out->name = spec.plan;
+  out->prometheus = spec.prometheus;
+  out->hash = std::move(hash);
+  return std::shared_ptr<const loaded_plan>(std::move(out));
+}
+
+}  // namespace
+
+std::shared_ptr<const loaded_plan> plan_cache::find(const rollout_spec& spec,
+                                                    const std::string& hash) {
+  const auto [from, to] = by_hash_.equal_range(hash);
+  for (auto it = from; it != to;) {
+    auto p = it->second.lock();
+    if (!p) {
+      it = by_hash_.erase(it);
+      continue;
+    }
+    if (p->name == spec.plan && p->prometheus == spec.prometheus && p->files == spec.files)
+      return p;
+    ++it;
+  }
+  return nullptr;
+}
+
+void plan_cache::add(const std::shared_ptr<const loaded_plan>& p) { by_hash_.emplace(p->hash, p); }
+
+std::variant<session, std::string> session::start(rollout_spec spec, core::instant now,
+                                                  plan_cache* cache) {
+  std::string hash = fnv1a(spec.files);
+  session s;
+  s.loaded_ = cache ? cache->find(spec, hash) : nullptr;
+  if (!s.loaded_) {
+    auto loaded = load_plan(spec, std::move(hash));
+    if (auto* e = std::get_if<std::string>(&loaded)) return std::move(*e);
+    s.loaded_ = std::move(std::get<std::shared_ptr<const loaded_plan>>(loaded));
+    if (cache) cache->add(s.loaded_);
+  }
+  const auto& plan = s.loaded_->plan;
+  for (const auto& name : plan.runtime_args) {
+    if (!spec.args.count(name))
+      return "argument \"" + name + "\" of plan \"" + plan.name +
+             "\" is resolved at run time: give it (--arg " + name + "=VALUE)";
+  }
+  if (std::holds_alternative<config::canary_strategy>(plan.strategy)) {
+    s.state_ = core::rollout_state{};
+  } else {
+    core::blue_green_state st;
+    st.preview_ready_at = now;
+    s.state_ = st;
+  }
   s.started_at_ = now;
+  spec.files.clear();
+  spec.files.shrink_to_fit();
   s.spec_ = std::move(spec);
   return s;
 }
 
 const config::metric_spec* session::spec_of(const core::metric_request& r) const {
   const config::analysis_spec* a = nullptr;
-  if (const auto* c = std::get_if<config::canary_strategy>(&plan_.strategy)) {
+  if (const auto* c = std::get_if<config::canary_strategy>(&loaded_->plan.strategy)) {
     const auto step = std::get<core::rollout_state>(state_).step;
     if (r.background) {
       a = &c->background;
@@ -282,7 +327,7 @@ const config::metric_spec* session::spec_of(const core::metric_request& r) const
       a = &c->step_analyses[step];
     }
   } else {
-    const auto& b = std::get<config::blue_green_strategy>(plan_.strategy);
+    const auto& b = std::get<config::blue_green_strategy>(loaded_->plan.strategy);
     a = std::get<core::blue_green_state>(state_).stage == core::blue_green_stage::post_promotion
             ? &b.post_promotion
             : &b.pre_promotion;
@@ -300,7 +345,7 @@ const core::run_state* session::run_of(const core::metric_request& r) const {
 }
 
 std::vector<core::metric_request> session::due(core::instant now) const {
-  return on_strategy(plan_, state_, [&](const auto& plan, const auto& st) {
+  return on_strategy(loaded_->plan, state_, [&](const auto& plan, const auto& st) {
     return core::due_measurements(plan, st, now);
   });
 }
@@ -323,7 +368,8 @@ std::variant<providers::ports::metric_query, std::string> session::query_for(
     if (key.rfind("args.", 0) == 0) {
       const std::string name(key.substr(5));
       if (const auto it = spec_.args.find(name); it != spec_.args.end()) return it->second;
-      if (const auto it = plan_.args.find(name); it != plan_.args.end()) return it->second;
+      if (const auto it = loaded_->plan.args.find(name); it != loaded_->plan.args.end())
+        return it->second;
     }
     return std::nullopt;
   };
@@ -353,19 +399,19 @@ std::variant<providers::ports::metric_query, std::string> session::query_for(
 
 core::advance_result session::advance(core::instant now,
                                       const std::vector<core::observation>& obs) {
-  return on_strategy(plan_, state_,
+  return on_strategy(loaded_->plan, state_,
                      [&](const auto& plan, auto& st) { return core::advance(plan, st, now, obs); });
 }
 
 core::advance_result session::approve(core::instant now) {
-  return on_strategy(plan_, state_,
+  return on_strategy(loaded_->plan, state_,
                      [&](const auto& plan, auto& st) { return core::approve(plan, st, now); });
 }
 
 core::advance_result session::abort(core::instant now, const std::string& who) {
   if (auto* st = std::get_if<core::rollout_state>(&state_))
     return core::abort_rollout(*st, now, who);  // a canary's abort needs no plan
-  return core::abort_rollout(std::get<config::blue_green_strategy>(plan_.strategy).plan,
+  return core::abort_rollout(std::get<config::blue_green_strategy>(loaded_->plan.strategy).plan,
                              std::get<core::blue_green_state>(state_), now, who);
 }
 
@@ -392,7 +438,7 @@ bool session::waiting_for_human() const {
   if (s == core::rollout_status::paused_inconclusive) return true;
   if (s != core::rollout_status::paused) return false;
   if (const auto* st = std::get_if<core::rollout_state>(&state_)) {
-    const auto& steps = std::get<config::canary_strategy>(plan_.strategy).plan.steps;
+    const auto& steps = std::get<config::canary_strategy>(loaded_->plan.strategy).plan.steps;
     return st->step < steps.size() && steps[st->step].what == core::canary_step::kind::pause &&
            !steps[st->step].duration;
   }
@@ -419,7 +465,7 @@ std::vector<metric_view> session::metrics() const {
           v.latest = core::phase_name(m.phase);
           v.value = m.value;
           v.message = m.message;
-          v.evidence = m.evidence;
+          if (m.evidence) v.evidence = *m.evidence;
         }
       }
       out.push_back(std::move(v));
@@ -437,7 +483,7 @@ std::string session::describe(const std::vector<metric_view>& ms,
         core::millis(static_cast<long long>(std::ceil(std::max(seconds, 0.0))) * 1000));
   };
   if (const auto* st = std::get_if<core::rollout_state>(&state_)) {
-    const auto& steps = std::get<config::canary_strategy>(plan_.strategy).plan.steps;
+    const auto& steps = std::get<config::canary_strategy>(loaded_->plan.strategy).plan.steps;
     const auto n = steps.size();
     s << "step " << std::min(st->step + 1, n) << "/" << n;
     // A timed pause: how long it has still to run.

@@ -44,6 +44,7 @@ struct load_result {
 struct source_file {
   std::string name;
   std::string text;
+  bool operator==(const source_file&) const = default;
 };
 
 /// Loads the files together (a Rollout may use templates defined in another of them). When any

@@ -5,6 +5,7 @@
 // run's phase (rollout/analysis.go). Pure: time comes in as an argument.
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +22,9 @@ namespace floodgate::core {
 /// the metric keeps measuring.
 struct measurement {
   core::phase phase = phase::running;
-  std::optional<comparison_verdict> evidence;  ///< comparison metrics: the look's statistics
+  /// Comparison metrics: the look's statistics — the newest measurement's only (see
+  /// add_measurement); shared, so that copying a state does not copy them.
+  std::shared_ptr<const comparison_verdict> evidence;
   std::string message;
   std::string value;  ///< the provider value as Argo renders it ("[0.99]")
   std::optional<instant> finished_at;
@@ -89,6 +92,14 @@ std::optional<instant> next_wake_up(const std::vector<threshold_metric>& metrics
 /// Keeps the newest `limit` measurements (0 = Argo's default, 10). Counters are untouched.
 void trim_measurements(metric_result& r, std::size_t limit);
 inline constexpr std::size_t default_measurement_retention = 10;
+
+/// Appends the newest measurement, keeping the newest `limit` (trim_measurements). The one it
+/// follows becomes history and gives up its evidence: only the newest look's statistics are
+/// read (the decision's reason, the API), and the journal keeps every observation they came
+/// from. The history never holds more than `limit`, so 10 000 rollouts do not each carry a
+/// vector grown to 16.
+void add_measurement(metric_result& r, measurement m,
+                     std::size_t limit = default_measurement_retention);
 
 /// Which analysis of a rollout a run is.
 enum class analysis_kind { step, background, pre_promotion, post_promotion };

@@ -6,6 +6,7 @@
 // journal's ticks are fed again) and how a replay reproduces a live run.
 
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -50,15 +51,41 @@ struct metric_view {
   std::optional<core::comparison_verdict> evidence;
 };
 
+/// A plan loaded and checked for live use, shared by every session started from the same files,
+/// plan name and Prometheus address: 10 000 rollouts of one plan hold one copy of it.
+struct loaded_plan {
+  std::vector<config::source_file> files;
+  std::string name;        ///< rollout_spec::plan as asked ("" = the only one)
+  std::string prometheus;  ///< rollout_spec::prometheus
+  config::plan plan;       ///< a standalone analysis is held as a one-step canary
+  std::string hash;        ///< FNV-1a of the files' names and text
+};
+
+/// The loaded plans sessions share, by their files' hash (and then compared in full). Holds
+/// them weakly: a plan lives as long as a session uses it. Not thread-safe: one owner (the
+/// engine, on its io thread).
+class plan_cache {
+ public:
+  std::shared_ptr<const loaded_plan> find(const rollout_spec& spec, const std::string& hash);
+  void add(const std::shared_ptr<const loaded_plan>& p);
+
+ private:
+  std::multimap<std::string, std::weak_ptr<const loaded_plan>> by_hash_;
+};
+
 class session {
  public:
-  /// Loads the plan and checks it can run live. The error names the file or what is missing.
-  static std::variant<session, std::string> start(rollout_spec spec, core::instant now);
+  /// Loads the plan (or takes it from `cache`, and adds it there) and checks it can run live.
+  /// The error names the file or what is missing.
+  static std::variant<session, std::string> start(rollout_spec spec, core::instant now,
+                                                  plan_cache* cache = nullptr);
 
+  /// The spec the session was started from, without its files (they are in files()).
   const rollout_spec& spec() const { return spec_; }
-  const config::plan& plan() const { return plan_; }
+  const std::vector<config::source_file>& files() const { return loaded_->files; }
+  const config::plan& plan() const { return loaded_->plan; }
   /// FNV-1a of the plan files' text: which plan a journal's decisions were taken under.
-  const std::string& plan_hash() const { return plan_hash_; }
+  const std::string& plan_hash() const { return loaded_->hash; }
   core::instant started_at() const { return started_at_; }
 
   std::vector<core::metric_request> due(core::instant now) const;
@@ -94,8 +121,7 @@ class session {
  private:
   session() = default;
   rollout_spec spec_;
-  config::plan plan_;  ///< a standalone analysis is held as a one-step canary
-  std::string plan_hash_;
+  std::shared_ptr<const loaded_plan> loaded_;
   core::instant started_at_{};
   std::variant<core::rollout_state, core::blue_green_state> state_;
 
