@@ -15,11 +15,6 @@ struct rank_summary {
   double tie_sum = 0.0;  // Σ (t³ − t) over groups of equal values in the pooled sample
 };
 
-inline std::vector<double> sorted_copy(std::span<const double> v) {
-  std::vector<double> out(v.begin(), v.end());
-  sort_doubles(out);
-  return out;
-}
 
 // Ranks of (xs − shift) ∪ ys. Both spans ascending; (xs − shift) stays ascending because
 // rounding is monotone.
