@@ -332,6 +332,15 @@ TEST_CASE("rollouts of one plan share its loaded copy, and only when everything 
     CHECK(fresh.find(spec, hash) != nullptr);
   }
   CHECK(fresh.find(spec, hash) == nullptr);
+  {
+    auto s = session::start(spec, t0, &fresh);  // adding forgets the plans nobody uses
+    other.files[0].text += "# another\n";
+    auto t = session::start(other, t0, &fresh);
+    CHECK(fresh.size() == 2);
+  }
+  other.files[0].text += "# a third\n";
+  CHECK(std::holds_alternative<session>(session::start(other, t0, &fresh)));
+  CHECK(fresh.size() == 1);
   // Without a cache, each session loads its own.
   auto alone = session::start(spec, t0);
   REQUIRE(std::holds_alternative<session>(alone));

@@ -284,7 +284,11 @@ std::shared_ptr<const loaded_plan> plan_cache::find(const rollout_spec& spec,
   return nullptr;
 }
 
-void plan_cache::add(const std::shared_ptr<const loaded_plan>& p) { by_hash_.emplace(p->hash, p); }
+void plan_cache::add(const std::shared_ptr<const loaded_plan>& p) {
+  // Plans no session uses any more go (their weak_ptr would keep make_shared's block).
+  std::erase_if(by_hash_, [](const auto& e) { return e.second.expired(); });
+  by_hash_.emplace(p->hash, p);
+}
 
 std::variant<session, std::string> session::start(rollout_spec spec, core::instant now,
                                                   plan_cache* cache) {

@@ -67,7 +67,9 @@ struct loaded_plan {
 class plan_cache {
  public:
   std::shared_ptr<const loaded_plan> find(const rollout_spec& spec, const std::string& hash);
+  /// Adds a plan, and forgets the plans no session uses any more.
   void add(const std::shared_ptr<const loaded_plan>& p);
+  std::size_t size() const { return by_hash_.size(); }
 
  private:
   std::multimap<std::string, std::weak_ptr<const loaded_plan>> by_hash_;
