@@ -15,7 +15,6 @@ struct rank_summary {
   double tie_sum = 0.0;  // Σ (t³ − t) over groups of equal values in the pooled sample
 };
 
-
 // Ranks of (xs − shift) ∪ ys. Both spans ascending; (xs − shift) stays ascending because
 // rounding is monotone.
 inline rank_summary merge_ranks(std::span<const double> xs, std::span<const double> ys,
