@@ -34,8 +34,8 @@ inline std::vector<double> sorted_copy(std::span<const double> v) {
     std::sort(out.begin(), out.end());
     return out;
   }
-  constexpr int digit_bits = 11;
-  constexpr int digits = 6;  // 66 bits ≥ 64
+  constexpr std::size_t digit_bits = 11;
+  constexpr std::size_t digits = 6;  // 66 bits ≥ 64
   constexpr std::size_t radix = std::size_t{1} << digit_bits;
   constexpr std::uint64_t mask = radix - 1;
   std::unique_ptr<std::uint64_t[]> keys(new std::uint64_t[n]);
@@ -44,25 +44,25 @@ inline std::vector<double> sorted_copy(std::span<const double> v) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t k = order_key(v[i] + 0.0);  // + 0.0 folds −0 into +0, as == does
     keys[i] = k;
-    for (int d = 0; d < digits; ++d) ++count[d * radix + ((k >> (d * digit_bits)) & mask)];
+    for (std::size_t d = 0; d < digits; ++d) ++count[d * radix + ((k >> (d * digit_bits)) & mask)];
   }
-  const auto shared = [&](int d) {
+  const auto shared = [&](std::size_t d) {
     return count[d * radix + ((keys[0] >> (d * digit_bits)) & mask)] == n;
   };
-  int last = digits - 1;
-  while (last >= 0 && shared(last)) --last;
+  std::size_t end = digits;  // one past the last digit the keys differ in
+  while (end > 0 && shared(end - 1)) --end;
   std::vector<double> out(n);
-  for (int d = 0; d <= last; ++d) {
+  for (std::size_t d = 0; d < end; ++d) {
     if (shared(d)) continue;
     std::uint32_t* c = count.data() + d * radix;
-    const int shift = d * digit_bits;
+    const std::size_t shift = d * digit_bits;
     std::uint32_t sum = 0;
     for (std::size_t b = 0; b < radix; ++b) {
       const std::uint32_t here = c[b];
       c[b] = sum;
       sum += here;
     }
-    if (d == last) {  // the last pass writes the doubles themselves
+    if (d + 1 == end) {  // the last pass writes the doubles themselves
       for (std::size_t i = 0; i < n; ++i) {
         const std::uint64_t k = keys[i];
         out[c[(k >> shift) & mask]++] = from_order_key(k);
