@@ -469,7 +469,7 @@ std::vector<metric_view> session::metrics() const {
           v.latest = core::phase_name(m.phase);
           v.value = m.value;
           v.message = m.message;
-          if (m.evidence) v.evidence = *m.evidence;
+          v.evidence = m.evidence;
         }
       }
       out.push_back(std::move(v));

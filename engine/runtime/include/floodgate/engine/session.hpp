@@ -48,7 +48,7 @@ struct metric_view {
   std::string latest;   ///< the latest measurement's phase, or "" before the first
   std::string value;    ///< the latest measurement's value ("[0.99]")
   std::string message;  ///< the latest measurement's message (an Error's reason)
-  std::optional<core::comparison_verdict> evidence;
+  std::shared_ptr<const core::comparison_verdict> evidence;  ///< the newest look's, shared
 };
 
 /// A plan loaded and checked for live use, shared by every session started from the same files,
