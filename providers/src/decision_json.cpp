@@ -61,11 +61,15 @@ std::string format_rfc3339(core::instant t) {
   return out;
 }
 
+void add_statistics(nlohmann::ordered_json& out, const core::decision_reason& r) {
+  for (const auto& f : number_fields)
+    if (const auto& v = r.*f.member) out[f.name] = json_number(*v);
+}
+
 nlohmann::ordered_json decision_to_json(const core::decision& d) {
   nlohmann::ordered_json reason;
   for (const auto& f : text_fields) reason[f.name] = d.reason.*f.member;
-  for (const auto& f : number_fields)
-    if (const auto& v = d.reason.*f.member) reason[f.name] = json_number(*v);
+  add_statistics(reason, d.reason);
   nlohmann::ordered_json j;
   j["at"] = format_rfc3339(d.at);
   j["at_ms"] = d.at.time_since_epoch().count();

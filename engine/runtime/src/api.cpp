@@ -20,18 +20,22 @@ std::string api_request::header(std::string_view lower_name) const {
 
 using providers::ports::json_text;
 
-api_response api_error(int status, const std::string& message) {
-  ojson j;
-  j["error"] = message;
-  j["status"] = status;
-  return {status, "application/json", json_text(j) + "\n", {}};
-}
-
 namespace {
 
 api_response json_response(int status, const ojson& j) {
   return {status, "application/json", json_text(j) + "\n", {}};
 }
+
+}  // namespace
+
+api_response api_error(int status, const std::string& message) {
+  ojson j;
+  j["error"] = message;
+  j["status"] = status;
+  return json_response(status, j);
+}
+
+namespace {
 
 api_response text_response(int status, std::string text) {
   return {status, "text/plain; charset=utf-8", std::move(text), {}};
@@ -154,14 +158,9 @@ ojson metric_json(const metric_view& m) {
     s["test"] = e.statistic;
     s["outcome"] = core::comparison_outcome_name(e.outcome);
     s["message"] = e.message;
-    for (const auto& [k, v] : {std::pair{"estimate", e.estimate},
-                               {"interval_low", e.interval_low},
-                               {"interval_high", e.interval_high},
-                               {"p_value", e.p_value},
-                               {"e_value", e.e_value},
-                               {"n", e.n},
-                               {"required_n", e.required_n}})
-      if (v) s[k] = providers::ports::json_number(*v);
+    core::decision_reason numbers;  // the decision record's statistics, written as it writes them
+    core::add_evidence(numbers, e);
+    providers::ports::add_statistics(s, numbers);
     j["statistics"] = std::move(s);
   }
   return j;

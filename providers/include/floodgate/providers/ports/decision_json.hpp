@@ -23,6 +23,10 @@ std::string format_rfc3339(core::instant t);
 /// A number as the record writes it: finite as a number, else "NaN", "+Inf" or "-Inf".
 nlohmann::ordered_json json_number(double d);
 
+/// The statistics a reason has (estimate, interval_low, interval_high, p_value, e_value, n,
+/// required_n, in that order) as members of `out`, written as the record writes them.
+void add_statistics(nlohmann::ordered_json& out, const core::decision_reason& r);
+
 /// JSON text that never throws: bytes that are not UTF-8 (a client's target, a server's error
 /// page) become U+FFFD. Every writer of records, answers and logs uses it.
 template <class Json>
