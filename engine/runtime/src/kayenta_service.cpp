@@ -14,8 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string type_name(const json& j) { return j.type_name(); }
-
 // "2026-11-24T10:00:00Z", "2026-11-24T10:00:00.250Z", "2026-11-24T11:00:00+01:00".
 std::optional<core::instant> parse_rfc3339(const std::string& s) {
   std::tm tm{};
@@ -170,7 +168,7 @@ ojson number(double x) { return std::isfinite(x) ? ojson(x) : ojson(nullptr); }
 std::variant<kayenta_canary_config, std::string> kayenta_config_from_json(
     const json& j, const std::string& where) {
   try {
-    if (!j.is_object()) return where + ": expected an object, found " + type_name(j);
+    if (!j.is_object()) return where + ": expected an object, found " + j.type_name();
     kayenta_canary_config c;
     c.name = j.value("name", "");
     if (c.name.empty()) return where + ".name: expected the config's name";
@@ -220,11 +218,9 @@ std::variant<kayenta_canary_config, std::string> kayenta_config_from_json(
 struct kayenta_service::execution_state {
   std::string id;
   const kayenta_canary_config* config = nullptr;
-  std::string application;
   double pass = 0;
   double marginal = 0;
   core::instant started{};
-  std::map<std::string, std::pair<scope, scope>> scopes;  ///< name → (control, experiment)
   // Per metric: the control and experiment series, or the first error.
   std::vector<std::vector<double>> control, experiment;
   std::size_t waiting = 0;
@@ -273,6 +269,7 @@ std::variant<std::string, kayenta_service::refusal> kayenta_service::start(
     return refusal{400, "body.thresholds: expected {\"pass\": N, \"marginal\": N}"};
   x->pass = th["pass"].get<double>();
   x->marginal = th["marginal"].get<double>();
+  std::map<std::string, std::pair<scope, scope>> scopes;  // name → (control, experiment)
   if (!body.contains("scopes") || !body["scopes"].is_object() || body["scopes"].empty())
     return refusal{400, "body.scopes: expected {\"<name>\": {controlScope, experimentScope}}"};
   for (const auto& [name, s] : body["scopes"].items()) {
@@ -282,14 +279,14 @@ std::variant<std::string, kayenta_service::refusal> kayenta_service::start(
     if (auto* e = std::get_if<std::string>(&control)) return refusal{400, *e};
     auto experiment = read_scope(s.value("experimentScope", json()), at + ".experimentScope");
     if (auto* e = std::get_if<std::string>(&experiment)) return refusal{400, *e};
-    x->scopes[name] = {std::get<scope>(control), std::get<scope>(experiment)};
+    scopes[name] = {std::get<scope>(control), std::get<scope>(experiment)};
   }
   // Each metric's scope: its scopeName, or the request's only scope.
   std::vector<const std::pair<scope, scope>*> scope_of;
   for (const auto& m : cfg->metrics) {
-    auto it = x->scopes.find(m.scope_name);
-    if (it == x->scopes.end() && x->scopes.size() == 1) it = x->scopes.begin();
-    if (it == x->scopes.end())
+    auto it = scopes.find(m.scope_name);
+    if (it == scopes.end() && scopes.size() == 1) it = scopes.begin();
+    if (it == scopes.end())
       return refusal{
           400, "body.scopes: no scope \"" + m.scope_name + "\" for metric \"" + m.name + "\""};
     scope_of.push_back(&it->second);
