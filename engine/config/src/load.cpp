@@ -1188,9 +1188,7 @@ load_result load(const std::vector<source_file>& files) {
     try {
       stream = load_documents(f.text);
     } catch (const YAML::Exception& e) {
-      out.errors.push_back({f.name, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                            e.mark.column >= 0 ? e.mark.column + 1 : 0, "/",
-                            "not valid YAML or JSON: " + e.msg});
+      out.errors.push_back(detail::syntax_error(f.name, e, "not valid YAML or JSON"));
       continue;
     }
     const auto& nodes = stream.documents;

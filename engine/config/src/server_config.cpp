@@ -52,13 +52,7 @@ server_config_result load_server_config(const source_file& file) {
   try {
     tree = detail::yaml_tree::parse(file.text);
   } catch (const YAML::Exception& e) {
-    diagnostic d;
-    d.file = file.name;
-    d.line = e.mark.line + 1;
-    d.column = e.mark.column + 1;
-    d.pointer = "/";
-    d.message = "not valid YAML: " + e.msg;
-    res.errors.push_back(std::move(d));
+    res.errors.push_back(detail::syntax_error(file.name, e, "not valid YAML"));
     return res;
   }
   const detail::yaml_node doc = tree->root();

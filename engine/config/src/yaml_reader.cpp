@@ -1,5 +1,7 @@
 #include "yaml_reader.hpp"
 
+#include <yaml-cpp/exceptions.h>
+
 #include <algorithm>
 #include <charconv>
 #include <floodgate/core/value.hpp>
@@ -68,6 +70,11 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string_vi
 }
 
 int line_of(const yaml_node& n) { return n.defined() && n.line() >= 0 ? n.line() + 1 : 0; }
+
+diagnostic syntax_error(const std::string& file, const YAML::Exception& e, std::string_view what) {
+  return {file, e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0,
+          "/", std::string(what) + ": " + e.msg};
+}
 
 void reader::error(const yaml_node& at, const std::string& pointer, std::string message) {
   diagnostic d;

@@ -14,7 +14,15 @@
 
 #include "yaml_tree.hpp"
 
+namespace YAML {
+class Exception;
+}
+
 namespace floodgate::config::detail {
+
+/// A YAML syntax error (yaml-cpp's exception) as a diagnostic of `file` at its mark, the
+/// message after `what` ("not valid YAML").
+diagnostic syntax_error(const std::string& file, const YAML::Exception& e, std::string_view what);
 
 /// "/spec/metrics/0" + "count" → "/spec/metrics/0/count" (RFC 6901 escaping).
 std::string child(const std::string& pointer, std::string_view key);
