@@ -1,8 +1,8 @@
 #include <floodgate/providers/metric_readings.hpp>
-#include <limits>
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace floodgate::providers {

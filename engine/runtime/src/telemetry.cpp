@@ -54,7 +54,7 @@ struct telemetry::impl {
   prometheus::Histogram& fsync_latency =
       prometheus::BuildHistogram()
           .Name("floodgate_journal_fsync_seconds")
-          .Help("Time to write and fdatasync one journal record")
+          .Help("Time of one fdatasync of the journal (a decision's record, or a second's ticks)")
           .Register(*registry)
           .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                                            0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1});
