@@ -9,69 +9,11 @@ namespace floodgate::providers {
 
 namespace {
 
-// The numbers in a Prometheus result as Argo converted it: a scalar, or an array of them.
-std::variant<std::vector<double>, std::string> numbers(const core::value& v) {
-  if (v.is_number()) return std::vector<double>{v.as_double()};
-  if (v.kind() != core::value_kind::array)
-    return "expected numbers, found a " + std::string(core::kind_name(v.kind()));
-  std::vector<double> out;
-  out.reserve(v.items().size());
-  for (const auto& item : v.items()) {
-    if (!item.is_number())
-      return "expected numbers, found a " + std::string(core::kind_name(item.kind()));
-    out.push_back(item.as_double());
-  }
-  return out;
-}
-
-// A threshold metric's answer from a provider's reading (or its error).
-ports::metric_answer answer_of(std::variant<reading, std::string> r) {
-  ports::metric_answer a;
-  if (auto* e = std::get_if<std::string>(&r)) {
-    a.result = std::move(*e);
-    return a;
-  }
-  auto& got = std::get<reading>(r);
-  a.result = std::move(got.result);
-  a.value_text = std::move(got.value_text);
-  a.warnings = std::move(got.warnings);
-  return a;
-}
-
 // Waits for every arm of one comparison measurement.
 struct gathering {
   std::size_t waiting = 0;
-  std::map<std::string, core::value> answers;
-  std::vector<std::string> errors;
-  std::vector<std::string> warnings;
+  std::map<std::string, std::variant<reading, std::string>> arms;
   std::function<void(ports::metric_answer)> done;
-
-  void finish() {
-    ports::metric_answer a;
-    a.warnings = std::move(warnings);
-    if (!errors.empty()) {
-      std::string text;
-      for (const auto& e : errors) text += (text.empty() ? "" : "; ") + e;
-      a.result = text;
-      return done(std::move(a));
-    }
-    auto combined = combine_arms(answers);
-    if (auto* e = std::get_if<std::string>(&combined)) {
-      a.result = *e;
-      return done(std::move(a));
-    }
-    auto& data = std::get<core::comparison_data>(combined);
-    const bool samples = answers.count("canary") > 0;
-    a.value_text = samples ? "canary " + std::to_string(data.canary_samples.size()) +
-                                 " samples, baseline " +
-                                 std::to_string(data.baseline_samples.size()) + " samples"
-                           : "canary " + core::format_float_plain(data.canary.events) + "/" +
-                                 core::format_float_plain(data.canary.total) + ", baseline " +
-                                 core::format_float_plain(data.baseline.events) + "/" +
-                                 core::format_float_plain(data.baseline.total);
-    a.result = std::move(data);
-    done(std::move(a));
-  }
 };
 
 class live_metrics final : public ports::metrics_source {
@@ -129,6 +71,14 @@ class live_metrics final : public ports::metrics_source {
     const auto reply = [](std::function<void(ports::metric_answer)> to) {
       return [to = std::move(to)](prometheus_answer a) { to(answer_of(read_answer(a))); };
     };
+    // What the tap sees: each instant query's body, before it is read.
+    const auto tapped = [this, &q](const std::string& promql, auto then) {
+      return
+          [tap = opt_.tap, promql, at = q.at, then = std::move(then)](prometheus_answer a) mutable {
+            if (tap && at && a.http.response) tap(promql, *at, a.http.response->body);
+            then(std::move(a));
+          };
+    };
     if (q.range) {
       client.query_range(q.query, secs(q.range->start.time_since_epoch()),
                          secs(q.range->end.time_since_epoch()), secs(q.range->step),
@@ -136,24 +86,17 @@ class live_metrics final : public ports::metrics_source {
       return;
     }
     if (q.arms.empty()) {
-      client.query(q.query, at, reply(std::move(done)));
+      client.query(q.query, at, tapped(q.query, reply(std::move(done))));
       return;
     }
     auto g = std::make_shared<gathering>();
     g->waiting = q.arms.size();
     g->done = std::move(done);
     for (const auto& [arm, promql] : q.arms) {
-      client.query(promql, at, [g, arm = arm](prometheus_answer answer) {
-        auto r = read_answer(answer);
-        if (auto* e = std::get_if<std::string>(&r)) {
-          g->errors.push_back(arm + ": " + *e);
-        } else {
-          auto& got = std::get<reading>(r);
-          g->answers[arm] = std::move(got.result);
-          for (auto& w : got.warnings) g->warnings.push_back(arm + ": " + std::move(w));
-        }
-        if (--g->waiting == 0) g->finish();
-      });
+      client.query(promql, at, tapped(promql, [g, arm = arm](prometheus_answer answer) {
+                     g->arms.insert_or_assign(arm, read_answer(answer));
+                     if (--g->waiting == 0) g->done(comparison_answer(std::move(g->arms)));
+                   }));
     }
   }
 
@@ -183,32 +126,6 @@ class live_metrics final : public ports::metrics_source {
 std::unique_ptr<ports::metrics_source> make_live_metrics(boost::asio::io_context& io,
                                                          live_metrics_options options) {
   return std::make_unique<live_metrics>(io, std::move(options));
-}
-
-std::variant<core::comparison_data, std::string> combine_arms(
-    const std::map<std::string, core::value>& answers) {
-  core::comparison_data data;
-  for (const auto& [arm, v] : answers) {
-    auto got = numbers(v);
-    if (auto* e = std::get_if<std::string>(&got)) return arm + ": " + *e;
-    auto& xs = std::get<std::vector<double>>(got);
-    const bool canary = arm.rfind("canary", 0) == 0;
-    if (arm == "canary" || arm == "baseline") {
-      (canary ? data.canary_samples : data.baseline_samples) = std::move(xs);
-      continue;
-    }
-    if (xs.size() > 1)
-      return arm + ": expected one number, found " + std::to_string(xs.size()) +
-             " series (aggregate the query, e.g. with sum())";
-    const double x = xs.empty() ? 0.0 : xs.front();  // sum() over no series: nothing happened
-    auto& counts = canary ? data.canary : data.baseline;
-    if (arm.size() > 7 && arm.substr(arm.size() - 7) == ".events") {
-      counts.events = x;
-    } else {
-      counts.total = x;
-    }
-  }
-  return data;
 }
 
 }  // namespace floodgate::providers

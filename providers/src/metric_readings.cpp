@@ -42,6 +42,21 @@ std::string string_member(const json& j, const char* key, std::string fallback =
   return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
+// The numbers in a Prometheus result as Argo converted it: a scalar, or an array of them.
+std::variant<std::vector<double>, std::string> numbers(const core::value& v) {
+  if (v.is_number()) return std::vector<double>{v.as_double()};
+  if (v.kind() != core::value_kind::array)
+    return "expected numbers, found a " + std::string(core::kind_name(v.kind()));
+  std::vector<double> out;
+  out.reserve(v.items().size());
+  for (const auto& item : v.items()) {
+    if (!item.is_number())
+      return "expected numbers, found a " + std::string(core::kind_name(item.kind()));
+    out.push_back(item.as_double());
+  }
+  return out;
+}
+
 std::variant<json, std::string> parse_body(std::string_view body) {
   json doc = json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
@@ -251,6 +266,81 @@ std::variant<kayenta_reading, std::string> read_kayenta(std::string_view body, d
               : s >= marginal ? core::phase::inconclusive
                               : core::phase::failed;
   return out;
+}
+
+ports::metric_answer answer_of(std::variant<reading, std::string> r) {
+  ports::metric_answer a;
+  if (auto* e = std::get_if<std::string>(&r)) {
+    a.result = std::move(*e);
+    return a;
+  }
+  auto& got = std::get<reading>(r);
+  a.result = std::move(got.result);
+  a.value_text = std::move(got.value_text);
+  a.warnings = std::move(got.warnings);
+  return a;
+}
+
+std::variant<core::comparison_data, std::string> combine_arms(
+    const std::map<std::string, core::value>& answers) {
+  core::comparison_data data;
+  for (const auto& [arm, v] : answers) {
+    auto got = numbers(v);
+    if (auto* e = std::get_if<std::string>(&got)) return arm + ": " + *e;
+    auto& xs = std::get<std::vector<double>>(got);
+    const bool canary = arm.rfind("canary", 0) == 0;
+    if (arm == "canary" || arm == "baseline") {
+      (canary ? data.canary_samples : data.baseline_samples) = std::move(xs);
+      continue;
+    }
+    if (xs.size() > 1)
+      return arm + ": expected one number, found " + std::to_string(xs.size()) +
+             " series (aggregate the query, e.g. with sum())";
+    const double x = xs.empty() ? 0.0 : xs.front();  // sum() over no series: nothing happened
+    auto& counts = canary ? data.canary : data.baseline;
+    if (arm.size() > 7 && arm.substr(arm.size() - 7) == ".events") {
+      counts.events = x;
+    } else {
+      counts.total = x;
+    }
+  }
+  return data;
+}
+
+ports::metric_answer comparison_answer(
+    std::map<std::string, std::variant<reading, std::string>> arms) {
+  ports::metric_answer a;
+  std::map<std::string, core::value> answers;
+  std::string errors;
+  for (auto& [arm, r] : arms) {
+    if (auto* e = std::get_if<std::string>(&r)) {
+      errors += (errors.empty() ? "" : "; ") + arm + ": " + *e;
+      continue;
+    }
+    auto& got = std::get<reading>(r);
+    answers.emplace(arm, std::move(got.result));
+    for (auto& w : got.warnings) a.warnings.push_back(arm + ": " + std::move(w));
+  }
+  if (!errors.empty()) {
+    a.result = std::move(errors);
+    return a;
+  }
+  auto combined = combine_arms(answers);
+  if (auto* e = std::get_if<std::string>(&combined)) {
+    a.result = std::move(*e);
+    return a;
+  }
+  auto& data = std::get<core::comparison_data>(combined);
+  const bool samples = answers.count("canary") > 0;
+  a.value_text = samples ? "canary " + std::to_string(data.canary_samples.size()) +
+                               " samples, baseline " +
+                               std::to_string(data.baseline_samples.size()) + " samples"
+                         : "canary " + core::format_float_plain(data.canary.events) + "/" +
+                               core::format_float_plain(data.canary.total) + ", baseline " +
+                               core::format_float_plain(data.baseline.events) + "/" +
+                               core::format_float_plain(data.baseline.total);
+  a.result = std::move(data);
+  return a;
 }
 
 }  // namespace floodgate::providers

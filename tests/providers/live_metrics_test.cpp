@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <floodgate/providers/live_metrics.hpp>
+#include <floodgate/providers/metric_readings.hpp>
 #include <optional>
 
 #include "../support/http_stub.hpp"

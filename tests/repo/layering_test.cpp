@@ -45,10 +45,20 @@ const std::vector<rule>& rules() {
                  {"floodgate/providers/ports/"},
                  false,
                  true});
+    // The session runs in the simulator too: no Asio, no clock of its own.
+    for (const char* f :
+         {"engine/runtime/src/session.cpp", "engine/runtime/include/floodgate/engine/session.hpp"})
+      v.push_back({f,
+                   {"boost/", "prometheus/", "floodgate/providers/", "floodgate/sim/"},
+                   {"floodgate/providers/ports/"},
+                   false,
+                   false});
     v.push_back({"sim/",
                  {"boost/", "sys/socket.h", "netinet/", "arpa/", "floodgate/engine/",
                   "floodgate/providers/"},
-                 {"floodgate/providers/recorded/"},
+                 // The session is the Asio-free half of the runtime: a replay drives it as the
+                 // live engine does, so both take the same decisions.
+                 {"floodgate/providers/recorded/", "floodgate/engine/session.hpp"},
                  false,
                  false});
     v.push_back({"engine/app/", {}, {}, false, false});
@@ -131,6 +141,11 @@ TEST_CASE("the layering checker catches what it must", "[repo]") {
   CHECK(violations(runtime, "#include <floodgate/providers/prometheus_client.hpp>\n").size() == 1);
   CHECK(violations(runtime, "auto t = clock::now();\n").empty());
   CHECK(violations(rule_named("sim/"), "#include <boost/beast.hpp>\n").size() == 1);
+  CHECK(violations(rule_named("sim/"), "#include <floodgate/engine/session.hpp>\n").empty());
+  CHECK(violations(rule_named("sim/"), "#include <floodgate/engine/engine.hpp>\n").size() == 1);
+  const auto& session = rule_named("engine/runtime/src/session.cpp");
+  CHECK(violations(session, "auto t = clock::now();\n").size() == 1);
+  CHECK(violations(session, "#include <boost/asio/post.hpp>\n").size() == 1);
   CHECK(violations(rule_named("engine/app/"), "#include <catch2/catch.hpp>\n").size() == 1);
   CHECK(violations(rule_named("engine/app/"), "#include \"../../tests/x.hpp\"\n").size() == 1);
 }
@@ -141,12 +156,16 @@ TEST_CASE("the source tree respects the module rules", "[repo]") {
   for (const auto& r : rules()) {
     const fs::path dir = root / r.module;
     if (!fs::exists(dir)) continue;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-      const auto ext = e.path().extension();
+    std::vector<fs::path> files;
+    if (fs::is_regular_file(dir)) files.push_back(dir);
+    if (fs::is_directory(dir))
+      for (const auto& e : fs::recursive_directory_iterator(dir)) files.push_back(e.path());
+    for (const auto& path : files) {
+      const auto ext = path.extension();
       if (ext != ".cpp" && ext != ".hpp" && ext != ".h") continue;
       ++checked;
-      for (const auto& v : violations(r, floodgate::testing::read_file(e.path()))) {
-        FAIL_CHECK(fs::relative(e.path(), root).string() << ": " << v);
+      for (const auto& v : violations(r, floodgate::testing::read_file(path))) {
+        FAIL_CHECK(fs::relative(path, root).string() << ": " << v);
       }
     }
   }

@@ -10,6 +10,7 @@
 #include "plan_command.hpp"
 #include "run_command.hpp"
 #include "serve_command.hpp"
+#include "simulate_command.hpp"
 
 #ifndef FLOODGATE_VERSION
 #define FLOODGATE_VERSION "0.0.0"
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
   auto* plan_cmd = floodgate::app::add_plan_command(app, plan);
   floodgate::app::run_options run;
   auto* run_cmd = floodgate::app::add_run_command(app, run);
+  floodgate::app::simulate_options simulate;
+  auto* simulate_cmd = floodgate::app::add_simulate_command(app, simulate);
   floodgate::app::serve_options serve;
   auto* serve_cmd = floodgate::app::add_serve_command(app, serve);
   // CLI11 reports an unknown first word only as "a subcommand is required"; name it instead.
@@ -63,5 +66,6 @@ int main(int argc, char** argv) {
   if (plan_cmd->parsed()) return floodgate::app::run_plan(plan);
   if (run_cmd->parsed()) return floodgate::app::run_run(run);
   if (serve_cmd->parsed()) return floodgate::app::run_serve(serve);
+  if (simulate_cmd->parsed()) return floodgate::app::run_simulate(simulate);
   return 2;
 }

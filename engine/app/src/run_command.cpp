@@ -9,7 +9,10 @@
 #include <floodgate/config/load.hpp>
 #include <floodgate/engine/engine.hpp>
 #include <floodgate/providers/live_metrics.hpp>
+#include <floodgate/providers/recorded/recorder.hpp>
 #include <floodgate/providers/routers.hpp>
+#include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "cli_values.hpp"
@@ -100,6 +103,8 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
   c->add_option("--bearer-token-file", o.token_file, "a bearer token sent to Prometheus");
   c->add_option("--journal", o.journal,
                 "the decision journal (default: floodgate-journal-<id>.jsonl here)");
+  c->add_option("--record", o.record,
+                "write every Prometheus answer to this CSV file, for floodgate simulate --metrics");
   c->add_option("--release", o.release, "the version under test, for the journal");
   c->add_option("--router", o.router,
                 "none, haproxy, nginx, webhook, istio, ingress-nginx, gateway-api or smi")
@@ -200,6 +205,19 @@ int run_run(const run_options& o) {
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "floodgate run: {}\n", e.what());
     return 2;
+  }
+  std::ofstream record_file;
+  std::optional<providers::recorded::csv_recorder> recorder;
+  if (!o.record.empty()) {
+    record_file.open(o.record, std::ios::trunc);
+    if (!record_file) {
+      fmt::print(stderr, "floodgate run: --record: cannot write {}\n", o.record);
+      return 2;
+    }
+    recorder.emplace(record_file);
+    mo.tap = [&recorder](const std::string& promql, core::instant at, std::string_view body) {
+      recorder->add(promql, at, body);
+    };
   }
   auto metrics = providers::make_live_metrics(io, mo);
 

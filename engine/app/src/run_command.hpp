@@ -19,6 +19,7 @@ struct run_options {
   std::string prometheus;
   std::string token_file;
   std::string journal;
+  std::string record;  ///< --record: Prometheus answers as CSV, for floodgate simulate
   std::string release;
   std::string router = "none";
   std::string haproxy_socket, haproxy_backend, haproxy_canary, haproxy_stable;

@@ -1350,6 +1350,40 @@ read_result read_files(const std::vector<std::string>& paths) {
   return out;
 }
 
+std::variant<std::vector<std::pair<std::string, std::string>>, std::vector<diagnostic>>
+read_string_map(const source_file& file) {
+  std::vector<diagnostic> errors;
+  std::shared_ptr<const detail::yaml_tree> tree;
+  try {
+    tree = detail::yaml_tree::parse(file.text);
+  } catch (const YAML::Exception& e) {
+    return std::vector<diagnostic>{detail::syntax_error(file.name, e, "not valid YAML or JSON")};
+  }
+  const yaml_node root = tree->root();
+  reader r(file.name, errors);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!root.is_map()) {
+    r.error(root, "/", "found " + detail::kind_of(root) + ", expected a map of query: series");
+    return errors;
+  }
+  for (const auto& pair : root) {
+    const yaml_node& key = pair.first;
+    const yaml_node& value = pair.second;
+    if (!key.is_scalar()) {
+      r.error(key, "/", "found " + detail::kind_of(key) + ", expected a string key");
+      continue;
+    }
+    if (!value.is_scalar() || value.is_null()) {
+      r.error(value, detail::child("", key.scalar()),
+              "found " + detail::kind_of(value) + ", expected the series' metric or query text");
+      continue;
+    }
+    out.emplace_back(key.scalar(), value.scalar());
+  }
+  if (!errors.empty()) return errors;
+  return out;
+}
+
 load_result load_paths(const std::vector<std::string>& paths) {
   const read_result read = read_files(paths);
   load_result out = load(read.files);

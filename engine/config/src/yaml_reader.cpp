@@ -29,14 +29,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+}  // namespace
+
 std::string kind_of(const yaml_node& n) {
   if (n.is_map()) return "a map";
   if (n.is_sequence()) return "a list";
   if (n.is_null()) return "nothing";
   return "\"" + n.scalar() + "\"";
 }
-
-}  // namespace
 
 std::string child(const std::string& pointer, std::string_view key) {
   std::string out = pointer + "/";

@@ -24,6 +24,9 @@ namespace floodgate::config::detail {
 /// message after `what` ("not valid YAML").
 diagnostic syntax_error(const std::string& file, const YAML::Exception& e, std::string_view what);
 
+/// What a node is, for "found …" messages: "a map", "a list", "nothing" or the quoted scalar.
+std::string kind_of(const yaml_node& n);
+
 /// "/spec/metrics/0" + "count" → "/spec/metrics/0/count" (RFC 6901 escaping).
 std::string child(const std::string& pointer, std::string_view key);
 std::string child(const std::string& pointer, std::size_t index);

@@ -132,12 +132,13 @@ std::vector<metric_request> due_measurements(const blue_green_plan& plan,
 }
 
 advance_result advance(const blue_green_plan& plan, blue_green_state& state, instant now,
-                       const std::vector<observation>& observations) {
+                       const std::vector<observation>& observations,
+                       std::vector<metric_look>* looks) {
   std::vector<std::size_t> newly_insufficient;
   const auto& metrics = metrics_of(plan, state);
   for (const auto& o : observations) {
     if (!state.run || o.request.background || o.request.metric >= metrics.size()) continue;
-    if (detail::record_observation(metrics[o.request.metric], *state.run, o, now)) {
+    if (detail::record_look(metrics[o.request.metric], *state.run, o, now, looks)) {
       newly_insufficient.push_back(o.request.metric);
     }
   }

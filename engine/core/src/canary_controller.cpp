@@ -148,13 +148,14 @@ std::vector<metric_request> due_measurements(const canary_plan& plan, const roll
 }
 
 advance_result advance(const canary_plan& plan, rollout_state& state, instant now,
-                       const std::vector<observation>& observations) {
+                       const std::vector<observation>& observations,
+                       std::vector<metric_look>* looks) {
   std::vector<std::pair<bool, std::size_t>> newly_insufficient;
   for (const auto& o : observations) {
     auto& run = o.request.background ? state.background_run : state.step_run;
     const auto& metrics = metrics_of(plan, state, o.request.background);
     if (!run || o.request.metric >= metrics.size()) continue;  // stale: the run has moved on
-    if (detail::record_observation(metrics[o.request.metric], *run, o, now)) {
+    if (detail::record_look(metrics[o.request.metric], *run, o, now, looks)) {
       newly_insufficient.emplace_back(o.request.background, o.request.metric);
     }
   }

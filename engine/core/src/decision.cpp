@@ -40,10 +40,13 @@ std::string format_decision(const decision& d, instant epoch) {
   if (!d.reason.metric.empty()) out += " " + d.reason.metric + ":";
   if (!d.reason.detail.empty()) out += " " + d.reason.detail;
   if (!d.reason.value.empty()) out += " (value " + d.reason.value + ")";
-  const auto& r = d.reason;
-  if (r.statistic.empty()) return out;
+  return out + format_evidence(d.reason);
+}
+
+std::string format_evidence(const decision_reason& r) {
+  if (r.statistic.empty()) return "";
   const auto num = [](double v) { return format_float_short(v); };
-  out += " {" + r.statistic;
+  std::string out = " {" + r.statistic;
   if (r.estimate) out += " est=" + num(*r.estimate);
   if (r.interval_low && r.interval_high) {
     out += " [" + num(*r.interval_low) + ", " + num(*r.interval_high) + "]";

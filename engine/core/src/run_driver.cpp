@@ -47,7 +47,7 @@ void measure_comparison(const threshold_metric& m, const observation& o, measure
 // Records one answer; returns true when a comparison metric has just become insufficient (the
 // previous look was not), which the controller reports as a hold.
 bool record_observation(const threshold_metric& m, run_state& run, const observation& o,
-                        instant now) {
+                        instant now, measurement* taken) {
   auto& slot = run.results[o.request.metric];
   if (!slot) slot = metric_result{};
   if (completed(slot->phase)) return false;  // a late answer for a finished metric changes nothing
@@ -72,6 +72,7 @@ bool record_observation(const threshold_metric& m, run_state& run, const observa
   record(slot->counters, meas.phase);
   slot->message = meas.message;
   const bool newly_insufficient = meas.insufficient() && !was_insufficient;
+  if (taken) *taken = meas;
   add_measurement(*slot, std::move(meas));
   return newly_insufficient;
 }

@@ -14,9 +14,20 @@ namespace floodgate::core::detail {
 run_state start_run(const std::vector<threshold_metric>& metrics, instant now);
 
 /// Records one answer; true when a comparison metric has just become insufficient (the previous
-/// look was not), which the controllers report as a hold.
+/// look was not), which the controllers report as a hold. `taken`, when given, gets a copy of
+/// the measurement recorded (untouched when the answer came too late to count).
 bool record_observation(const threshold_metric& m, run_state& run, const observation& o,
-                        instant now);
+                        instant now, measurement* taken = nullptr);
+
+/// record_observation for a controller's advance(), adding what was recorded to `looks`.
+inline bool record_look(const threshold_metric& m, run_state& run, const observation& o,
+                        instant now, std::vector<metric_look>* looks) {
+  if (!looks) return record_observation(m, run, o, now);
+  measurement taken;
+  const bool newly_insufficient = record_observation(m, run, o, now, &taken);
+  if (taken.finished_at) looks->push_back({o.request, std::move(taken)});
+  return newly_insufficient;
+}
 
 decision_reason because(std::string rule, std::string detail = "");
 

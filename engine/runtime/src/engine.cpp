@@ -332,8 +332,13 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       if (draining) break;
       // 4. A tick when one is due: measure, decide, journal (every tick: the controller's
       // state moves even when nothing is decided, and a replay must move it the same way).
-      const core::instant now = clock_now();
-      if (r->next_wake_up && *r->next_wake_up <= now) {
+      const core::instant real_now = clock_now();
+      if (r->next_wake_up && *r->next_wake_up <= real_now) {
+        // The tick happens at the instant the controller asked for (the timer fires a little
+        // after it), so replaying the same answers in virtual time decides the same at the same
+        // instants; a tick woken much later (a slow router, a suspended machine) happens now.
+        const core::instant now =
+            real_now - *r->next_wake_up <= opt.tick_lateness ? *r->next_wake_up : real_now;
         auto due = r->sess.due(now);
         std::vector<core::observation> obs;
         if (!due.empty()) obs = co_await measure(r, std::move(due), now);

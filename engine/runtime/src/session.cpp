@@ -401,10 +401,11 @@ std::variant<providers::ports::metric_query, std::string> session::query_for(
   return q;
 }
 
-core::advance_result session::advance(core::instant now,
-                                      const std::vector<core::observation>& obs) {
-  return on_strategy(loaded_->plan, state_,
-                     [&](const auto& plan, auto& st) { return core::advance(plan, st, now, obs); });
+core::advance_result session::advance(core::instant now, const std::vector<core::observation>& obs,
+                                      std::vector<core::metric_look>* looks) {
+  return on_strategy(loaded_->plan, state_, [&](const auto& plan, auto& st) {
+    return core::advance(plan, st, now, obs, looks);
+  });
 }
 
 core::advance_result session::approve(core::instant now) {

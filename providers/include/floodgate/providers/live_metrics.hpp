@@ -7,7 +7,9 @@
 // series is), a sample arm ("canary") gives every value of its answer. Any arm's failure fails
 // the measurement.
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include <floodgate/providers/http_client.hpp>
 #include <floodgate/providers/ports/metrics_source.hpp>
@@ -24,14 +26,13 @@ struct live_metrics_options {
   std::string bearer_token;  ///< sent to every Prometheus (from a token file)
   /// Kept-alive connections per address: a sidecar asks thousands of queries per interval.
   std::size_t connections = 16;
+  /// Called with every answer to a Prometheus instant query evaluated at a given time (its
+  /// PromQL, the time, the body as received): how `floodgate run --record` keeps what the
+  /// rollout saw, for a replay.
+  std::function<void(const std::string& promql, core::instant at, std::string_view body)> tap;
 };
 
 std::unique_ptr<ports::metrics_source> make_live_metrics(boost::asio::io_context& io,
                                                          live_metrics_options options = {});
-
-/// How a comparison's arm answers combine (exposed for tests): `answers` maps each arm key to
-/// its reading's result. The data, or the error naming the arm.
-std::variant<core::comparison_data, std::string> combine_arms(
-    const std::map<std::string, core::value>& answers);
 
 }  // namespace floodgate::providers

@@ -12,6 +12,8 @@
 
 #include <floodgate/core/phase.hpp>
 #include <floodgate/core/value.hpp>
+#include <floodgate/providers/ports/metrics_source.hpp>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 
 namespace floodgate::providers {
@@ -53,5 +55,19 @@ struct kayenta_reading {
 };
 std::variant<kayenta_reading, std::string> read_kayenta(std::string_view body, double pass,
                                                         double marginal);
+
+/// A threshold metric's answer from a reading, or the error.
+ports::metric_answer answer_of(std::variant<reading, std::string> r);
+
+/// How a comparison's arm answers combine: `answers` maps each arm key to its reading's result.
+/// A count arm ("canary.events") must be one number (an empty vector is 0, as `sum()` over no
+/// series is); a sample arm ("canary") gives every value. The data, or the error naming the arm.
+std::variant<core::comparison_data, std::string> combine_arms(
+    const std::map<std::string, core::value>& answers);
+
+/// A comparison's answer from each arm's reading (or error): any arm's error fails it (every
+/// failing arm named, in arm order); warnings are kept with their arm's name.
+ports::metric_answer comparison_answer(
+    std::map<std::string, std::variant<reading, std::string>> arms);
 
 }  // namespace floodgate::providers

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -66,6 +67,11 @@ read_result read_files(const std::vector<std::string>& paths);
 std::variant<source_file, std::string> run_of_template(
     const std::vector<source_file>& files, const std::string& name,
     const std::map<std::string, std::string>& args);
+
+/// A YAML or JSON object of strings (`floodgate simulate --map`: what each query is recorded
+/// as), in file order; or the located errors.
+std::variant<std::vector<std::pair<std::string, std::string>>, std::vector<diagnostic>>
+read_string_map(const source_file& file);
 
 /// Reads the files from disk (a missing or unreadable file is an error) and loads them.
 load_result load_paths(const std::vector<std::string>& paths);

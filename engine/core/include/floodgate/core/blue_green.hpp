@@ -44,7 +44,8 @@ struct blue_green_state {
 std::vector<metric_request> due_measurements(const blue_green_plan& plan,
                                              const blue_green_state& state, instant now);
 advance_result advance(const blue_green_plan& plan, blue_green_state& state, instant now,
-                       const std::vector<observation>& observations);
+                       const std::vector<observation>& observations,
+                       std::vector<metric_look>* looks = nullptr);
 /// A human's promote: ends the BlueGreenPause, or passes an inconclusive analysis.
 advance_result approve(const blue_green_plan& plan, blue_green_state& state, instant now);
 /// A human's abort: active traffic back on (or kept on) the previous version.

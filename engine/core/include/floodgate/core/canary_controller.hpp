@@ -67,6 +67,13 @@ struct observation {
   std::string value_text;
 };
 
+/// What an observation became: the measurement recorded for it (a comparison look carries its
+/// statistics). Reports ask for these; the live engine does not.
+struct metric_look {
+  metric_request request;
+  measurement taken;
+};
+
 struct advance_result {
   std::vector<decision> decisions;
   std::optional<instant> next_wake_up;  ///< nothing: wait for a human (or the rollout is over)
@@ -77,8 +84,10 @@ std::vector<metric_request> due_measurements(const canary_plan& plan, const roll
                                              instant now);
 
 /// Records the observations taken at `now` and moves the rollout as far as it can.
+/// `looks`, when given, gets what each observation became (in order).
 advance_result advance(const canary_plan& plan, rollout_state& state, instant now,
-                       const std::vector<observation>& observations);
+                       const std::vector<observation>& observations,
+                       std::vector<metric_look>* looks = nullptr);
 
 /// A human's promote: ends an indefinite or inconclusive pause (the step counts as passed).
 advance_result approve(const canary_plan& plan, rollout_state& state, instant now);

@@ -51,5 +51,8 @@ void add_evidence(decision_reason& reason, const comparison_verdict& v);
 /// seconds after `epoch`. Comparison evidence follows in braces: "{prop.test one-sided
 /// est=0.012 [0.004, 1] p=0.0021 n=1600 required=1522}".
 std::string format_decision(const decision& d, instant epoch);
+/// The braces part alone (" {prop.test one-sided est=0.012 … required=1522}"), "" without a
+/// statistic.
+std::string format_evidence(const decision_reason& r);
 
 }  // namespace floodgate::core

@@ -37,6 +37,9 @@ struct engine_options {
   /// Ticks that decided nothing are fsync'd together at most this long after they are written
   /// (decisions, commands and routing are fsync'd at once, before the router is called).
   core::millis journal_flush{1000};
+  /// A tick woken at most this late happens at the instant it was due (what a replay in virtual
+  /// time reproduces); a later one happens when it is woken.
+  core::millis tick_lateness{1000};
 };
 
 /// What the engine tells its owner (the terminal display, the API's event stream, logs).

@@ -98,7 +98,9 @@ class session {
   /// The metric's name for a request ("error-rate").
   std::string metric_name(const core::metric_request& r) const;
 
-  core::advance_result advance(core::instant now, const std::vector<core::observation>& obs);
+  /// `looks`, when given, gets what each observation became (for reports).
+  core::advance_result advance(core::instant now, const std::vector<core::observation>& obs,
+                               std::vector<core::metric_look>* looks = nullptr);
   core::advance_result approve(core::instant now);
   core::advance_result abort(core::instant now, const std::string& who);
 

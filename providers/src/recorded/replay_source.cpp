@@ -1,0 +1,61 @@
+#include <floodgate/core/value.hpp>
+#include <floodgate/providers/recorded/replay_source.hpp>
+#include <nlohmann/json.hpp>
+
+namespace floodgate::providers::recorded {
+
+std::optional<std::string> replay_source::instant_body(const std::string& key,
+                                                       core::instant at) const {
+  const auto found = store_.find(key);
+  if (found.empty()) return std::nullopt;
+  const auto at_ms = at.time_since_epoch().count();
+  nlohmann::ordered_json result = nlohmann::ordered_json::array();
+  for (const auto* s : found) {
+    const auto v = value_at(*s, at_ms, opt_.lookback);
+    if (!v) continue;
+    nlohmann::ordered_json metric = nlohmann::ordered_json::object();
+    for (const auto& [k, x] : s->labels) metric[k] = x;
+    result.push_back(
+        {{"metric", std::move(metric)},
+         {"value", {static_cast<double>(at_ms) / 1000.0, core::format_float_plain(*v)}}});
+  }
+  nlohmann::ordered_json body = {
+      {"status", "success"}, {"data", {{"resultType", "vector"}, {"result", std::move(result)}}}};
+  return body.dump();
+}
+
+std::variant<reading, std::string> replay_source::read_key(const std::string& metric,
+                                                           const std::string& arm,
+                                                           const std::string& query,
+                                                           core::instant at) const {
+  std::string key = query;
+  const auto& m = opt_.mapping;
+  if (const auto it = m.find(arm.empty() ? metric : metric + "/" + arm); it != m.end()) {
+    key = it->second;
+  } else if (const auto q = m.find(query); q != m.end()) {
+    key = q->second;
+  }
+  auto body = instant_body(key, at);
+  if (!body) {
+    if (std::find(unmatched_.begin(), unmatched_.end(), key) == unmatched_.end())
+      unmatched_.push_back(key);
+    return "no recorded series for \"" + key + "\" (metric " + metric +
+           (arm.empty() ? "" : ", " + arm) +
+           "): record it under the query's text or map it with --map";
+  }
+  return read_prometheus(*body);
+}
+
+ports::metric_answer replay_source::answer(const std::string& metric, const ports::metric_query& q,
+                                           core::instant at) const {
+  if (q.provider != "prometheus")
+    return answer_of("the " + q.provider + " provider cannot be replayed from recorded series");
+  if (q.range)
+    return answer_of(std::string("range queries (the Kayenta judge) cannot be replayed yet"));
+  if (q.arms.empty()) return answer_of(read_key(metric, "", q.query, at));
+  std::map<std::string, std::variant<reading, std::string>> arms;
+  for (const auto& [arm, promql] : q.arms) arms.emplace(arm, read_key(metric, arm, promql, at));
+  return comparison_answer(std::move(arms));
+}
+
+}  // namespace floodgate::providers::recorded

@@ -1,0 +1,60 @@
+#pragma once
+// A rollout replayed in virtual time: the same session the live engine drives (the plan, the
+// controller, the queries rendered with their arguments and `{{elapsed}}`), woken at exactly
+// the instants the controller asks for, its measurements answered by a function instead of
+// Prometheus — recorded series (providers/recorded/replay_source.hpp) or synthetic traffic. No
+// router: a weight is in force the moment it is decided. Fed the answers a live rollout got, it
+// takes the live rollout's decisions at the live rollout's instants.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <floodgate/engine/session.hpp>
+
+namespace floodgate::sim {
+
+/// The answer to a rendered query of the plan's metric `metric` at an instant.
+using answer_fn = std::function<providers::ports::metric_answer(
+    const std::string& metric, const providers::ports::metric_query& q, core::instant at)>;
+
+struct replay_options {
+  core::instant start;                 ///< the rollout starts (and first looks) here
+  std::optional<core::instant> until;  ///< no tick after this (the end of the recorded data)
+  std::size_t max_ticks = 1000000;     ///< a bound, reported when reached
+};
+
+/// One interval: what was measured, every metric's state after it, what was decided.
+struct replay_tick {
+  core::instant at;
+  std::size_t step = 0;  ///< before the tick
+  int weight = 0;        ///< before the tick
+  std::vector<core::observation> observations;
+  /// What each observation became, with its metric's name (a comparison look's statistics).
+  std::vector<core::metric_look> looks;
+  std::vector<std::string> look_names;
+  std::vector<core::decision> decisions;
+};
+
+struct replay_result {
+  std::vector<replay_tick> ticks;
+  std::vector<core::decision> decisions;  ///< every tick's, in order
+  core::rollout_status status = core::rollout_status::progressing;
+  int weight = 0;
+  std::size_t step = 0;
+  std::size_t steps = 0;  ///< the plan's steps (a canary's; blue-green: its 4 stages)
+  /// How the replay ended: "promoted", "aborted", "waiting for a human", "the recorded data
+  /// ends", "max ticks reached".
+  std::string ended;
+  core::instant ended_at;
+};
+
+/// Replays the rollout `spec` (its files, plan, arguments) from `options.start`. The error says
+/// why it cannot start (the plan's, as `floodgate run` would report it).
+std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
+                                                const replay_options& options,
+                                                const answer_fn& answer);
+
+}  // namespace floodgate::sim
