@@ -303,8 +303,7 @@ TEST_CASE("the recorder's CSV replays the answers it recorded, series that vanis
   store st;
   REQUIRE(errors_text(st.add_file("rec.csv", csv.str())).empty());
   replay_source src(st, {});
-  for (const auto& [t, body] :
-       {std::pair{90.0, none}, {100.0, two}, {110.0, one}, {120.0, none}}) {
+  for (const auto& [t, body] : {std::pair{90.0, none}, {100.0, two}, {110.0, one}, {120.0, none}}) {
     const auto replayed = src.answer("m", prometheus_query(q), at_s(t));
     const auto live = answer_of(read_prometheus(body));
     CHECK(replayed.value_text == live.value_text);
