@@ -221,3 +221,54 @@ TEST_CASE("floodgate run: an AnalysisTemplate runs with its arguments from --arg
   CHECK(missing.code == 2);
   CHECK(missing.output.find("argument \"floodgate-url\" has no value") != std::string::npos);
 }
+
+TEST_CASE("floodgate simulate: the README's replay, and bad input refused with where and what",
+          "[app]") {
+  const std::string root = FLOODGATE_SOURCE_DIR;
+  const std::string plan = root + "/examples/success-rate-canary.yaml";
+  const std::string rec = root + "/examples/recorded/checkout-incident.json";
+  const std::string map = root + "/examples/recorded/checkout-incident.map.yaml";
+  const auto ok = run("simulate " + plan + " --metrics " + rec + " --map " + map);
+  CHECK(ok.code == 0);
+  CHECK(ok.output.find("t=5m step=2 set_weight 25 [step]") != std::string::npos);
+  CHECK(ok.output.find("success-rate  Successful  [0.996818]") != std::string::npos);
+  CHECK(
+      ok.output.find("promoted at +24m, step 6/6, weight 100 %, after 13 ticks and 6 decisions") !=
+      std::string::npos);
+  // Starting 12 minutes later, the analysis meets the regression and the canary is aborted.
+  const auto later =
+      run("simulate " + plan + " --metrics " + rec + " --map " + map + " --start 1795500720");
+  CHECK(later.code == 0);
+  CHECK(later.output.find("abort 0 [analysis Failed] success-rate") != std::string::npos);
+  // Without the map the query's text matches nothing: each look is an Error, and it is said.
+  const auto unmapped = run("simulate " + plan + " --metrics " + rec);
+  CHECK(unmapped.code == 0);
+  CHECK(unmapped.output.find("warning: no recorded series for the query") != std::string::npos);
+
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("floodgate-sim-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto bad_csv = (dir / "bad.csv").string();
+  std::ofstream(bad_csv) << "timestamp,metric,labels,value\n1795500000,m,,1\n1795500015,m,,high\n";
+  const auto csv = run("simulate " + plan + " --metrics " + bad_csv);
+  CHECK(csv.code == 2);
+  CHECK(csv.output == bad_csv + ":3: value: \"high\" is not a number (nor \"stale\")\n");
+  const auto bad_map = (dir / "map.yaml").string();
+  std::ofstream(bad_map) << "success-rate: [a, b]\n";
+  const auto m = run("simulate " + plan + " --metrics " + rec + " --map " + bad_map);
+  CHECK(m.code == 2);
+  CHECK(m.output.find(bad_map + ":1:15: /success-rate: found a list, expected the series' metric "
+                                "or query text") == 0);
+  const auto start = run("simulate " + plan + " --metrics " + rec + " --start yesterday");
+  CHECK(start.code == 2);
+  CHECK(start.output ==
+        "floodgate simulate: --start: expected unix seconds or an RFC 3339 time such as "
+        "2026-11-24T10:00:00Z, found \"yesterday\"\n");
+  const auto lookback = run("simulate " + plan + " --metrics " + rec + " --lookback 0s");
+  CHECK(lookback.code == 2);
+  CHECK(lookback.output == "floodgate simulate: --lookback: expected a duration above 0\n");
+  const auto no_metrics = run("simulate " + plan);
+  CHECK(no_metrics.code == 2);
+  CHECK(no_metrics.output.find("--metrics is required") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -124,6 +124,19 @@ spec:
       - pause: {duration: 2s}
 )";
 
+  // A comparison metric's provider: the canary's and the stable version's 5xx and all requests
+  // since the analysis started.
+  static constexpr const char* error_counts_provider = R"(            provider:
+              prometheus:
+                address: http://127.0.0.1:9
+                canary:
+                  events: sum(increase(http_requests_total{track="canary",code=~"5.."}[{{elapsed}}]))
+                  total: sum(increase(http_requests_total{track="canary"}[{{elapsed}}]))
+                baseline:
+                  events: sum(increase(http_requests_total{track="stable",code=~"5.."}[{{elapsed}}]))
+                  total: sum(increase(http_requests_total{track="stable"}[{{elapsed}}]))
+)";
+
   // How many of 20 requests through HAProxy the canary answered.
   int canary_of_20() const { return canary_share(proxy_url(), 20); }
 
@@ -206,16 +219,8 @@ spec:
           - name: error-rate
             interval: 2s
             compare: {test: sequential_counts, direction: increase, alpha: 0.05, power: 0.8, minEffect: 0.02}
-            provider:
-              prometheus:
-                address: http://127.0.0.1:9
-                canary:
-                  events: sum(increase(http_requests_total{track="canary",code=~"5.."}[{{elapsed}}]))
-                  total: sum(increase(http_requests_total{track="canary"}[{{elapsed}}]))
-                baseline:
-                  events: sum(increase(http_requests_total{track="stable",code=~"5.."}[{{elapsed}}]))
-                  total: sum(increase(http_requests_total{track="stable"}[{{elapsed}}]))
-      - setWeight: 60
+)" + std::string(live_stack::error_counts_provider) +
+                           R"(      - setWeight: 60
 )";
   const auto r = s.run_floodgate(plan);
   INFO(r.output);
@@ -277,16 +282,8 @@ spec:
             interval: 2s
             count: 3
             compare: {test: sequential_counts, direction: increase, alpha: 0.05, power: 0.8, minEffect: 0.05}
-            provider:
-              prometheus:
-                address: http://127.0.0.1:9
-                canary:
-                  events: sum(increase(http_requests_total{track="canary",code=~"5.."}[{{elapsed}}]))
-                  total: sum(increase(http_requests_total{track="canary"}[{{elapsed}}]))
-                baseline:
-                  events: sum(increase(http_requests_total{track="stable",code=~"5.."}[{{elapsed}}]))
-                  total: sum(increase(http_requests_total{track="stable"}[{{elapsed}}]))
-      - setWeight: 60
+)" + std::string(live_stack::error_counts_provider) +
+                           R"(      - setWeight: 60
       - pause: {duration: 2s}
 )";
   const auto recording = (s.dir.path() / "answers.csv").string();

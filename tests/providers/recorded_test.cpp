@@ -116,6 +116,13 @@ TEST_CASE(
   REQUIRE(errors.size() == 1);
   CHECK(errors[0].format() ==
         "b.csv:3: duplicate sample for m at 20000 ms with another value than a.csv:4");
+  CHECK(only(st, "m").samples.size() == 2);  // nothing of b.csv was kept
+  // fuzz: regression-conflict-kept-samples — a conflict within one file keeps nothing of it
+  const auto within = st.add_file("c.csv", "timestamp,metric,labels,value\n40,n,,1\n40,n,,2\n");
+  REQUIRE(within.size() == 1);
+  CHECK(within[0].format() ==
+        "c.csv:3: duplicate sample for n at 40000 ms with another value than c.csv:2");
+  CHECK(st.find("n").empty());
   store nan;
   CHECK(nan.add_file("n.csv", "timestamp,metric,labels,value\n1,m,,NaN\n1,m,,NaN\n").empty());
 }
@@ -146,6 +153,12 @@ TEST_CASE("query_range JSON: errors name the place", "[recorded]") {
   REQUIRE(e.size() == 1);
   CHECK(e[0].line == 4);
   CHECK(e[0].message.find("not valid JSON") != std::string::npos);
+  // fuzz: regression-result-type-not-string
+  e = st.add_file("x.json", R"({"status":"success","data":{"resultType":["matrix"],"result":[]}})");
+  CHECK(e.at(0).message == "/data/resultType: expected \"matrix\" or \"vector\", found \"\"");
+  // fuzz: regression-json-number-overflow
+  e = st.add_file("x.json", "[1795e808]");
+  CHECK(e.at(0).message.find("number overflow") != std::string::npos);
   e = st.add_file("x.json", R"({"status":"error","errorType":"bad_data","error":"parse error"})");
   CHECK(e.at(0).message == "/status: the answer is an error: bad_data: parse error");
   e = st.add_file("x.json",
@@ -270,6 +283,16 @@ TEST_CASE("the replay answers a query as Prometheus would have, read by the live
   web.provider = "web";
   CHECK(std::get<std::string>(mapped.answer("w", web, at_s(100)).result) ==
         "the web provider cannot be replayed from recorded series");
+}
+
+TEST_CASE(
+    "a label that is not UTF-8 is read and replayed, not thrown (fuzz: "
+    "regression-label-not-utf8)",
+    "[recorded]") {
+  store st;
+  REQUIRE(st.add_file("l.prom", "m{a=\"\xff\x78\"} 1 1000\n").empty());
+  replay_source src(st, {});
+  CHECK(src.answer("m", prometheus_query("m"), at_s(1)).value_text == "[1]");
 }
 
 TEST_CASE("the recorder's CSV replays the answers it recorded, series that vanish included",

@@ -21,7 +21,8 @@ std::optional<std::string> replay_source::instant_body(const std::string& key,
   }
   nlohmann::ordered_json body = {
       {"status", "success"}, {"data", {{"resultType", "vector"}, {"result", std::move(result)}}}};
-  return body.dump();
+  // A recorded label may hold any bytes; the body is only read back by us, and values are ASCII.
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::variant<reading, std::string> replay_source::read_key(const std::string& metric,

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "json_string.hpp"
 #include "text_scan.hpp"
 
 namespace floodgate::providers::recorded {
@@ -52,21 +53,23 @@ std::vector<read_error> read_query_range(store& st, const std::string& file,
   } catch (const json::parse_error& e) {
     return {{file, line_of(text, e.byte == 0 ? 0 : e.byte - 1),
              std::string("not valid JSON: ") + e.what()}};
+  } catch (const json::exception& e) {  // a number out of range (406)
+    return {{file, 0, std::string("not valid JSON: ") + e.what()}};
   }
   const auto fail = [&](std::string pointer, std::string what) {
     errors.push_back({file, 0, pointer + ": " + what});
     return errors;
   };
   if (!doc.is_object()) return fail("/", "expected a Prometheus API answer (a JSON object)");
-  const auto status = doc.value("status", std::string());
+  const auto status = detail::json_string(doc, "status");
   if (status == "error")
-    return fail("/status", "the answer is an error: " + doc.value("errorType", std::string()) +
-                               ": " + doc.value("error", std::string()));
+    return fail("/status", "the answer is an error: " + detail::json_string(doc, "errorType") +
+                               ": " + detail::json_string(doc, "error"));
   if (status != "success")
     return fail("/status", "expected \"success\", found " + doc.value("status", json()).dump());
   const auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return fail("/data", "expected an object");
-  const auto type = data->value("resultType", std::string());
+  const auto type = detail::json_string(*data, "resultType");
   if (type != "matrix" && type != "vector")
     return fail("/data/resultType", "expected \"matrix\" or \"vector\", found \"" + type + "\"");
   const auto result = data->find("result");
@@ -220,6 +223,17 @@ file_format detect_format(std::string_view name, std::string_view text) {
   return file_format::prometheus_text;
 }
 
+bool store::same_sample(const sample& a, const sample& b) {
+  return a.stale == b.stale &&
+         (a.stale || a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)));
+}
+
+std::string store::conflict(const series& s, std::int64_t at_ms, const where& first) const {
+  return "duplicate sample for " + s.metric + format_labels(s.labels) + " at " +
+         std::to_string(at_ms) + " ms with another value than " + files_[first.file] +
+         (first.line > 0 ? ":" + std::to_string(first.line) : "");
+}
+
 std::vector<read_error> store::add_file(const std::string& name, std::string_view text) {
   store scratch;  // nothing of a file with an error is kept
   std::vector<read_error> errors;
@@ -237,10 +251,27 @@ std::vector<read_error> store::add_file(const std::string& name, std::string_vie
       errors = read_exposition(scratch, name, text, true);
       break;
   }
+  if (errors.empty()) errors = scratch.finish();  // conflicts within the file
   if (errors.empty() && scratch.all_.empty())
     errors.push_back({name, 0, "no samples: expected recorded series"});
   if (!errors.empty()) return errors;
-  // The file's samples join the store's; a conflict with an earlier file is found here.
+  // Conflicts with the files read before, found before anything of this one is kept.
+  for (std::size_t i = 0; i < scratch.all_.size(); ++i) {
+    const auto& s = scratch.all_[i];
+    const auto it = by_key_.find({s.metric, format_labels(s.labels)});
+    if (it == by_key_.end()) continue;
+    const auto& old = all_[it->second].samples;
+    for (std::size_t k = 0; k < s.samples.size(); ++k) {
+      const auto at = std::lower_bound(old.begin(), old.end(), s.samples[k].at_ms,
+                                       [](const sample& x, std::int64_t t) { return x.at_ms < t; });
+      if (at == old.end() || at->at_ms != s.samples[k].at_ms || same_sample(*at, s.samples[k]))
+        continue;
+      errors.push_back({name, static_cast<int>(scratch.where_[i][k].line),
+                        conflict(s, s.samples[k].at_ms,
+                                 where_[it->second][static_cast<std::size_t>(at - old.begin())])});
+    }
+  }
+  if (!errors.empty()) return errors;
   for (std::size_t i = 0; i < scratch.all_.size(); ++i) {
     const auto& s = scratch.all_[i];
     for (std::size_t k = 0; k < s.samples.size(); ++k)
@@ -280,10 +311,7 @@ void store::add(const std::string& metric, label_set labels, sample s, const std
 
 std::vector<read_error> store::finish() {
   std::vector<read_error> errors;
-  const auto same = [](const sample& a, const sample& b) {
-    return a.stale == b.stale &&
-           (a.stale || a.value == b.value || (std::isnan(a.value) && std::isnan(b.value)));
-  };
+
   for (std::size_t i = 0; i < all_.size(); ++i) {
     if (!unsorted_[i]) continue;
     unsorted_[i] = false;
@@ -299,17 +327,9 @@ std::vector<read_error> store::finish() {
     sorted_where.reserve(s.size());
     for (const auto k : order) {
       if (!sorted.empty() && sorted.back().at_ms == s[k].at_ms) {
-        if (!same(sorted.back(), s[k])) {
-          const auto& a = sorted_where.back();
-          const auto& b = w[k];
-          const auto at = [&](const where& x) {
-            return files_[x.file] + (x.line > 0 ? ":" + std::to_string(x.line) : "");
-          };
-          errors.push_back(
-              {files_[b.file], static_cast<int>(b.line),
-               "duplicate sample for " + all_[i].metric + format_labels(all_[i].labels) + " at " +
-                   std::to_string(s[k].at_ms) + " ms with another value than " + at(a)});
-        }
+        if (!same_sample(sorted.back(), s[k]))
+          errors.push_back({files_[w[k].file], static_cast<int>(w[k].line),
+                            conflict(all_[i], s[k].at_ms, sorted_where.back())});
         continue;  // the same sample twice is one sample
       }
       sorted.push_back(s[k]);

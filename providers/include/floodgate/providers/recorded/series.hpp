@@ -85,6 +85,10 @@ class store {
     std::uint32_t file;
     std::uint32_t line;
   };
+  static bool same_sample(const sample& a, const sample& b);
+  /// "duplicate sample for m{…} at T ms with another value than file:line".
+  std::string conflict(const series& s, std::int64_t at_ms, const where& first) const;
+
   std::vector<series> all_;
   std::vector<std::vector<where>> where_;  ///< per series, per sample: where it was read
   std::vector<bool> unsorted_;             ///< per series: a sample came out of order
