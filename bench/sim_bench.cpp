@@ -1,8 +1,8 @@
 // The replay (sim/replay.hpp on providers/recorded): one day of 15 s recorded data for 100
 // series (576 000 CSV rows, 33 MB) read into the store, and a plan replayed over the whole day —
 // a background analysis of three metrics looked at every 10 s (8 640 ticks, 25 920 looks) —
-// each look's instant vector built from the recording and read by the live reader. Issue 5's
-// goal: the whole replay (reading included) under 1 s.
+// each look's instant vector built from the recording and converted by the live conversion
+// (read_numbers). Issue 5's goal: the whole replay (reading included) under 1 s.
 
 #include <benchmark/benchmark.h>
 

@@ -71,13 +71,15 @@ class live_metrics final : public ports::metrics_source {
     const auto reply = [](std::function<void(ports::metric_answer)> to) {
       return [to = std::move(to)](prometheus_answer a) { to(answer_of(read_answer(a))); };
     };
-    // What the tap sees: each instant query's body, before it is read.
-    const auto tapped = [this, &q](const std::string& promql, auto then) {
-      return
-          [tap = opt_.tap, promql, at = q.at, then = std::move(then)](prometheus_answer a) mutable {
-            if (tap && at && a.http.response) tap(promql, *at, a.http.response->body);
+    // What the tap sees: each instant query's body, before it is read (no wrapper without one).
+    const auto tapped = [this, &q](const std::string& promql,
+                                   std::function<void(prometheus_answer)> then) {
+      if (!opt_.tap || !q.at) return then;
+      return std::function<void(prometheus_answer)>(
+          [tap = opt_.tap, promql, at = *q.at, then = std::move(then)](prometheus_answer a) {
+            if (a.http.response) tap(promql, at, a.http.response->body);
             then(std::move(a));
-          };
+          });
     };
     if (q.range) {
       client.query_range(q.query, secs(q.range->start.time_since_epoch()),

@@ -5,6 +5,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "json_string.hpp"
+
 namespace floodgate::providers {
 
 namespace {
@@ -35,13 +37,6 @@ std::variant<double, std::string> pair_value(const json& pair) {
   return sample_value(pair[1]);
 }
 
-// A member that should be a string: its text, or `fallback` when it is missing or is not one
-// (a body is the server's to get wrong; reading it never throws).
-std::string string_member(const json& j, const char* key, std::string fallback = "") {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
 // The numbers in a Prometheus result as Argo converted it: a scalar, or an array of them.
 std::variant<std::vector<double>, std::string> numbers(const core::value& v) {
   if (v.is_number()) return std::vector<double>{v.as_double()};
@@ -62,9 +57,10 @@ std::variant<json, std::string> parse_body(std::string_view body) {
   if (doc.is_discarded() || !doc.is_object()) {
     return std::string("response is not a JSON object");
   }
-  const std::string status = string_member(doc, "status");
+  const std::string status = detail::json_string(doc, "status");
   if (status == "error")
-    return string_member(doc, "errorType", "error") + ": " + string_member(doc, "error");
+    return detail::json_string(doc, "errorType", "error") + ": " +
+           detail::json_string(doc, "error");
   if (status != "success") return "response status is \"" + status + "\", expected \"success\"";
   if (!doc.contains("data") || !doc["data"].is_object()) return std::string("response has no data");
   return doc;
@@ -170,7 +166,7 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
     for (const auto& w : doc["warnings"])
       out.warnings.push_back(w.is_string() ? w.get<std::string>() : w.dump());
   }
-  const std::string type = string_member(data, "resultType");
+  const std::string type = detail::json_string(data, "resultType");
   const json& result = member(data, "result");
   std::vector<double> values;
   if (type == "scalar") {
@@ -197,21 +193,29 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
         }
       }
     }
-    std::vector<value> items;
-    items.reserve(values.size());
-    for (const double d : values) items.push_back(value::floating(d));
-    out.result = value::array(std::move(items));
-    out.value_text = join_values(values);
+    auto numbers_read = read_numbers(values);
+    out.result = std::move(numbers_read.result);
+    out.value_text = std::move(numbers_read.value_text);
     return out;
   }
   return std::string("Prometheus metric type not supported");
+}
+
+reading read_numbers(const std::vector<double>& values) {
+  reading out;
+  std::vector<value> items;
+  items.reserve(values.size());
+  for (const double d : values) items.push_back(value::floating(d));
+  out.result = value::array(std::move(items));
+  out.value_text = join_values(values);
+  return out;
 }
 
 std::variant<double, std::string> read_prometheus_single(std::string_view body) {
   auto parsed = parse_body(body);
   if (auto* err = std::get_if<std::string>(&parsed)) return std::move(*err);
   const json& data = std::get<json>(parsed)["data"];
-  const std::string type = string_member(data, "resultType");
+  const std::string type = detail::json_string(data, "resultType");
   const json& result = member(data, "result");
   if (type == "matrix") return std::string("multiple values returned (ErrMultipleValuesReturned)");
   if (type == "scalar") return pair_value(result);

@@ -1,5 +1,4 @@
 #include <floodgate/sim/replay.hpp>
-#include <map>
 
 namespace floodgate::sim {
 
@@ -42,21 +41,16 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
     t.at = now;
     t.step = s.step();
     t.weight = s.weight();
-    std::map<std::pair<bool, std::size_t>, std::string> by_request;
     for (const auto& r : s.due(now)) {
-      const auto name = s.metric_name(r);
-      by_request[{r.background, r.metric}] = name;
       auto q = s.query_for(r, now);
       if (auto* e = std::get_if<std::string>(&q)) {
         t.observations.push_back({r, *e, ""});
       } else {
-        auto a = answer(name, std::get<providers::ports::metric_query>(q), now);
+        auto a = answer(s.metric_name(r), std::get<providers::ports::metric_query>(q), now);
         t.observations.push_back({r, std::move(a.result), std::move(a.value_text)});
       }
     }
     auto result = s.advance(now, t.observations, &t.looks);
-    for (const auto& l : t.looks)
-      t.look_names.push_back(by_request.at({l.request.background, l.request.metric}));
     next = result.next_wake_up;
     t.decisions = std::move(result.decisions);
     out.decisions.insert(out.decisions.end(), t.decisions.begin(), t.decisions.end());
@@ -66,6 +60,7 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
   out.weight = s.weight();
   out.step = s.step();
   out.ended_at = now;
+  out.plan = s.plan().name;
   return out;
 }
 

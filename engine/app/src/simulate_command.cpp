@@ -34,17 +34,17 @@ std::string phase_of(const core::measurement& m) {
   return m.insufficient() ? "insufficient" : std::string(core::phase_name(m.phase));
 }
 
-void print_table(const sim::replay_result& r, core::instant start, const std::string& plan,
-                 const recorded::store& st, const std::vector<std::string>& unmatched) {
-  fmt::print("floodgate simulate: plan \"{}\" replayed from {} on {} series ({} samples)\n\n", plan,
-             providers::ports::format_rfc3339(start), st.series_count(), st.sample_count());
+void print_table(const sim::replay_result& r, core::instant start, const recorded::store& st,
+                 const std::vector<std::string>& unmatched) {
+  fmt::print("floodgate simulate: plan \"{}\" replayed from {} on {} series ({} samples)\n\n",
+             r.plan, providers::ports::format_rfc3339(start), st.series_count(), st.sample_count());
   for (const auto& t : r.ticks) {
     if (t.observations.empty() && t.decisions.empty()) continue;
     fmt::print("{:>8}  step {}/{}  weight {} %\n", offset(t.at, start), t.step + 1, r.steps,
                t.weight);
     for (std::size_t i = 0; i < t.looks.size(); ++i) {
       const auto& m = t.looks[i].taken;
-      std::string line = fmt::format("          {}  {}", t.look_names[i], phase_of(m));
+      std::string line = fmt::format("          {}  {}", t.looks[i].metric, phase_of(m));
       if (!m.value.empty()) line += "  " + m.value;
       if (m.phase == core::phase::error && !m.message.empty()) line += "  (" + m.message + ")";
       line += core::format_evidence(evidence_of(m));
@@ -60,14 +60,14 @@ void print_table(const sim::replay_result& r, core::instant start, const std::st
     fmt::print("warning: no recorded series for the query \"{}\" (its looks were Errors)\n", u);
 }
 
-void print_json(const sim::replay_result& r, core::instant start, const std::string& plan,
-                const recorded::store& st, const std::vector<std::string>& unmatched) {
+void print_json(const sim::replay_result& r, core::instant start, const recorded::store& st,
+                const std::vector<std::string>& unmatched) {
   ojson ticks = ojson::array();
   for (const auto& t : r.ticks) {
     ojson metrics = ojson::array();
     for (std::size_t i = 0; i < t.looks.size(); ++i) {
       const auto& m = t.looks[i].taken;
-      ojson j = {{"metric", t.look_names[i]},
+      ojson j = {{"metric", t.looks[i].metric},
                  {"background", t.looks[i].request.background},
                  {"phase", phase_of(m)},
                  {"value", m.value},
@@ -90,7 +90,7 @@ void print_json(const sim::replay_result& r, core::instant start, const std::str
   }
   ojson decisions = ojson::array();
   for (const auto& d : r.decisions) decisions.push_back(providers::ports::decision_to_json(d));
-  const ojson out = {{"plan", plan},
+  const ojson out = {{"plan", r.plan},
                      {"start", providers::ports::format_rfc3339(start)},
                      {"start_ms", start.time_since_epoch().count()},
                      {"series", st.series_count()},
@@ -199,13 +199,10 @@ int run_simulate(const simulate_options& o) {
                                 core::instant at) { return source.answer(metric, q, at); });
   if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
   const auto& r = std::get<sim::replay_result>(result);
-  auto loaded = config::load(spec.files);
-  std::string plan = o.plan;
-  if (plan.empty() && !loaded.plans.empty()) plan = loaded.plans.front().name;
   if (o.output == "json") {
-    print_json(r, opt.start, plan, st, source.unmatched());
+    print_json(r, opt.start, st, source.unmatched());
   } else {
-    print_table(r, opt.start, plan, st, source.unmatched());
+    print_table(r, opt.start, st, source.unmatched());
   }
   return 0;
 }

@@ -25,7 +25,7 @@ inline bool record_look(const threshold_metric& m, run_state& run, const observa
   if (!looks) return record_observation(m, run, o, now);
   measurement taken;
   const bool newly_insufficient = record_observation(m, run, o, now, &taken);
-  if (taken.finished_at) looks->push_back({o.request, std::move(taken)});
+  if (taken.finished_at) looks->push_back({o.request, m.name, std::move(taken)});
   return newly_insufficient;
 }
 

@@ -3,7 +3,7 @@
 #include <floodgate/providers/recorded/series.hpp>
 #include <nlohmann/json.hpp>
 
-#include "json_string.hpp"
+#include "../json_string.hpp"
 #include "text_scan.hpp"
 
 namespace floodgate::providers::recorded {
@@ -29,11 +29,12 @@ csv_recorder::csv_recorder(std::ostream& out) : out_(out) {
 
 void csv_recorder::add(std::string_view promql, core::instant at, std::string_view body) {
   const auto doc = nlohmann::json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || detail::json_string(doc, "status") != "success")
+  if (doc.is_discarded() || !doc.is_object() ||
+      providers::detail::json_string(doc, "status") != "success")
     return;
   const auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return;
-  const std::string type = detail::json_string(*data, "resultType");
+  const std::string type = providers::detail::json_string(*data, "resultType");
   const auto result = data->find("result");
   if (result == data->end()) return;
   // Each series: its labels and value text, as Prometheus answered.

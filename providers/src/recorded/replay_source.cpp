@@ -4,20 +4,27 @@
 
 namespace floodgate::providers::recorded {
 
-std::optional<std::string> replay_source::instant_body(const std::string& key,
-                                                       core::instant at) const {
+std::optional<std::vector<std::pair<const series*, double>>> replay_source::instant_vector(
+    const std::string& key, core::instant at) const {
   const auto found = store_.find(key);
   if (found.empty()) return std::nullopt;
-  const auto at_ms = at.time_since_epoch().count();
+  std::vector<std::pair<const series*, double>> out;
+  for (const auto* s : found)
+    if (const auto v = value_at(*s, at.time_since_epoch().count(), opt_.lookback))
+      out.emplace_back(s, *v);
+  return out;
+}
+
+std::optional<std::string> replay_source::instant_body(const std::string& key,
+                                                       core::instant at) const {
+  const auto vec = instant_vector(key, at);
+  if (!vec) return std::nullopt;
+  const double t = static_cast<double>(at.time_since_epoch().count()) / 1000.0;
   nlohmann::ordered_json result = nlohmann::ordered_json::array();
-  for (const auto* s : found) {
-    const auto v = value_at(*s, at_ms, opt_.lookback);
-    if (!v) continue;
+  for (const auto& [s, v] : *vec) {
     nlohmann::ordered_json metric = nlohmann::ordered_json::object();
     for (const auto& [k, x] : s->labels) metric[k] = x;
-    result.push_back(
-        {{"metric", std::move(metric)},
-         {"value", {static_cast<double>(at_ms) / 1000.0, core::format_float_plain(*v)}}});
+    result.push_back({{"metric", std::move(metric)}, {"value", {t, core::format_float_plain(v)}}});
   }
   nlohmann::ordered_json body = {
       {"status", "success"}, {"data", {{"resultType", "vector"}, {"result", std::move(result)}}}};
@@ -36,15 +43,18 @@ std::variant<reading, std::string> replay_source::read_key(const std::string& me
   } else if (const auto q = m.find(query); q != m.end()) {
     key = q->second;
   }
-  auto body = instant_body(key, at);
-  if (!body) {
+  const auto vec = instant_vector(key, at);
+  if (!vec) {
     if (std::find(unmatched_.begin(), unmatched_.end(), key) == unmatched_.end())
       unmatched_.push_back(key);
     return "no recorded series for \"" + key + "\" (metric " + metric +
            (arm.empty() ? "" : ", " + arm) +
            "): record it under the query's text or map it with --map";
   }
-  return read_prometheus(*body);
+  std::vector<double> values;
+  values.reserve(vec->size());
+  for (const auto& [s, v] : *vec) values.push_back(v);
+  return read_numbers(values);
 }
 
 ports::metric_answer replay_source::answer(const std::string& metric, const ports::metric_query& q,

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "json_string.hpp"
+#include "../json_string.hpp"
 #include "text_scan.hpp"
 
 namespace floodgate::providers::recorded {
@@ -61,15 +61,16 @@ std::vector<read_error> read_query_range(store& st, const std::string& file,
     return errors;
   };
   if (!doc.is_object()) return fail("/", "expected a Prometheus API answer (a JSON object)");
-  const auto status = detail::json_string(doc, "status");
+  const auto status = providers::detail::json_string(doc, "status");
   if (status == "error")
-    return fail("/status", "the answer is an error: " + detail::json_string(doc, "errorType") +
-                               ": " + detail::json_string(doc, "error"));
+    return fail("/status",
+                "the answer is an error: " + providers::detail::json_string(doc, "errorType") +
+                    ": " + providers::detail::json_string(doc, "error"));
   if (status != "success")
     return fail("/status", "expected \"success\", found " + doc.value("status", json()).dump());
   const auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return fail("/data", "expected an object");
-  const auto type = detail::json_string(*data, "resultType");
+  const auto type = providers::detail::json_string(*data, "resultType");
   if (type != "matrix" && type != "vector")
     return fail("/data/resultType", "expected \"matrix\" or \"vector\", found \"" + type + "\"");
   const auto result = data->find("result");
@@ -272,10 +273,16 @@ std::vector<read_error> store::add_file(const std::string& name, std::string_vie
     }
   }
   if (!errors.empty()) return errors;
+  // The file's series join the store's, a series at a time (they are sorted already).
+  files_.push_back(name);
+  const auto file = static_cast<std::uint32_t>(files_.size() - 1);
   for (std::size_t i = 0; i < scratch.all_.size(); ++i) {
     const auto& s = scratch.all_[i];
-    for (std::size_t k = 0; k < s.samples.size(); ++k)
-      add(s.metric, s.labels, s.samples[k], name, static_cast<int>(scratch.where_[i][k].line));
+    const auto j = series_for(s.metric, s.labels);
+    auto& samples = all_[j].samples;
+    if (!samples.empty() && samples.back().at_ms >= s.samples.front().at_ms) unsorted_[j] = true;
+    samples.insert(samples.end(), s.samples.begin(), s.samples.end());
+    for (const auto& w : scratch.where_[i]) where_[j].push_back({file, w.line});
   }
   return finish();
 }
@@ -288,8 +295,7 @@ std::vector<read_error> store::add_path(const std::string& path) {
   return add_file(path, text.str());
 }
 
-void store::add(const std::string& metric, label_set labels, sample s, const std::string& file,
-                int line) {
+std::size_t store::series_for(const std::string& metric, label_set labels) {
   std::sort(labels.begin(), labels.end());
   auto key = std::make_pair(metric, format_labels(labels));
   auto it = by_key_.find(key);
@@ -300,8 +306,13 @@ void store::add(const std::string& metric, label_set labels, sample s, const std
     where_.emplace_back();
     unsorted_.push_back(false);
   }
+  return it->second;
+}
+
+void store::add(const std::string& metric, label_set labels, sample s, const std::string& file,
+                int line) {
+  const auto i = series_for(metric, std::move(labels));
   if (files_.empty() || files_.back() != file) files_.push_back(file);
-  const auto i = it->second;
   auto& samples = all_[i].samples;
   if (!samples.empty() && samples.back().at_ms >= s.at_ms) unsorted_[i] = true;
   samples.push_back(s);

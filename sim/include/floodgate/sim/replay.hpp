@@ -32,13 +32,13 @@ struct replay_tick {
   std::size_t step = 0;  ///< before the tick
   int weight = 0;        ///< before the tick
   std::vector<core::observation> observations;
-  /// What each observation became, with its metric's name (a comparison look's statistics).
+  /// What each observation became (a comparison look with its statistics).
   std::vector<core::metric_look> looks;
-  std::vector<std::string> look_names;
   std::vector<core::decision> decisions;
 };
 
 struct replay_result {
+  std::string plan;  ///< the plan's name
   std::vector<replay_tick> ticks;
   std::vector<core::decision> decisions;  ///< every tick's, in order
   core::rollout_status status = core::rollout_status::progressing;

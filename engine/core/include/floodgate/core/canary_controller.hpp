@@ -71,6 +71,7 @@ struct observation {
 /// statistics). Reports ask for these; the live engine does not.
 struct metric_look {
   metric_request request;
+  std::string metric;  ///< the metric's name
   measurement taken;
 };
 

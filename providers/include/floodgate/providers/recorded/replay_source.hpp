@@ -2,9 +2,10 @@
 // Answers from recorded series, as Prometheus would have given them: a rendered query is
 // matched to the series recorded for it (by an explicit mapping, else by its text), its value
 // at the tick's instant is taken as an instant query takes it (the newest sample within the
-// lookback, none after a staleness marker), and the instant vector so formed is read by the
-// same code that reads a live answer — Argo Rollouts' conversion, a comparison's arms combined
-// as live. A query with no recorded series is an Error measurement naming it.
+// lookback, none after a staleness marker), and the instant vector so formed is converted by
+// the code that converts a live answer's — Argo Rollouts' conversion (read_numbers), a
+// comparison's arms combined as live. A query with no recorded series is an Error measurement
+// naming it.
 
 #include <map>
 #include <optional>
@@ -34,13 +35,17 @@ class replay_source {
   ports::metric_answer answer(const std::string& metric, const ports::metric_query& q,
                               core::instant at) const;
   /// The Prometheus body an instant query of `key` at `at` would return (a vector), or nothing
-  /// when no series is recorded under `key`.
+  /// when no series is recorded under `key`: what the replay answered, for people and tests.
   std::optional<std::string> instant_body(const std::string& key, core::instant at) const;
 
   /// The keys of every query answered so far that had no recorded series, for the report.
   const std::vector<std::string>& unmatched() const { return unmatched_; }
 
  private:
+  /// Each series of `key` with a value at `at`, in the store's order; nothing when none is
+  /// recorded under `key`.
+  std::optional<std::vector<std::pair<const series*, double>>> instant_vector(
+      const std::string& key, core::instant at) const;
   std::variant<reading, std::string> read_key(const std::string& metric, const std::string& arm,
                                               const std::string& query, core::instant at) const;
   const store& store_;

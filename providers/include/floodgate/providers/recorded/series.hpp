@@ -85,6 +85,8 @@ class store {
     std::uint32_t file;
     std::uint32_t line;
   };
+  /// The index of the series of `metric` and `labels`, added when new.
+  std::size_t series_for(const std::string& metric, label_set labels);
   static bool same_sample(const sample& a, const sample& b);
   /// "duplicate sample for m{…} at T ms with another value than file:line".
   std::string conflict(const series& s, std::int64_t at_ms, const where& first) const;
