@@ -172,8 +172,9 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
   if (type == "scalar") {
     auto v = pair_value(result);
     if (auto* err = std::get_if<std::string>(&v)) return std::move(*err);
-    out.result = value::floating(std::get<double>(v));
-    out.value_text = core::format_float_plain(std::get<double>(v));
+    auto scalar = read_scalar(std::get<double>(v));
+    out.result = std::move(scalar.result);
+    out.value_text = std::move(scalar.value_text);
     return out;
   }
   if (type == "vector" || type == "matrix") {
@@ -208,6 +209,13 @@ reading read_numbers(const std::vector<double>& values) {
   for (const double d : values) items.push_back(value::floating(d));
   out.result = value::array(std::move(items));
   out.value_text = join_values(values);
+  return out;
+}
+
+reading read_scalar(double v) {
+  reading out;
+  out.result = value::floating(v);
+  out.value_text = core::format_float_plain(v);
   return out;
 }
 

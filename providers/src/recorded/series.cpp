@@ -383,10 +383,11 @@ std::optional<std::pair<std::int64_t, std::int64_t>> store::time_span() const {
   return out;
 }
 
-std::optional<double> value_at(const series& s, std::int64_t at_ms, core::millis lookback) {
-  const auto it = std::upper_bound(s.samples.begin(), s.samples.end(), at_ms,
+std::optional<double> value_at(std::span<const sample> samples, std::int64_t at_ms,
+                               core::millis lookback) {
+  const auto it = std::upper_bound(samples.begin(), samples.end(), at_ms,
                                    [](std::int64_t t, const sample& x) { return t < x.at_ms; });
-  if (it == s.samples.begin()) return std::nullopt;
+  if (it == samples.begin()) return std::nullopt;
   const auto& last = *std::prev(it);
   if (last.stale || last.at_ms < at_ms - lookback.count()) return std::nullopt;
   return last.value;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -106,6 +107,10 @@ std::variant<std::int64_t, std::string> parse_timestamp(std::string_view text);
 /// The value of a series at `at_ms` as an instant query sees it: the newest sample at or before
 /// `at_ms` and no older than `lookback` (Prometheus' --query.lookback-delta, 5 minutes by
 /// default), unless that sample is a staleness marker.
-std::optional<double> value_at(const series& s, std::int64_t at_ms, core::millis lookback);
+std::optional<double> value_at(std::span<const sample> samples, std::int64_t at_ms,
+                               core::millis lookback);
+inline std::optional<double> value_at(const series& s, std::int64_t at_ms, core::millis lookback) {
+  return value_at(std::span<const sample>(s.samples), at_ms, lookback);
+}
 
 }  // namespace floodgate::providers::recorded

@@ -1,0 +1,222 @@
+// The PromQL subset: parsing (what is refused, and where), and evaluation against values
+// worked out by hand from Prometheus 2.x's definitions (promql/functions.go extrapolatedRate,
+// promql/quantile.go bucketQuantile). tests/integration/prometheus_test.cpp checks the same
+// evaluator against a real Prometheus on the same samples.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <floodgate/providers/recorded/promql.hpp>
+
+namespace {
+
+namespace rec = floodgate::providers::recorded;
+namespace promql = floodgate::providers::recorded::promql;
+
+std::string parse_error(const std::string& q) {
+  auto p = promql::expression::parse(q);
+  if (auto* e = std::get_if<std::string>(&p)) return *e;
+  return "";
+}
+
+promql::expression parsed(const std::string& q) {
+  auto p = promql::expression::parse(q);
+  if (auto* e = std::get_if<std::string>(&p)) FAIL(q << ": " << *e);
+  return std::get<promql::expression>(std::move(p));
+}
+
+// Samples every 15 s from t = 0 (ms), with the values given.
+void add_series(rec::store& s, const std::string& metric, rec::label_set labels,
+                const std::vector<double>& values, std::int64_t step_ms = 15000) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    s.add(metric, labels, {static_cast<std::int64_t>(i) * step_ms, values[i], false}, "test", 0);
+}
+
+struct world {
+  rec::store store;
+  std::optional<rec::promql::store_view> view;
+  std::optional<promql::evaluator> eval;
+  void ready() {
+    REQUIRE(store.finish().empty());
+    view.emplace(store);
+    eval.emplace(*view);
+  }
+  promql::result at(const std::string& q, std::int64_t at_ms) {
+    auto r = eval->evaluate(parsed(q), at_ms);
+    if (auto* e = std::get_if<std::string>(&r)) FAIL(q << ": " << *e);
+    return std::get<promql::result>(std::move(r));
+  }
+  double one(const std::string& q, std::int64_t at_ms) {
+    const auto r = at(q, at_ms);
+    if (r.is_scalar) return r.scalar;
+    INFO(q);
+    REQUIRE(r.vector.size() == 1);
+    return r.vector[0].value;
+  }
+  std::string error(const std::string& q, std::int64_t at_ms) {
+    auto r = eval->evaluate(parsed(q), at_ms);
+    if (auto* e = std::get_if<std::string>(&r)) return *e;
+    return "";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the PromQL subset parses the queries rollouts use", "[providers][promql]") {
+  for (const char* q : {
+           R"(sum(rate(http_requests_total{service="checkout",track="canary",code!~"5.."}[1m])) / sum(rate(http_requests_total{service="checkout",track="canary"}[1m])))",
+           R"(histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{track="canary"}[5m])) by (le)))",
+           R"(histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))))",
+           R"(sum(increase(http_requests_total{code=~"5.."}[93s])))",
+           R"(1 - sum(rate(a[1m])) / sum(rate(b[1m] offset 1m)))",
+           R"(scalar(sum(up)) > bool 0)",
+           R"(a / on(pod) b)",
+           R"(a - ignoring(code) b)",
+           R"(-x ^ 2)",
+           R"(max_over_time(x[10m]) # a comment)",
+           R"({__name__="x", job!=""})",
+           R"(clamp_min(x, 0))",
+           R"(Inf)",
+       }) {
+    INFO(q);
+    CHECK(parse_error(q).empty());
+  }
+}
+
+TEST_CASE("the PromQL subset refuses what it does not evaluate, saying where", "[providers][promql]") {
+  CHECK(parse_error("rate(x[5m]") ==
+        R"x(at character 11: expected "," or ")", found the end of the query)x");
+  CHECK(parse_error("topk(3, x)") ==
+        "at character 1: the function topk() is not supported by floodgate's PromQL evaluator");
+  CHECK(parse_error("x[5m:1m]") ==
+        "at character 5: a subquery is not supported by floodgate's PromQL evaluator");
+  CHECK(parse_error("x and y") ==
+        "at character 3: \"and\" is not supported by floodgate's PromQL evaluator");
+  CHECK(parse_error("a / on(x) group_left b").find("group_left is not supported") !=
+        std::string::npos);
+  CHECK(parse_error("rate(x)") ==
+        "at character 6: rate() expects a range vector as argument 1, found an instant vector");
+  CHECK(parse_error("1 > 2") ==
+        "at character 3: comparisons between scalars must use the bool modifier");
+  CHECK(parse_error("x[5m]") ==
+        "at character 1: the query is a range vector; floodgate evaluates instant queries to a "
+        "scalar or an instant vector");
+  CHECK(parse_error("x{a=~\"(\"}").starts_with("at character 6: invalid regular expression"));
+  CHECK(parse_error("x[5q]") ==
+        "at character 4: expected a duration unit (ms, s, m, h, d, w, y), found \"q\"");
+  CHECK(parse_error("x[30s5m]") == "at character 7: duration units must go largest first");
+  CHECK(parse_error("{a=\"\"}") ==
+        "at character 1: vector selector must contain at least one non-empty matcher");
+  CHECK(parse_error("sum(x) by (le") ==
+        R"x(at character 14: expected "," or ")", found the end of the query)x");
+  CHECK(parse_error("x @ 100") ==
+        "at character 3: the @ modifier is not supported by floodgate's PromQL evaluator");
+  CHECK(parse_error(std::string(300, '(') + "1" + std::string(300, ')')).ends_with(
+      "the query nests too deeply"));
+  CHECK(parse_error("x y") == "at character 3: expected an operator or the end of the query, "
+                              "found \"y\"");
+}
+
+TEST_CASE("rate and increase extrapolate as Prometheus 2.x does", "[providers][promql]") {
+  world w;
+  // A counter growing 1 per second, scraped every 15 s from t = 0 to 120 s.
+  add_series(w.store, "c", {{"job", "a"}}, {0, 15, 30, 45, 60, 75, 90, 105, 120});
+  // Reset after 30 s: 10, 20, 5, 15 at 0, 15, 30, 45 s.
+  add_series(w.store, "r", {}, {10, 20, 5, 15});
+  w.ready();
+  // Every sample of [0, 60] s: 60 over 60 s.
+  CHECK(w.one("rate(c[1m])", 60000) == Approx(1.0));
+  // [7, 67] s: 15..60 s, 45 over 45 s sampled; 8 s to the start and 7 s to the end are within
+  // 1.1 intervals, so the increase is stretched to the whole 60 s: 60.
+  CHECK(w.one("increase(c[1m])", 67000) == Approx(60.0));
+  // A window of 25 s at 60 s: [35, 60] holds 45 and 60 only; 10 s to the start < 16.5 → +10;
+  // to zero is 15·45/15 = 45 s, not shorter: 15·(25/15) = 25.
+  CHECK(w.one("increase(c[25s])", 60000) == Approx(25.0));
+  // The reset is added back: 15 − 10 + 20 = 25 over [0, 45].
+  CHECK(w.one("increase(r[45s])", 45000) == Approx(25.0));
+  // A counter is not extrapolated below zero: at 40 s over [0, 40] (samples 0..30 s, values 0,
+  // 15, 30) the start needs no extrapolation and the end 10 s < 16.5: 30·40/30 = 40.
+  CHECK(w.one("increase(c[40s])", 40000) == Approx(40.0));
+  // delta does not treat resets: 15 − 10.
+  CHECK(w.one("delta(r[45s])", 45000) == Approx(5.0));
+  // irate: the last two samples; after a reset, the last sample is all new.
+  CHECK(w.one("irate(c[1m])", 60000) == Approx(1.0));
+  CHECK(w.one("irate(r[1m] offset 15s)", 45000) == Approx(5.0 / 15.0));
+  // One sample in the window: no rate.
+  CHECK(w.at("rate(c[10s])", 60000).vector.empty());
+  // The metric name is dropped, the other labels kept.
+  const auto r = w.at("rate(c[1m])", 60000);
+  CHECK(r.vector[0].labels == rec::label_set{{"job", "a"}});
+}
+
+TEST_CASE("histogram_quantile interpolates inside the bucket", "[providers][promql]") {
+  world w;
+  for (const auto& [le, n] : std::vector<std::pair<std::string, double>>{
+           {"0.1", 50}, {"0.5", 90}, {"+Inf", 100}})
+    add_series(w.store, "h_bucket", {{"le", le}}, {n});
+  w.ready();
+  CHECK(w.one("histogram_quantile(0.5, h_bucket)", 0) == Approx(0.1));
+  CHECK(w.one("histogram_quantile(0.7, h_bucket)", 0) == Approx(0.3));
+  CHECK(w.one("histogram_quantile(0.9, h_bucket)", 0) == Approx(0.5));
+  // In the +Inf bucket: the highest finite bound.
+  CHECK(w.one("histogram_quantile(0.95, h_bucket)", 0) == Approx(0.5));
+  CHECK(std::isinf(w.one("histogram_quantile(1.5, h_bucket)", 0)));
+  // Without the +Inf bucket, no quantile.
+  CHECK(std::isnan(w.one("histogram_quantile(0.5, h_bucket{le!=\"+Inf\"})", 0)));
+}
+
+TEST_CASE("aggregations, vector matching and comparisons", "[providers][promql]") {
+  world w;
+  add_series(w.store, "req", {{"code", "200"}, {"pod", "a"}}, {90});
+  add_series(w.store, "req", {{"code", "500"}, {"pod", "a"}}, {10});
+  add_series(w.store, "req", {{"code", "200"}, {"pod", "b"}}, {40});
+  add_series(w.store, "up", {{"pod", "a"}}, {1});
+  add_series(w.store, "up", {{"pod", "b"}}, {0});
+  add_series(w.store, "down", {{"pod", "b"}}, {1});
+  w.ready();
+  CHECK(w.one("sum(req)", 0) == 140);
+  CHECK(w.one(R"(sum(req{code!~"5.."}) / sum(req))", 0) == Approx(130.0 / 140.0));
+  const auto by_pod = w.at("sum by (pod) (req)", 0);
+  REQUIRE(by_pod.vector.size() == 2);
+  CHECK(by_pod.vector[0].labels == rec::label_set{{"pod", "a"}});
+  CHECK(by_pod.vector[0].value == 100);
+  CHECK(by_pod.vector[1].value == 40);
+  CHECK(w.at("sum(req) without (code)", 0).vector.size() == 2);
+  CHECK(w.one("count(req)", 0) == 3);
+  CHECK(w.one("avg(req)", 0) == Approx(140.0 / 3));
+  CHECK(w.one("max(req)", 0) == 90);
+  // One-to-one matching on pod: the per-pod error share.
+  const auto share = w.at(R"(sum by (pod) (req{code="500"}) / on(pod) sum by (pod) (req))", 0);
+  REQUIRE(share.vector.size() == 1);
+  CHECK(share.vector[0].value == Approx(0.1));
+  // A comparison filters; with bool it answers 0 or 1.
+  CHECK(w.at("up == 1", 0).vector.size() == 1);
+  CHECK(w.at("up == bool 1", 0).vector.size() == 2);
+  CHECK(w.one("scalar(sum(up)) > bool 0", 0) == 1);
+  CHECK(w.one("-up{pod=\"a\"} * 2 ^ 2", 0) == -4);
+  // Selectors return their series in label order (Prometheus' index order).
+  const auto all = w.at("req", 0);
+  REQUIRE(all.vector.size() == 3);
+  CHECK(all.vector[1].labels == rec::label_set{{"__name__", "req"}, {"code", "200"}, {"pod", "b"}});
+  // Many-to-one without group_left is an error, as in Prometheus.
+  CHECK(w.error("req / on(pod) up", 0).starts_with("multiple matches for labels {pod=\"a\"}"));
+  CHECK(w.error("rate(req[1m]) + rate(up[1m])", 15000).empty());
+  CHECK(w.error("abs(req) + abs(up)", 0).empty());
+  CHECK(w.error("abs({__name__=~\"up|down\"})", 0).starts_with("vector cannot contain metrics with the same labelset"));
+}
+
+TEST_CASE("instant selectors look back 5 minutes and stop at a staleness marker",
+          "[providers][promql]") {
+  world w;
+  w.store.add("g", {}, {0, 1, false}, "t", 1);
+  w.store.add("g", {}, {60000, 2, false}, "t", 2);
+  w.store.add("g", {}, {120000, 0, true}, "t", 3);
+  w.store.add("h", {}, {0, 7, false}, "t", 4);
+  w.ready();
+  CHECK(w.one("g", 90000) == 2);
+  CHECK(w.at("g", 130000).vector.empty());
+  CHECK(w.one("h", 300000) == 7);  // the lookback's boundary is inclusive
+  CHECK(w.at("h", 300001).vector.empty());
+  CHECK(w.one("g offset 1m", 90000) == 1);
+  // A range over the marker leaves it out.
+  CHECK(w.one("count_over_time(g[5m])", 130000) == 2);
+}
