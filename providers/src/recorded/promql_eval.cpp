@@ -450,6 +450,22 @@ const std::vector<std::size_t>& evaluator::select(const detail::node& selector) 
   return it->second;
 }
 
+std::size_t evaluator::series_seen(const expression& e) {
+  std::vector<std::size_t> all;
+  std::vector<const detail::node*> todo{&e.root()};
+  while (!todo.empty()) {
+    const auto* n = todo.back();
+    todo.pop_back();
+    if (n->k == node::kind::selector) {
+      const auto& picked = select(*n);
+      all.insert(all.end(), picked.begin(), picked.end());
+    }
+    for (const auto& a : n->args) todo.push_back(a.get());
+  }
+  std::sort(all.begin(), all.end());
+  return static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
+}
+
 std::variant<result, std::string> evaluator::evaluate(const expression& e, std::int64_t at_ms) {
   try {
     walker w(*this, at_ms);

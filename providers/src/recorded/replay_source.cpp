@@ -4,6 +4,28 @@
 
 namespace floodgate::providers::recorded {
 
+replay_source::replay_source(const store& recorded, replay_options options)
+    : store_(recorded),
+      opt_(std::move(options)),
+      view_(std::make_unique<promql::store_view>(recorded)),
+      eval_(std::make_unique<promql::evaluator>(*view_, opt_.lookback)) {}
+
+std::optional<std::variant<reading, std::string>> replay_source::evaluate(
+    const std::string& query, core::instant at) const {
+  auto it = parsed_.find(query);
+  if (it == parsed_.end()) it = parsed_.emplace(query, promql::expression::parse(query)).first;
+  const auto* e = std::get_if<promql::expression>(&it->second);
+  if (e == nullptr || eval_->series_seen(*e) == 0) return std::nullopt;
+  auto r = eval_->evaluate(*e, at.time_since_epoch().count());
+  if (auto* err = std::get_if<std::string>(&r)) return std::move(*err);
+  const auto& got = std::get<promql::result>(r);
+  if (got.is_scalar) return read_scalar(got.scalar);
+  std::vector<double> values;
+  values.reserve(got.vector.size());
+  for (const auto& x : got.vector) values.push_back(x.value);
+  return read_numbers(values);
+}
+
 std::optional<std::vector<std::pair<const series*, double>>> replay_source::instant_vector(
     const std::string& key, core::instant at) const {
   const auto found = store_.find(key);
@@ -45,11 +67,18 @@ std::variant<reading, std::string> replay_source::read_key(const std::string& me
   }
   const auto vec = instant_vector(key, at);
   if (!vec) {
+    if (auto evaluated = evaluate(key, at)) return std::move(*evaluated);
     if (std::find(unmatched_.begin(), unmatched_.end(), key) == unmatched_.end())
       unmatched_.push_back(key);
-    return "no recorded series for \"" + key + "\" (metric " + metric +
-           (arm.empty() ? "" : ", " + arm) +
-           "): record it under the query's text or map it with --map";
+    std::string why = "no recorded series for \"" + key + "\" (metric " + metric +
+                      (arm.empty() ? "" : ", " + arm) +
+                      "): record it under the query's text, map it with --map, or record the "
+                      "raw series it selects";
+    const auto p = parsed_.find(key);
+    if (p != parsed_.end())
+      if (const auto* e = std::get_if<std::string>(&p->second))
+        why += " (as PromQL: " + *e + ")";
+    return why;
   }
   std::vector<double> values;
   values.reserve(vec->size());

@@ -91,6 +91,8 @@ class evaluator {
   /// The query's value at `at_ms`, or why it has none ("histogram_quantile: …").
   std::variant<result, std::string> evaluate(const expression& e, std::int64_t at_ms);
 
+  /// How many series the query's selectors pick together (0: the query sees no data here).
+  std::size_t series_seen(const expression& e);
   /// The series a selector picks, in label order.
   const std::vector<std::size_t>& select(const detail::node& selector);
   const series_view& view() const { return view_; }

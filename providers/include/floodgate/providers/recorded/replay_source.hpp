@@ -4,16 +4,20 @@
 // at the tick's instant is taken as an instant query takes it (the newest sample within the
 // lookback, none after a staleness marker), and the instant vector so formed is converted by
 // the code that converts a live answer's — Argo Rollouts' conversion (read_numbers), a
-// comparison's arms combined as live. A query with no recorded series is an Error measurement
-// naming it.
+// comparison's arms combined as live. A query recorded under no key is evaluated as PromQL over
+// the raw series recorded (promql.hpp: counters, histogram buckets), as Prometheus would have
+// evaluated it at that instant. A query that sees no recorded series at all is an Error
+// measurement naming it.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <floodgate/providers/metric_readings.hpp>
 #include <floodgate/providers/ports/metrics_source.hpp>
+#include <floodgate/providers/recorded/promql.hpp>
 #include <floodgate/providers/recorded/series.hpp>
 
 namespace floodgate::providers::recorded {
@@ -28,8 +32,7 @@ struct replay_options {
 
 class replay_source {
  public:
-  replay_source(const store& recorded, replay_options options)
-      : store_(recorded), opt_(std::move(options)) {}
+  replay_source(const store& recorded, replay_options options);
 
   /// The answer to `q` of the plan's metric `metric` at `at`.
   ports::metric_answer answer(const std::string& metric, const ports::metric_query& q,
@@ -48,9 +51,17 @@ class replay_source {
       const std::string& key, core::instant at) const;
   std::variant<reading, std::string> read_key(const std::string& metric, const std::string& arm,
                                               const std::string& query, core::instant at) const;
+  /// The query evaluated as PromQL over the raw series; nothing when it sees none of them.
+  std::optional<std::variant<reading, std::string>> evaluate(const std::string& query,
+                                                             core::instant at) const;
   const store& store_;
   replay_options opt_;
   mutable std::vector<std::string> unmatched_;
+  std::unique_ptr<promql::store_view> view_;
+  std::unique_ptr<promql::evaluator> eval_;
+  /// Each query text parsed once (or why it is not PromQL floodgate evaluates).
+  mutable std::map<std::string, std::variant<promql::expression, std::string>, std::less<>>
+      parsed_;
 };
 
 }  // namespace floodgate::providers::recorded
