@@ -1,5 +1,6 @@
 #include <floodgate/analysis/random.hpp>
 
+#include <array>
 #include <cmath>
 
 namespace floodgate::analysis {
@@ -13,6 +14,23 @@ std::uint64_t splitmix64(std::uint64_t& x) {
 }
 
 std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+// ln k!: a table below 256, Stirling's series above it (error below 1e-16 relative there;
+// Abramowitz & Stegun 6.1.41). Not std::lgamma, which writes the global `signgam` and so races
+// between threads.
+double log_factorial(double k) {
+  static const auto table = [] {
+    std::array<double, 256> t{};
+    for (std::size_t i = 2; i < t.size(); ++i) t[i] = t[i - 1] + std::log(static_cast<double>(i));
+    return t;
+  }();
+  if (k < 256) return table[static_cast<std::size_t>(k)];
+  const double n = k + 1;  // ln Γ(n)
+  const double r = 1 / n;
+  const double r2 = r * r;
+  return (n - 0.5) * std::log(n) - n + 0.91893853320467274178 +
+         r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)));
+}
 
 }  // namespace
 
@@ -51,6 +69,38 @@ double rng::normal() noexcept {
   spare_ = v * f;
   has_spare_ = true;
   return u * f;
+}
+
+std::uint64_t rng::poisson(double mean) noexcept {
+  if (!(mean > 0)) return 0;
+  if (mean < 10) {
+    const double limit = std::exp(-mean);
+    std::uint64_t k = 0;
+    double product = uniform();
+    while (product > limit) {
+      ++k;
+      product *= uniform();
+    }
+    return k;
+  }
+  // PTRS, with the paper's constants.
+  const double root = std::sqrt(mean);
+  const double log_mean = std::log(mean);
+  const double b = 0.931 + 2.53 * root;
+  const double a = -0.059 + 0.02483 * b;
+  const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+  const double v_r = 0.9277 - 3.6224 / (b - 2);
+  for (;;) {
+    const double u = uniform() - 0.5;
+    const double v = uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((2 * a / us + b) * u + mean + 0.43);
+    if (k >= 0 && us >= 0.07 && v <= v_r) return static_cast<std::uint64_t>(k);
+    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
+        -mean + k * log_mean - log_factorial(k))
+      return static_cast<std::uint64_t>(k);
+  }
 }
 
 }  // namespace floodgate::analysis

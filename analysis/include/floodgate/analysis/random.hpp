@@ -18,6 +18,12 @@ class rng {
   double uniform() noexcept;
   /// Standard normal by the Marsaglia polar method (pairs cached).
   double normal() noexcept;
+  /// Poisson with mean `mean` (0 for mean ≤ 0 or NaN): below 10 by inversion (multiplying
+  /// uniforms until their product falls below e^−mean, Knuth TAOCP vol. 2 §3.4.1); from 10 on by
+  /// Hörmann's transformed rejection with squeeze, PTRS (W. Hörmann, "The transformed rejection
+  /// method for generating Poisson random variables", Insurance: Mathematics and Economics 12
+  /// (1993) 39–45), O(1) per draw.
+  std::uint64_t poisson(double mean) noexcept;
 
  private:
   std::uint64_t s_[4];
