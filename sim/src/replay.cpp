@@ -4,8 +4,9 @@ namespace floodgate::sim {
 
 std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
                                                 const replay_options& options,
-                                                const answer_fn& answer) {
-  auto started = engine::session::start(std::move(spec), options.start);
+                                                const answer_fn& answer,
+                                                engine::plan_cache* cache) {
+  auto started = engine::session::start(std::move(spec), options.start, cache);
   if (auto* e = std::get_if<std::string>(&started)) return std::move(*e);
   auto& s = std::get<engine::session>(started);
   replay_result out;
@@ -18,6 +19,8 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
   // journal: wake at the instant asked for, measure what is due, advance.
   std::optional<core::instant> next = options.start;
   core::instant now = options.start;
+  std::size_t ticks = 0;
+  int weight = s.weight();
   for (;;) {
     if (s.finished()) {
       out.ended = core::rollout_status_name(s.status());
@@ -32,7 +35,7 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
       now = *options.until;
       break;
     }
-    if (out.ticks.size() >= options.max_ticks) {
+    if (ticks >= options.max_ticks) {
       out.ended = "max ticks reached";
       break;
     }
@@ -50,11 +53,18 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
         t.observations.push_back({r, std::move(a.result), std::move(a.value_text)});
       }
     }
-    auto result = s.advance(now, t.observations, &t.looks);
+    auto result = s.advance(now, t.observations, options.decisions_only ? nullptr : &t.looks);
+    ++ticks;
     next = result.next_wake_up;
-    t.decisions = std::move(result.decisions);
-    out.decisions.insert(out.decisions.end(), t.decisions.begin(), t.decisions.end());
-    out.ticks.push_back(std::move(t));
+    if (s.weight() != weight) {
+      weight = s.weight();
+      if (options.on_weight) options.on_weight(now, weight);
+    }
+    out.decisions.insert(out.decisions.end(), result.decisions.begin(), result.decisions.end());
+    if (!options.decisions_only) {
+      t.decisions = std::move(result.decisions);
+      out.ticks.push_back(std::move(t));
+    }
   }
   out.status = s.status();
   out.weight = s.weight();

@@ -282,7 +282,7 @@ TEST_CASE("the replay answers a query as Prometheus would have, read by the live
   ports::metric_query web;
   web.provider = "web";
   CHECK(std::get<std::string>(mapped.answer("w", web, at_s(100)).result) ==
-        "the web provider cannot be replayed from recorded series");
+        "the web provider cannot be answered from recorded series");
 }
 
 TEST_CASE("a query recorded under no key is evaluated as PromQL over the raw series",
@@ -296,21 +296,23 @@ TEST_CASE("a query recorded under no key is evaluated as PromQL over the raw ser
   }
   REQUIRE(st.add_file("raw.prom", text).empty());
   replay_source src(st, {});
-  const auto a = src.answer(
-      "error-rate",
-      prometheus_query(R"(sum(rate(http_requests_total{code=~"5.."}[1m])) / )"
-                       R"(sum(rate(http_requests_total[1m])))"),
-      at_s(60));
+  const auto a = src.answer("error-rate",
+                            prometheus_query(R"(sum(rate(http_requests_total{code=~"5.."}[1m])) / )"
+                                             R"(sum(rate(http_requests_total[1m])))"),
+                            at_s(60));
   REQUIRE_FALSE(a.failed());
   CHECK(std::get<core::value>(a.result).items().at(0).as_double() == Approx(1.0 / 11.0));
   // A scalar stays a scalar, as Prometheus' scalar answer is read.
-  CHECK(src.answer("s", prometheus_query("scalar(sum(http_requests_total))"), at_s(60))
-            .value_text == "660");
+  CHECK(
+      src.answer("s", prometheus_query("scalar(sum(http_requests_total))"), at_s(60)).value_text ==
+      "660");
   // A query that sees none of the raw series, or is not PromQL floodgate evaluates: an Error.
   const auto bad = src.answer("m", prometheus_query("rate(http_requests_total[1m]"), at_s(60));
   REQUIRE(bad.failed());
-  CHECK(std::get<std::string>(bad.result).ends_with(
-      "(as PromQL: at character 29: expected \",\" or \")\", found the end of the query)"));
+  CHECK(
+      std::get<std::string>(bad.result)
+          .ends_with(
+              "(as PromQL: at character 29: expected \",\" or \")\", found the end of the query)"));
   CHECK(src.answer("m", prometheus_query("rate(other_total[1m])"), at_s(60)).failed());
   CHECK(src.unmatched().size() == 2);
 }

@@ -5,8 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include <floodgate/config/load.hpp>
+#include <floodgate/config/scenario.hpp>
+#include <floodgate/engine/progress.hpp>
 #include <floodgate/providers/ports/decision_json.hpp>
 #include <floodgate/providers/recorded/replay_source.hpp>
+#include <floodgate/sim/monte_carlo.hpp>
 #include <floodgate/sim/replay.hpp>
 
 namespace floodgate::app {
@@ -34,10 +37,11 @@ std::string phase_of(const core::measurement& m) {
   return m.insufficient() ? "insufficient" : std::string(core::phase_name(m.phase));
 }
 
-void print_table(const sim::replay_result& r, core::instant start, const recorded::store& st,
+// `source` says what fed the run: "on 12 series (3456 samples)", "on scenario \"x\" (seed 1)".
+void print_table(const sim::replay_result& r, core::instant start, const std::string& source,
                  const std::vector<std::string>& unmatched) {
-  fmt::print("floodgate simulate: plan \"{}\" replayed from {} on {} series ({} samples)\n\n",
-             r.plan, providers::ports::format_rfc3339(start), st.series_count(), st.sample_count());
+  fmt::print("floodgate simulate: plan \"{}\" from {} {}\n\n", r.plan,
+             providers::ports::format_rfc3339(start), source);
   for (const auto& t : r.ticks) {
     if (t.observations.empty() && t.decisions.empty()) continue;
     fmt::print("{:>8}  step {}/{}  weight {} %\n", offset(t.at, start), t.step + 1, r.steps,
@@ -60,7 +64,8 @@ void print_table(const sim::replay_result& r, core::instant start, const recorde
     fmt::print("warning: no recorded series for the query \"{}\" (its looks were Errors)\n", u);
 }
 
-void print_json(const sim::replay_result& r, core::instant start, const recorded::store& st,
+// `source`: what fed the run ({"series": 12, "samples": 3456} or {"scenario": …, "seed": 1}).
+void print_json(const sim::replay_result& r, core::instant start, const ojson& source,
                 const std::vector<std::string>& unmatched) {
   ojson ticks = ojson::array();
   for (const auto& t : r.ticks) {
@@ -90,19 +95,19 @@ void print_json(const sim::replay_result& r, core::instant start, const recorded
   }
   ojson decisions = ojson::array();
   for (const auto& d : r.decisions) decisions.push_back(providers::ports::decision_to_json(d));
-  const ojson out = {{"plan", r.plan},
-                     {"start", providers::ports::format_rfc3339(start)},
-                     {"start_ms", start.time_since_epoch().count()},
-                     {"series", st.series_count()},
-                     {"samples", st.sample_count()},
-                     {"ended", r.ended},
-                     {"ended_at", providers::ports::format_rfc3339(r.ended_at)},
-                     {"status", core::rollout_status_name(r.status)},
-                     {"step", r.step},
-                     {"weight", r.weight},
-                     {"decisions", std::move(decisions)},
-                     {"ticks", std::move(ticks)},
-                     {"unmatched_queries", unmatched}};
+  ojson out = {{"plan", r.plan},
+               {"start", providers::ports::format_rfc3339(start)},
+               {"start_ms", start.time_since_epoch().count()}};
+  for (const auto& [k, v] : source.items()) out[k] = v;
+  const ojson rest = {{"ended", r.ended},
+                      {"ended_at", providers::ports::format_rfc3339(r.ended_at)},
+                      {"status", core::rollout_status_name(r.status)},
+                      {"step", r.step},
+                      {"weight", r.weight},
+                      {"decisions", std::move(decisions)},
+                      {"ticks", std::move(ticks)},
+                      {"unmatched_queries", unmatched}};
+  for (const auto& [k, v] : rest.items()) out[k] = v;
   fmt::print("{}\n", providers::ports::json_text(out, 2));
 }
 
@@ -120,35 +125,154 @@ std::optional<core::instant> time_flag(const std::string& text, const char* flag
 }  // namespace
 
 CLI::App* add_simulate_command(CLI::App& app, simulate_options& o) {
-  auto* c =
-      app.add_subcommand("simulate", "replay a plan offline, in virtual time, on recorded metrics");
+  auto* c = app.add_subcommand(
+      "simulate", "run a plan offline, in virtual time, on recorded metrics or synthetic traffic");
   c->add_option("files", o.files, "plan files (floodgate Plan, Argo Rollout + templates)")
       ->required();
   c->add_option("--plan", o.plan, "which plan of the files (when they hold several)");
   c->add_option("--arg", o.args, "a value for an argument resolved at run time: NAME=VALUE");
-  c->add_option("--metrics", o.metrics,
-                "recorded series: Prometheus query_range JSON, CSV (timestamp,metric,labels,value) "
-                "or Prometheus/OpenMetrics text with timestamps")
-      ->required();
+  auto* metrics = c->add_option(
+      "--metrics", o.metrics,
+      "recorded series: Prometheus query_range JSON, CSV (timestamp,metric,labels,value) "
+      "or Prometheus/OpenMetrics text with timestamps");
+  auto* scenario =
+      c->add_option("--scenario", o.scenario,
+                    "a synthetic-traffic scenario (kind: Scenario) instead of recorded series");
+  metrics->excludes(scenario);
   c->add_option("--map", o.map,
-                "YAML/JSON map of METRIC, METRIC/ARM or query text to the recorded series' key");
+                "YAML/JSON map of METRIC, METRIC/ARM or query text to the recorded series' key")
+      ->excludes(scenario);
   c->add_option("--start", o.start,
-                "when the rollout starts (unix seconds or RFC 3339; default: the first sample)");
+                "when the rollout starts (unix seconds or RFC 3339; default: the first sample, "
+                "or 2026-01-05T10:00:00Z for a scenario)");
   c->add_option("--until", o.until,
-                "no tick after this (default: the last sample plus the lookback)");
+                "no tick after this (default: the last sample plus the lookback)")
+      ->excludes(scenario);
   c->add_option("--lookback", o.lookback, "how old a sample an instant query still sees")
       ->capture_default_str();
+  c->add_option("--seed", o.seed, "scenario: the first run's seed (default: the scenario's, or 1)")
+      ->needs(scenario);
+  c->add_option("--runs", o.runs, "scenario: how many runs; more than 1 is a Monte Carlo summary")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->needs(scenario);
+  c->add_option("--threads", o.threads, "Monte Carlo threads (default: every core)")
+      ->needs(scenario);
   c->add_option("--output", o.output, "table or json")
       ->capture_default_str()
       ->check(one_of_outputs());
   return c;
 }
 
-int run_simulate(const simulate_options& o) {
-  const auto fail = [](const std::string& what) {
-    fmt::print(stderr, "floodgate simulate: {}\n", what);
+namespace {
+
+int fail(const std::string& what) {
+  fmt::print(stderr, "floodgate simulate: {}\n", what);
+  return 2;
+}
+
+std::string rate_text(const sim::rate_estimate& r) {
+  return fmt::format("{:.4f}  [{:.4f}, {:.4f}]  ({} of {})", r.rate, r.low, r.high, r.count, r.of);
+}
+
+std::string mean_text(const sim::mean_estimate& m, const char* unit) {
+  if (m.n == 0) return "-";
+  return fmt::format("{:.1f}{u}  [{:.1f}, {:.1f}]  median {:.1f}{u}, p95 {:.1f}{u}  ({} runs)",
+                     m.mean, m.low, m.high, m.p50, m.p95, m.n, fmt::arg("u", unit));
+}
+
+ojson rate_json(const sim::rate_estimate& r) {
+  return {{"rate", r.rate}, {"low", r.low}, {"high", r.high}, {"count", r.count}, {"of", r.of}};
+}
+
+ojson mean_json(const sim::mean_estimate& m) {
+  return {{"mean", m.mean}, {"low", m.low}, {"high", m.high},
+          {"p50", m.p50},   {"p95", m.p95}, {"n", m.n}};
+}
+
+void print_monte_carlo(const sim::monte_carlo_result& r, const config::scenario& s,
+                       core::instant start, const std::string& output) {
+  if (output == "json") {
+    ojson out = {{"plan", r.plan},
+                 {"scenario", s.name},
+                 {"start", providers::ports::format_rfc3339(start)},
+                 {"runs", r.runs},
+                 {"seed", r.seed},
+                 {"promoted", r.promoted},
+                 {"aborted", r.aborted},
+                 {"undecided", r.undecided},
+                 {"false_abort", rate_json(r.false_abort)},
+                 {"decision_seconds", mean_json(r.decision_s)}};
+    if (r.regression_at) {
+      out["regression_at_seconds"] = static_cast<double>(r.regression_at->count()) / 1000.0;
+      out["detection"] = rate_json(r.detection);
+      out["detect_seconds"] = mean_json(r.detect_s);
+      out["bad_requests"] = mean_json(r.bad_requests);
+    }
+    fmt::print("{}\n", providers::ports::json_text(out, 2));
+    return;
+  }
+  fmt::print(
+      "floodgate simulate: plan \"{}\" on scenario \"{}\" from {}, {} runs (seeds from {})\n\n",
+      r.plan, s.name, providers::ports::format_rfc3339(start), r.runs, r.seed);
+  fmt::print("  promoted {}, aborted {}, undecided {}\n\n", r.promoted, r.aborted, r.undecided);
+  fmt::print("  {:<18}{}\n", "", "estimate  [95 % interval]");
+  fmt::print("  {:<18}{}\n", "false-abort rate", rate_text(r.false_abort));
+  if (r.regression_at) {
+    fmt::print("  {:<18}{}\n", "detection rate", rate_text(r.detection));
+    fmt::print("  {:<18}{}\n", "time to detect", mean_text(r.detect_s, " s"));
+    fmt::print("  {:<18}{}\n", "bad requests", mean_text(r.bad_requests, ""));
+  }
+  fmt::print("  {:<18}{}\n", "time to decision", mean_text(r.decision_s, " s"));
+  fmt::print("\n  rates: Wilson score intervals; means: mean ± 1.96·s/√n; percentiles: R-7\n");
+  if (r.regression_at)
+    fmt::print("  the canary regresses {} after the start; a false abort is an abort before it\n",
+               core::format_go_duration(*r.regression_at));
+}
+
+int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::millis lookback) {
+  const auto files = config::read_files({o.scenario});
+  if (!files.errors.empty()) return fail("--scenario: cannot read " + o.scenario);
+  auto read = config::read_scenario(files.files.front());
+  if (auto* errors = std::get_if<std::vector<config::diagnostic>>(&read)) {
+    for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.format());
     return 2;
-  };
+  }
+  const auto& s = std::get<config::scenario>(read);
+  std::string error;
+  const auto start_flag = time_flag(o.start, "--start", error);
+  if (!error.empty()) return fail(error);
+  // A Monday morning, UTC: a fixed default, so runs reproduce without --start.
+  const core::instant start = start_flag ? *start_flag : core::instant(core::millis(1767607200000));
+  const std::uint64_t seed = o.seed ? *o.seed : s.seed.value_or(1);
+  if (o.runs <= 1) {
+    sim::scenario_simulator simulator(std::move(spec), s, start, lookback);
+    auto result = simulator.run(seed, true);
+    if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
+    const auto& r = std::get<sim::replay_result>(result);
+    if (o.output == "json") {
+      print_json(r, start, {{"scenario", s.name}, {"seed", seed}}, {});
+    } else {
+      print_table(r, start, fmt::format("on scenario \"{}\" (seed {})", s.name, seed), {});
+    }
+    return 0;
+  }
+  sim::monte_carlo_options mo;
+  mo.runs = o.runs;
+  mo.seed = seed;
+  mo.threads = o.threads;
+  engine::progress_bar bar(stderr, "floodgate simulate", "runs");
+  mo.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
+  auto result = sim::monte_carlo(spec, s, start, mo);
+  bar.finish();
+  if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
+  print_monte_carlo(std::get<sim::monte_carlo_result>(result), s, start, o.output);
+  return 0;
+}
+
+}  // namespace
+
+int run_simulate(const simulate_options& o) {
   const auto read = config::read_files(o.files);
   if (!read.errors.empty()) return fail("cannot read " + read.errors.front().file);
   engine::rollout_spec spec;
@@ -165,6 +289,9 @@ int run_simulate(const simulate_options& o) {
   recorded::replay_options ro;
   ro.lookback = std::get<core::millis>(lookback);
   if (ro.lookback.count() <= 0) return fail("--lookback: expected a duration above 0");
+  if (!o.scenario.empty()) return run_scenario(o, std::move(spec), ro.lookback);
+  if (o.metrics.empty())
+    return fail("expected --metrics FILE… (recorded series) or --scenario FILE");
   if (!o.map.empty()) {
     const auto m = config::read_files({o.map});
     if (!m.errors.empty()) return fail("--map: cannot read " + o.map);
@@ -200,9 +327,12 @@ int run_simulate(const simulate_options& o) {
   if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
   const auto& r = std::get<sim::replay_result>(result);
   if (o.output == "json") {
-    print_json(r, opt.start, st, source.unmatched());
+    print_json(r, opt.start, {{"series", st.series_count()}, {"samples", st.sample_count()}},
+               source.unmatched());
   } else {
-    print_table(r, opt.start, st, source.unmatched());
+    print_table(r, opt.start,
+                fmt::format("on {} series ({} samples)", st.series_count(), st.sample_count()),
+                source.unmatched());
   }
   return 0;
 }

@@ -1,6 +1,9 @@
 #pragma once
-// `floodgate simulate`: a plan replayed offline, in virtual time, on recorded metrics.
+// `floodgate simulate`: a plan run offline, in virtual time, on recorded metrics (a replay) or
+// on a scenario's synthetic traffic (one run, or a Monte Carlo of many).
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,10 @@ struct simulate_options {
   std::string until;
   std::string lookback = "5m";
   std::string output = "table";
+  std::string scenario;
+  std::optional<std::uint64_t> seed;
+  std::size_t runs = 1;
+  unsigned threads = 0;
 };
 
 CLI::App* add_simulate_command(CLI::App& app, simulate_options& o);

@@ -8,23 +8,7 @@ replay_source::replay_source(const store& recorded, replay_options options)
     : store_(recorded),
       opt_(std::move(options)),
       view_(std::make_unique<promql::store_view>(recorded)),
-      eval_(std::make_unique<promql::evaluator>(*view_, opt_.lookback)) {}
-
-std::optional<std::variant<reading, std::string>> replay_source::evaluate(
-    const std::string& query, core::instant at) const {
-  auto it = parsed_.find(query);
-  if (it == parsed_.end()) it = parsed_.emplace(query, promql::expression::parse(query)).first;
-  const auto* e = std::get_if<promql::expression>(&it->second);
-  if (e == nullptr || eval_->series_seen(*e) == 0) return std::nullopt;
-  auto r = eval_->evaluate(*e, at.time_since_epoch().count());
-  if (auto* err = std::get_if<std::string>(&r)) return std::move(*err);
-  const auto& got = std::get<promql::result>(r);
-  if (got.is_scalar) return read_scalar(got.scalar);
-  std::vector<double> values;
-  values.reserve(got.vector.size());
-  for (const auto& x : got.vector) values.push_back(x.value);
-  return read_numbers(values);
-}
+      raw_(std::make_unique<promql_source>(*view_, opt_.lookback)) {}
 
 std::optional<std::vector<std::pair<const series*, double>>> replay_source::instant_vector(
     const std::string& key, core::instant at) const {
@@ -67,17 +51,14 @@ std::variant<reading, std::string> replay_source::read_key(const std::string& me
   }
   const auto vec = instant_vector(key, at);
   if (!vec) {
-    if (auto evaluated = evaluate(key, at)) return std::move(*evaluated);
+    if (auto evaluated = raw_->read(key, at)) return std::move(*evaluated);
     if (std::find(unmatched_.begin(), unmatched_.end(), key) == unmatched_.end())
       unmatched_.push_back(key);
     std::string why = "no recorded series for \"" + key + "\" (metric " + metric +
                       (arm.empty() ? "" : ", " + arm) +
                       "): record it under the query's text, map it with --map, or record the "
                       "raw series it selects";
-    const auto p = parsed_.find(key);
-    if (p != parsed_.end())
-      if (const auto* e = std::get_if<std::string>(&p->second))
-        why += " (as PromQL: " + *e + ")";
+    if (const auto e = raw_->parse_error(key)) why += " (as PromQL: " + *e + ")";
     return why;
   }
   std::vector<double> values;
@@ -88,14 +69,9 @@ std::variant<reading, std::string> replay_source::read_key(const std::string& me
 
 ports::metric_answer replay_source::answer(const std::string& metric, const ports::metric_query& q,
                                            core::instant at) const {
-  if (q.provider != "prometheus")
-    return answer_of("the " + q.provider + " provider cannot be replayed from recorded series");
-  if (q.range)
-    return answer_of(std::string("range queries (the Kayenta judge) cannot be replayed yet"));
-  if (q.arms.empty()) return answer_of(read_key(metric, "", q.query, at));
-  std::map<std::string, std::variant<reading, std::string>> arms;
-  for (const auto& [arm, promql] : q.arms) arms.emplace(arm, read_key(metric, arm, promql, at));
-  return comparison_answer(std::move(arms));
+  return answer_query(q, "recorded series", [&](const std::string& arm, const std::string& query) {
+    return read_key(metric, arm, query, at);
+  });
 }
 
 }  // namespace floodgate::providers::recorded

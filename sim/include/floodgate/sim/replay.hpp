@@ -24,6 +24,10 @@ struct replay_options {
   core::instant start;                 ///< the rollout starts (and first looks) here
   std::optional<core::instant> until;  ///< no tick after this (the end of the recorded data)
   std::size_t max_ticks = 1000000;     ///< a bound, reported when reached
+  /// Told each new weight at the instant it is decided (synthetic traffic follows it).
+  std::function<void(core::instant, int)> on_weight;
+  /// Keep only the decisions, not each tick (Monte Carlo runs).
+  bool decisions_only = false;
 };
 
 /// One interval: what was measured, every metric's state after it, what was decided.
@@ -46,15 +50,17 @@ struct replay_result {
   std::size_t step = 0;
   std::size_t steps = 0;  ///< the plan's steps (a canary's; blue-green: its 4 stages)
   /// How the replay ended: "promoted", "aborted", "waiting for a human", "the recorded data
-  /// ends", "max ticks reached".
+  /// ends" (or the scenario's duration), "max ticks reached".
   std::string ended;
   core::instant ended_at;
 };
 
 /// Replays the rollout `spec` (its files, plan, arguments) from `options.start`. The error says
-/// why it cannot start (the plan's, as `floodgate run` would report it).
+/// why it cannot start (the plan's, as `floodgate run` would report it). With `cache`, runs
+/// of the same files share one loaded plan (Monte Carlo).
 std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
                                                 const replay_options& options,
-                                                const answer_fn& answer);
+                                                const answer_fn& answer,
+                                                engine::plan_cache* cache = nullptr);
 
 }  // namespace floodgate::sim

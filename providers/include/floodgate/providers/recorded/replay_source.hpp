@@ -17,7 +17,7 @@
 
 #include <floodgate/providers/metric_readings.hpp>
 #include <floodgate/providers/ports/metrics_source.hpp>
-#include <floodgate/providers/recorded/promql.hpp>
+#include <floodgate/providers/recorded/promql_source.hpp>
 #include <floodgate/providers/recorded/series.hpp>
 
 namespace floodgate::providers::recorded {
@@ -51,17 +51,12 @@ class replay_source {
       const std::string& key, core::instant at) const;
   std::variant<reading, std::string> read_key(const std::string& metric, const std::string& arm,
                                               const std::string& query, core::instant at) const;
-  /// The query evaluated as PromQL over the raw series; nothing when it sees none of them.
-  std::optional<std::variant<reading, std::string>> evaluate(const std::string& query,
-                                                             core::instant at) const;
   const store& store_;
   replay_options opt_;
   mutable std::vector<std::string> unmatched_;
   std::unique_ptr<promql::store_view> view_;
-  std::unique_ptr<promql::evaluator> eval_;
-  /// Each query text parsed once (or why it is not PromQL floodgate evaluates).
-  mutable std::map<std::string, std::variant<promql::expression, std::string>, std::less<>>
-      parsed_;
+  /// Queries recorded under no key, evaluated over the raw series.
+  std::unique_ptr<promql_source> raw_;
 };
 
 }  // namespace floodgate::providers::recorded

@@ -1,0 +1,134 @@
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <floodgate/analysis/descriptive.hpp>
+#include <floodgate/analysis/distributions.hpp>
+#include <floodgate/analysis/proportion_tests.hpp>
+#include <floodgate/sim/monte_carlo.hpp>
+#include <mutex>
+#include <thread>
+
+namespace floodgate::sim {
+
+namespace {
+
+rate_estimate rate_of(std::size_t count, std::size_t of) {
+  rate_estimate r;
+  r.count = count;
+  r.of = of;
+  r.rate = of == 0 ? 0 : static_cast<double>(count) / static_cast<double>(of);
+  const auto ci = analysis::wilson_interval(static_cast<std::int64_t>(count),
+                                            static_cast<std::int64_t>(of), 0.95);
+  r.low = ci.lower;
+  r.high = ci.upper;
+  return r;
+}
+
+mean_estimate mean_of(std::vector<double> xs) {
+  mean_estimate m;
+  m.n = xs.size();
+  if (xs.empty()) return m;
+  double sum = 0;
+  for (const double x : xs) sum += x;
+  m.mean = sum / static_cast<double>(xs.size());
+  double ss = 0;
+  for (const double x : xs) ss += (x - m.mean) * (x - m.mean);
+  const double sd = xs.size() > 1 ? std::sqrt(ss / static_cast<double>(xs.size() - 1)) : 0;
+  const double half =
+      analysis::normal_quantile(0.975) * sd / std::sqrt(static_cast<double>(xs.size()));
+  m.low = m.mean - half;
+  m.high = m.mean + half;
+  std::sort(xs.begin(), xs.end());
+  m.p50 = analysis::percentile_r7_sorted(xs, 50);
+  m.p95 = analysis::percentile_r7_sorted(xs, 95);
+  return m;
+}
+
+}  // namespace
+
+std::uint64_t run_seed(std::uint64_t seed, std::size_t i) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+void summarise(monte_carlo_result& r) {
+  r.promoted = r.aborted = r.undecided = 0;
+  std::size_t false_aborts = 0;
+  std::size_t reached = 0;
+  std::size_t detected = 0;
+  std::vector<double> decision;
+  std::vector<double> detect;
+  std::vector<double> bad;
+  for (const auto& o : r.outcomes) {
+    if (o.promoted) ++r.promoted;
+    if (o.aborted) ++r.aborted;
+    if (!o.promoted && !o.aborted) ++r.undecided;
+    if (o.false_abort) ++false_aborts;
+    if (o.promoted || o.aborted) decision.push_back(o.decided_s);
+    if (r.regression_at) {
+      // Still in progress when the canary went bad: it could be detected.
+      const double at = static_cast<double>(r.regression_at->count()) / 1000.0;
+      if (o.decided_s >= at || (!o.promoted && !o.aborted)) ++reached;
+      if (o.detected) {
+        ++detected;
+        detect.push_back(o.detect_s);
+      }
+      bad.push_back(o.bad_requests);
+    }
+  }
+  r.false_abort = rate_of(false_aborts, r.outcomes.size());
+  r.decision_s = mean_of(std::move(decision));
+  if (r.regression_at) {
+    r.detection = rate_of(detected, reached);
+    r.detect_s = mean_of(std::move(detect));
+    r.bad_requests = mean_of(std::move(bad));
+  }
+}
+
+std::variant<monte_carlo_result, std::string> monte_carlo(const engine::rollout_spec& spec,
+                                                          const config::scenario& s,
+                                                          core::instant start,
+                                                          const monte_carlo_options& options) {
+  monte_carlo_result out;
+  out.runs = options.runs;
+  out.seed = options.seed;
+  out.regression_at = s.canary_regression_at();
+  out.outcomes.resize(options.runs);
+  unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
+  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(options.runs)));
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
+  std::mutex error_lock;
+  std::string error;
+  auto work = [&](unsigned worker) {
+    scenario_simulator sim(spec, s, start);
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= options.runs) break;
+      auto r = sim.run(run_seed(options.seed, i), false);
+      if (auto* e = std::get_if<std::string>(&r)) {
+        const std::lock_guard<std::mutex> g(error_lock);
+        error = *e;
+        next = options.runs;
+        break;
+      }
+      const auto& rr = std::get<replay_result>(r);
+      out.outcomes[i] = sim.outcome(rr);
+      if (i == 0) out.plan = rr.plan;
+      const std::size_t d = done.fetch_add(1) + 1;
+      if (worker == 0 && options.progress) options.progress(d, options.runs);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& t : pool) t.join();
+  if (!error.empty()) return error;
+  if (options.progress) options.progress(options.runs, options.runs);
+  summarise(out);
+  return out;
+}
+
+}  // namespace floodgate::sim

@@ -1,0 +1,68 @@
+#include <floodgate/sim/scenario_run.hpp>
+
+namespace floodgate::sim {
+
+namespace {
+double seconds(core::millis d) { return static_cast<double>(d.count()) / 1000.0; }
+}  // namespace
+
+scenario_simulator::scenario_simulator(engine::rollout_spec spec, const config::scenario& s,
+                                       core::instant start, core::millis lookback)
+    : spec_(std::move(spec)), traffic_(s, start), source_(traffic_, lookback) {
+  series_names_ = s.requests_metric + ", " + s.latency_metric + "_bucket, " + s.latency_metric +
+                  "_count, " + s.latency_metric + "_sum";
+}
+
+providers::ports::metric_answer scenario_simulator::answer(const providers::ports::metric_query& q,
+                                                           core::instant at) {
+  traffic_.advance_to(at);
+  return providers::recorded::answer_query(
+      q, "synthetic traffic",
+      [&](const std::string&,
+          const std::string& query) -> std::variant<providers::reading, std::string> {
+        if (auto r = source_.read(query, at)) return std::move(*r);
+        if (auto e = source_.parse_error(query))
+          return "the query is not PromQL floodgate evaluates: " + *e;
+        return "the query selects none of the scenario's series (" + series_names_ +
+               " with its labels): " + query;
+      });
+}
+
+std::variant<replay_result, std::string> scenario_simulator::run(std::uint64_t seed,
+                                                                 bool keep_ticks) {
+  traffic_.reset(seed);
+  replay_options o;
+  o.start = traffic_.start();
+  o.until = traffic_.end();
+  o.decisions_only = !keep_ticks;
+  o.on_weight = [&](core::instant at, int w) { traffic_.set_weight(at, w); };
+  return replay(
+      spec_, o,
+      [&](const std::string&, const providers::ports::metric_query& q, core::instant at) {
+        return answer(q, at);
+      },
+      &cache_);
+}
+
+run_outcome scenario_simulator::outcome(const replay_result& r) const {
+  run_outcome o;
+  o.ended = r.ended;
+  o.promoted = r.status == core::rollout_status::promoted;
+  o.aborted = r.status == core::rollout_status::aborted;
+  const auto start = traffic_.start();
+  o.decided_s = seconds(r.ended_at - start);
+  const auto bad = traffic_.scenario().canary_regression_at();
+  if (o.aborted) {
+    if (bad && r.ended_at >= start + *bad) {
+      o.detected = true;
+      o.detect_s = seconds(r.ended_at - (start + *bad));
+    } else {
+      o.false_abort = true;
+    }
+  }
+  if (bad && r.ended_at > start + *bad)
+    o.bad_requests = traffic_.canary_exposure(start + *bad, r.ended_at).requests;
+  return o;
+}
+
+}  // namespace floodgate::sim
