@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_values.hpp"
@@ -269,6 +270,62 @@ TEST_CASE("floodgate simulate: the README's replay, and bad input refused with w
   CHECK(lookback.output == "floodgate simulate: --lookback: expected a duration above 0\n");
   const auto no_metrics = run("simulate " + plan);
   CHECK(no_metrics.code == 2);
-  CHECK(no_metrics.output.find("--metrics is required") != std::string::npos);
+  CHECK(no_metrics.output ==
+        "floodgate simulate: expected --metrics FILE… (recorded series) or --scenario FILE\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("floodgate simulate --scenario: one run, a Monte Carlo, and bad input refused", "[app]") {
+  const std::string root = FLOODGATE_SOURCE_DIR;
+  const std::string plan = root + "/examples/success-rate-canary.yaml";
+  const std::string healthy = root + "/examples/scenarios/checkout-healthy.yaml";
+  const std::string bad = root + "/examples/scenarios/checkout-bad.yaml";
+  const auto one = run("simulate " + plan + " --scenario " + healthy);
+  CHECK(one.code == 0);
+  CHECK(one.output.find("floodgate simulate: plan \"success-rate\" from 2026-01-05T10:00:00.000Z "
+                        "on scenario \"checkout-healthy\" (seed 1)") == 0);
+  CHECK(one.output.find("success-rate  Successful  [0.99") != std::string::npos);
+  // The same seed, the same run; JSON says which.
+  const auto json = run("simulate " + plan + " --scenario " + healthy + " --output json");
+  REQUIRE(json.code == 0);
+  const auto j = nlohmann::json::parse(json.output);
+  CHECK(j["scenario"] == "checkout-healthy");
+  CHECK(j["seed"] == 1);
+  CHECK(run("simulate " + plan + " --scenario " + healthy + " --output json").output ==
+        json.output);
+  // A Monte Carlo of the bad canary: every run aborts it, and the JSON carries the intervals.
+  const auto mc =
+      run("simulate " + plan + " --scenario " + bad + " --runs 200 --seed 5 --output json");
+  REQUIRE(mc.code == 0);
+  const auto m = nlohmann::json::parse(mc.output);
+  CHECK(m["runs"] == 200);
+  CHECK(m["aborted"].get<int>() + m["promoted"].get<int>() + m["undecided"].get<int>() == 200);
+  CHECK(m["detection"]["rate"].get<double>() > 0.9);
+  CHECK(m["detection"]["low"].get<double>() <= m["detection"]["rate"].get<double>());
+  CHECK(m["bad_requests"]["mean"].get<double>() > 0);
+  CHECK(m["false_abort"]["count"] == 0);
+  const auto table = run("simulate " + plan + " --scenario " + bad + " --runs 200 --seed 5");
+  CHECK(table.output.find("  detection rate    ") != std::string::npos);
+  CHECK(table.output.find("  rates: Wilson score intervals") != std::string::npos);
+
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("floodgate-scn-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto broken = (dir / "s.yaml").string();
+  std::ofstream(broken) << "apiVersion: floodgate.dev/v1\nkind: Scenario\nspec:\n  traffic: "
+                           "{rps: 10}\n  baseline: {errorRate: 2}\n";
+  const auto b = run("simulate " + plan + " --scenario " + broken);
+  CHECK(b.code == 2);
+  CHECK(b.output == broken +
+                        ":5:25: /spec/baseline/errorRate: found 2, expected a share of requests in "
+                        "[0, 1]\n");
+  const auto both = run("simulate " + plan + " --scenario " + healthy + " --metrics " + broken);
+  CHECK(both.code == 2);
+  CHECK(both.output.find("excludes") != std::string::npos);
+  const auto runs_alone = run("simulate " + plan + " --metrics " + broken + " --runs 5");
+  CHECK(runs_alone.code == 2);
+  CHECK(runs_alone.output.find("--runs requires --scenario") != std::string::npos);
+  const auto zero = run("simulate " + plan + " --scenario " + healthy + " --runs 0");
+  CHECK(zero.code == 2);
   std::filesystem::remove_all(dir);
 }
