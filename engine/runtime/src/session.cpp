@@ -288,6 +288,7 @@ void plan_cache::add(const std::shared_ptr<const loaded_plan>& p) {
   // Plans no session uses any more go (their weak_ptr would keep make_shared's block).
   std::erase_if(by_hash_, [](const auto& e) { return e.second.expired(); });
   by_hash_.emplace(p->hash, p);
+  if (retain_) retained_.push_back(p);
 }
 
 std::variant<session, std::string> session::start(rollout_spec spec, core::instant now,

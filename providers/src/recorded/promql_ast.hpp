@@ -6,11 +6,54 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace floodgate::providers::recorded::promql::detail {
 
 enum class value_type { scalar, vector, matrix, string };
+
+/// What a call, an aggregation or a binary operator does, decided once when parsed.
+enum class op : std::uint8_t {
+  none,
+  rate,
+  increase,
+  irate,
+  delta,
+  sum_over_time,
+  avg_over_time,
+  min_over_time,
+  max_over_time,
+  count_over_time,
+  last_over_time,
+  abs,
+  ceil,
+  floor,
+  clamp_min,
+  clamp_max,
+  histogram_quantile,
+  scalar,
+  vector,
+  sum,
+  avg,
+  min,
+  max,
+  count,
+  add,
+  sub,
+  mul,
+  div,
+  mod,
+  pow,
+  eq,
+  ne,
+  lt,
+  gt,
+  le,
+  ge
+};
+/// The op of a function, aggregation or operator name (none when unknown).
+op op_of(std::string_view name);
 
 struct matcher {
   enum class op { equal, not_equal, match, not_match };
@@ -27,8 +70,9 @@ struct node {
   value_type type = value_type::scalar;
   std::size_t position = 0;  ///< 1-based character where it starts
 
-  double number = 0;  ///< number
-  std::string name;   ///< string literal; function or aggregation name; binary operator
+  double number = 0;   ///< number
+  std::string name;    ///< string literal; function or aggregation name; binary operator
+  op code = op::none;  ///< call, aggregate, binary: what `name` does
 
   // selector
   std::vector<matcher> matchers;  ///< with the metric name as a `__name__` matcher

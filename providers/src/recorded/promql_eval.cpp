@@ -4,6 +4,7 @@
 // instant selectors the newest sample no older than the lookback, staleness markers end a
 // series.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <floodgate/providers/recorded/promql.hpp>
 #include <limits>
@@ -61,22 +62,38 @@ void check_unique(const std::vector<element>& v) {
                        format_labels(*ls[i])};
 }
 
-double arithmetic(const std::string& op, double a, double b) {
-  if (op == "+") return a + b;
-  if (op == "-") return a - b;
-  if (op == "*") return a * b;
-  if (op == "/") return a / b;
-  if (op == "%") return std::fmod(a, b);
-  return std::pow(a, b);  // "^"
+double arithmetic(detail::op o, double a, double b) {
+  switch (o) {
+    case detail::op::add:
+      return a + b;
+    case detail::op::sub:
+      return a - b;
+    case detail::op::mul:
+      return a * b;
+    case detail::op::div:
+      return a / b;
+    case detail::op::mod:
+      return std::fmod(a, b);
+    default:
+      return std::pow(a, b);  // pow
+  }
 }
 
-bool compare(const std::string& op, double a, double b) {
-  if (op == "==") return a == b;
-  if (op == "!=") return a != b;
-  if (op == "<") return a < b;
-  if (op == ">") return a > b;
-  if (op == "<=") return a <= b;
-  return a >= b;  // ">="
+bool compare(detail::op o, double a, double b) {
+  switch (o) {
+    case detail::op::eq:
+      return a == b;
+    case detail::op::ne:
+      return a != b;
+    case detail::op::lt:
+      return a < b;
+    case detail::op::gt:
+      return a > b;
+    case detail::op::le:
+      return a <= b;
+    default:
+      return a >= b;  // ge
+  }
 }
 
 /// extrapolatedRate (promql/functions.go): the increase between the first and last sample of
@@ -147,6 +164,17 @@ double bucket_quantile(double q, std::vector<std::pair<double, double>>& buckets
     rank -= b[k - 1].second;
   }
   return start + (b[k].first - start) * (rank / count);
+}
+
+/// A bucket's upper bound as Go's strconv.ParseFloat reads it ("0.25", "+Inf", "1e3").
+std::optional<double> le_bound(const std::string& text) {
+  if (text == "+Inf" || text == "Inf" || text == "+inf" || text == "inf") return HUGE_VAL;
+  double v = 0;
+  const char* first = text.data();
+  if (!text.empty() && text[0] == '+') ++first;
+  const auto [end, ec] = std::from_chars(first, text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 struct value {
@@ -220,21 +248,24 @@ class walker {
       if (const std::optional<double> v = f(pts, start, end))
         out.vec.push_back({keep_name ? view.labels(i) : drop_name(view.labels(i)), *v});
     }
-    check_unique(out.vec);
+    // Series differing only by their name collide once it is dropped: the view's labels do not
+    // change, so whether they do is settled once per selector.
+    if (!keep_name && !e_.distinct_without_name(sel)) check_unique(out.vec);
     return out;
   }
 
   value call(const node& n) {
-    const std::string& f = n.name;
-    if (f == "rate" || f == "increase" || f == "delta") {
-      const bool counter = f != "delta";
-      const bool per_second = f == "rate";
+    using detail::op;
+    const op f = n.code;
+    if (f == op::rate || f == op::increase || f == op::delta) {
+      const bool counter = f != op::delta;
+      const bool per_second = f == op::rate;
       return over_range(*n.args[0], false,
                         [&](const std::vector<point>& p, std::int64_t s, std::int64_t e) {
                           return extrapolated(p, s, e, counter, per_second);
                         });
     }
-    if (f == "irate") {
+    if (f == op::irate) {
       return over_range(*n.args[0], false,
                         [](const std::vector<point>& p, std::int64_t, std::int64_t) {
                           if (p.size() < 2) return std::optional<double>{};
@@ -244,43 +275,44 @@ class walker {
                           return std::optional<double>{d / (static_cast<double>(b.t - a.t) / 1000)};
                         });
     }
-    if (f.ends_with("_over_time")) return over_time(n);
-    if (f == "histogram_quantile") return histogram_quantile(n);
-    if (f == "scalar") {
+    if (f >= op::sum_over_time && f <= op::last_over_time) return over_time(n);
+    if (f == op::histogram_quantile) return histogram_quantile(n);
+    if (f == op::scalar) {
       const auto v = eval(*n.args[0]);
       return {true, v.vec.size() == 1 ? v.vec[0].value : std::nan(""), {}};
     }
-    if (f == "vector") return {false, 0, {{{}, eval(*n.args[0]).number}}};
+    if (f == op::vector) return {false, 0, {{{}, eval(*n.args[0]).number}}};
     auto v = eval(*n.args[0]);
     const double bound = n.args.size() > 1 ? eval(*n.args[1]).number : 0;
     for (auto& x : v.vec) {
       x.labels = drop_name(std::move(x.labels));
-      if (f == "abs") x.value = std::fabs(x.value);
-      if (f == "ceil") x.value = std::ceil(x.value);
-      if (f == "floor") x.value = std::floor(x.value);
-      if (f == "clamp_min") x.value = std::max(x.value, bound);
-      if (f == "clamp_max") x.value = std::min(x.value, bound);
+      if (f == op::abs) x.value = std::fabs(x.value);
+      if (f == op::ceil) x.value = std::ceil(x.value);
+      if (f == op::floor) x.value = std::floor(x.value);
+      if (f == op::clamp_min) x.value = std::max(x.value, bound);
+      if (f == op::clamp_max) x.value = std::min(x.value, bound);
     }
     check_unique(v.vec);
     return v;
   }
 
   value over_time(const node& n) {
-    const std::string f = n.name.substr(0, n.name.size() - std::string("_over_time").size());
-    return over_range(
-        *n.args[0], f == "last", [&](const std::vector<point>& p, std::int64_t, std::int64_t) {
-          if (p.empty()) return std::optional<double>{};
-          double acc = f == "min" || f == "max" ? p[0].v : 0;
-          for (const auto& x : p) {
-            if (f == "sum" || f == "avg") acc += x.v;
-            if (f == "min" && (x.v < acc || std::isnan(acc))) acc = x.v;
-            if (f == "max" && (x.v > acc || std::isnan(acc))) acc = x.v;
-          }
-          if (f == "avg") acc /= static_cast<double>(p.size());
-          if (f == "count") acc = static_cast<double>(p.size());
-          if (f == "last") acc = p.back().v;
-          return std::optional<double>{acc};
-        });
+    using detail::op;
+    const op f = n.code;
+    return over_range(*n.args[0], f == op::last_over_time,
+                      [&](const std::vector<point>& p, std::int64_t, std::int64_t) {
+                        if (p.empty()) return std::optional<double>{};
+                        double acc = f == op::min_over_time || f == op::max_over_time ? p[0].v : 0;
+                        for (const auto& x : p) {
+                          if (f == op::sum_over_time || f == op::avg_over_time) acc += x.v;
+                          if (f == op::min_over_time && (x.v < acc || std::isnan(acc))) acc = x.v;
+                          if (f == op::max_over_time && (x.v > acc || std::isnan(acc))) acc = x.v;
+                        }
+                        if (f == op::avg_over_time) acc /= static_cast<double>(p.size());
+                        if (f == op::count_over_time) acc = static_cast<double>(p.size());
+                        if (f == op::last_over_time) acc = p.back().v;
+                        return std::optional<double>{acc};
+                      });
   }
 
   value histogram_quantile(const node& n) {
@@ -296,9 +328,8 @@ class walker {
       const auto it = std::find_if(x.labels.begin(), x.labels.end(),
                                    [](const auto& kv) { return kv.first == "le"; });
       if (it == x.labels.end()) continue;
-      char* end = nullptr;
-      const double bound = std::strtod(it->second.c_str(), &end);
-      if (end == it->second.c_str() || *end != '\0') continue;  // an le that is not a number
+      const auto bound = le_bound(it->second);
+      if (!bound) continue;  // an le that is not a number
       auto key = signature(x.labels, le, false);
       auto g = std::find_if(groups.begin(), groups.end(),
                             [&](const group& y) { return y.labels == key; });
@@ -306,7 +337,7 @@ class walker {
         groups.push_back({std::move(key), {}});
         g = std::prev(groups.end());
       }
-      g->buckets.emplace_back(bound, x.value);
+      g->buckets.emplace_back(*bound, x.value);
     }
     value out;
     for (auto& g : groups) out.vec.push_back({std::move(g.labels), bucket_quantile(q, g.buckets)});
@@ -330,15 +361,16 @@ class walker {
         continue;
       }
       g->count += 1;
-      if (n.name == "sum" || n.name == "avg") g->value += x.value;
-      if (n.name == "min" && (x.value < g->value || std::isnan(g->value))) g->value = x.value;
-      if (n.name == "max" && (x.value > g->value || std::isnan(g->value))) g->value = x.value;
+      using detail::op;
+      if (n.code == op::sum || n.code == op::avg) g->value += x.value;
+      if (n.code == op::min && (x.value < g->value || std::isnan(g->value))) g->value = x.value;
+      if (n.code == op::max && (x.value > g->value || std::isnan(g->value))) g->value = x.value;
     }
     value out;
     for (auto& g : groups) {
       double r = g.value;
-      if (n.name == "avg") r /= g.count;
-      if (n.name == "count") r = g.count;
+      if (n.code == detail::op::avg) r /= g.count;
+      if (n.code == detail::op::count) r = g.count;
       out.vec.push_back({std::move(g.labels), r});
     }
     return out;
@@ -349,8 +381,8 @@ class walker {
     auto r = eval(*n.args[1]);
     const bool cmp = detail::is_comparison(n.name);
     auto apply = [&](double a, double b, double kept, bool& keep) {
-      if (!cmp) return arithmetic(n.name, a, b);
-      const bool yes = compare(n.name, a, b);
+      if (!cmp) return arithmetic(n.code, a, b);
+      const bool yes = compare(n.code, a, b);
       if (n.return_bool) return yes ? 1.0 : 0.0;
       keep = yes;
       return kept;
@@ -392,9 +424,8 @@ class walker {
                          ": many-to-one matching must be explicit (group_left/group_right)"};
       matched.push_back(key);
       keep = true;
-      const double y =
-          apply(x.value, r.vec[static_cast<std::size_t>(it - right_keys.begin())].value, x.value,
-                keep);
+      const double y = apply(
+          x.value, r.vec[static_cast<std::size_t>(it - right_keys.begin())].value, x.value, keep);
       if (!keep) continue;
       label_set labels = drop ? drop_name(std::move(x.labels)) : std::move(x.labels);
       if (n.on) {
@@ -447,6 +478,17 @@ const std::vector<std::size_t>& evaluator::select(const detail::node& selector) 
   std::sort(picked.begin(), picked.end(),
             [&](std::size_t a, std::size_t b) { return view_.labels(a) < view_.labels(b); });
   it->second = std::move(picked);
+  return it->second;
+}
+
+bool evaluator::distinct_without_name(const detail::node& selector) {
+  const auto& picked = select(selector);
+  const auto [it, fresh] = distinct_.try_emplace(selector.key, true);
+  if (!fresh) return it->second;
+  std::vector<label_set> ls;
+  for (const auto i : picked) ls.push_back(drop_name(view_.labels(i)));
+  std::sort(ls.begin(), ls.end());
+  it->second = std::adjacent_find(ls.begin(), ls.end()) == ls.end();
   return it->second;
 }
 

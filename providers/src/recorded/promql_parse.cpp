@@ -28,6 +28,49 @@ bool matcher::matches(const std::string& v) const {
   return false;
 }
 
+op op_of(std::string_view name) {
+  static const std::pair<std::string_view, op> table[] = {
+      {"rate", op::rate},
+      {"increase", op::increase},
+      {"irate", op::irate},
+      {"delta", op::delta},
+      {"sum_over_time", op::sum_over_time},
+      {"avg_over_time", op::avg_over_time},
+      {"min_over_time", op::min_over_time},
+      {"max_over_time", op::max_over_time},
+      {"count_over_time", op::count_over_time},
+      {"last_over_time", op::last_over_time},
+      {"abs", op::abs},
+      {"ceil", op::ceil},
+      {"floor", op::floor},
+      {"clamp_min", op::clamp_min},
+      {"clamp_max", op::clamp_max},
+      {"histogram_quantile", op::histogram_quantile},
+      {"scalar", op::scalar},
+      {"vector", op::vector},
+      {"sum", op::sum},
+      {"avg", op::avg},
+      {"min", op::min},
+      {"max", op::max},
+      {"count", op::count},
+      {"+", op::add},
+      {"-", op::sub},
+      {"*", op::mul},
+      {"/", op::div},
+      {"%", op::mod},
+      {"^", op::pow},
+      {"==", op::eq},
+      {"!=", op::ne},
+      {"<", op::lt},
+      {">", op::gt},
+      {"<=", op::le},
+      {">=", op::ge},
+  };
+  for (const auto& [n, o] : table)
+    if (n == name) return o;
+  return op::none;
+}
+
 bool is_comparison(const std::string& op) {
   return op == "==" || op == "!=" || op == "<" || op == ">" || op == "<=" || op == ">=";
 }
@@ -227,8 +270,13 @@ class parser {
     std::int64_t total = 0;
     int last_unit = -1;
     static const std::vector<std::pair<std::string_view, std::int64_t>> units{
-        {"y", 365LL * 86400000}, {"w", 7LL * 86400000}, {"d", 86400000}, {"h", 3600000},
-        {"ms", 1},               {"m", 60000},          {"s", 1000}};
+        {"y", 365LL * 86400000},
+        {"w", 7LL * 86400000},
+        {"d", 86400000},
+        {"h", 3600000},
+        {"ms", 1},
+        {"m", 60000},
+        {"s", 1000}};
     static const std::vector<int> order{0, 1, 2, 3, 6, 4, 5};  // rank of each unit, largest first
     while (i_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_])) != 0) {
       std::int64_t n = 0;
@@ -305,6 +353,7 @@ class parser {
       }
       auto n = make(node::kind::binary, value_type::scalar, op_at);
       n->name = op;
+      n->code = detail::op_of(op);
       if (peek_ident() == "bool") {
         if (!detail::is_comparison(op)) fail("an expression (bool goes with comparisons)");
         i_ += 4;
@@ -329,9 +378,10 @@ class parser {
   void check_operands(node& n, const node& lhs, const node& rhs) {
     for (const node* o : {&lhs, &rhs})
       if (o->type != value_type::scalar && o->type != value_type::vector)
-        throw parse_error{o->position, "binary expression must contain only scalar and instant "
-                                       "vector types, found " +
-                                           type_name(o->type)};
+        throw parse_error{o->position,
+                          "binary expression must contain only scalar and instant "
+                          "vector types, found " +
+                              type_name(o->type)};
     const bool vectors = lhs.type == value_type::vector && rhs.type == value_type::vector;
     if ((n.on || n.ignoring) && !vectors)
       throw parse_error{n.position, "vector matching only allowed between instant vectors"};
@@ -461,6 +511,7 @@ class parser {
   std::unique_ptr<node> aggregate(std::size_t at, const std::string& op) {
     auto n = make(node::kind::aggregate, value_type::vector, at);
     n->name = op;
+    n->code = detail::op_of(op);
     auto modifier = [&] {
       const auto m = peek_ident();
       if (m != "by" && m != "without") return false;
@@ -474,7 +525,7 @@ class parser {
     auto arg = parse_binary(0);
     if (at_char(','))
       throw parse_error{i_ + 1, op + " takes one argument (parameterised aggregations such as "
-                                    "topk are not supported)"};
+                                     "topk are not supported)"};
     expect(')', "\")\"");
     if (arg->type != value_type::vector)
       throw parse_error{arg->position, "expected an instant vector in aggregation \"" + op +
@@ -486,10 +537,12 @@ class parser {
 
   std::unique_ptr<node> call(std::size_t at, const std::string& name) {
     const auto& fs = functions();
-    const auto f = std::find_if(fs.begin(), fs.end(), [&](const auto& x) { return x.name == name; });
+    const auto f =
+        std::find_if(fs.begin(), fs.end(), [&](const auto& x) { return x.name == name; });
     if (f == fs.end()) refuse(at, "the function " + name + "()");
     auto n = make(node::kind::call, f->returns, at);
     n->name = name;
+    n->code = detail::op_of(name);
     expect('(', "\"(\"");
     while (!at_char(')')) {
       if (!n->args.empty()) expect(',', "\",\" or \")\"");
@@ -497,8 +550,8 @@ class parser {
     }
     ++i_;
     if (n->args.size() != f->args.size())
-      throw parse_error{at + 1, name + "() takes " + std::to_string(f->args.size()) +
-                                    " argument" + (f->args.size() == 1 ? "" : "s") + ", found " +
+      throw parse_error{at + 1, name + "() takes " + std::to_string(f->args.size()) + " argument" +
+                                    (f->args.size() == 1 ? "" : "s") + ", found " +
                                     std::to_string(n->args.size())};
     for (std::size_t k = 0; k < f->args.size(); ++k) {
       if (n->args[k]->type != f->args[k])
@@ -511,7 +564,8 @@ class parser {
 
   std::unique_ptr<node> selector(std::size_t at, const std::string& metric) {
     auto n = make(node::kind::selector, value_type::vector, at);
-    if (!metric.empty()) n->matchers.push_back({"__name__", detail::matcher::op::equal, metric, {}});
+    if (!metric.empty())
+      n->matchers.push_back({"__name__", detail::matcher::op::equal, metric, {}});
     if (at_char('{')) {
       ++i_;
       while (!at_char('}')) {
@@ -543,10 +597,8 @@ class parser {
       }
       expect('}', "\",\" or \"}\"");
     }
-    const bool any_non_empty =
-        std::any_of(n->matchers.begin(), n->matchers.end(), [](const detail::matcher& m) {
-          return !m.matches("");
-        });
+    const bool any_non_empty = std::any_of(n->matchers.begin(), n->matchers.end(),
+                                           [](const detail::matcher& m) { return !m.matches(""); });
     if (!any_non_empty)
       throw parse_error{at + 1, "vector selector must contain at least one non-empty matcher"};
     n->key = std::string(s_.substr(at, i_ - at));

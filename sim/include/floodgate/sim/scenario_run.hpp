@@ -44,7 +44,7 @@ class scenario_simulator {
  private:
   providers::ports::metric_answer answer(const providers::ports::metric_query& q, core::instant at);
   engine::rollout_spec spec_;
-  engine::plan_cache cache_;
+  engine::plan_cache cache_{true};  ///< the plan loaded once, kept from run to run
   synthetic_traffic traffic_;
   providers::recorded::promql_source source_;
   std::string series_names_;  ///< for the message of a query that sees none

@@ -62,10 +62,12 @@ struct loaded_plan {
 };
 
 /// The loaded plans sessions share, by their files' hash (and then compared in full). Holds
-/// them weakly: a plan lives as long as a session uses it. Not thread-safe: one owner (the
-/// engine, on its io thread).
+/// them weakly: a plan lives as long as a session uses it — or, when `retain`, as long as the
+/// cache (a simulator starting one session after another). Not thread-safe: one owner (the
+/// engine, on its io thread; a simulator's thread).
 class plan_cache {
  public:
+  explicit plan_cache(bool retain = false) : retain_(retain) {}
   std::shared_ptr<const loaded_plan> find(const rollout_spec& spec, const std::string& hash);
   /// Adds a plan, and forgets the plans no session uses any more.
   void add(const std::shared_ptr<const loaded_plan>& p);
@@ -73,6 +75,8 @@ class plan_cache {
 
  private:
   std::multimap<std::string, std::weak_ptr<const loaded_plan>> by_hash_;
+  bool retain_ = false;
+  std::vector<std::shared_ptr<const loaded_plan>> retained_;
 };
 
 class session {

@@ -95,6 +95,8 @@ class evaluator {
   std::size_t series_seen(const expression& e);
   /// The series a selector picks, in label order.
   const std::vector<std::size_t>& select(const detail::node& selector);
+  /// Whether the series a selector picks stay distinct without their metric name.
+  bool distinct_without_name(const detail::node& selector);
   const series_view& view() const { return view_; }
   core::millis lookback() const { return lookback_; }
 
@@ -103,6 +105,7 @@ class evaluator {
   core::millis lookback_;
   /// By the selector's text: a selector written twice is worked out once.
   std::unordered_map<std::string, std::vector<std::size_t>> selected_;
+  std::unordered_map<std::string, bool> distinct_;
 };
 
 }  // namespace floodgate::providers::recorded::promql
