@@ -1353,12 +1353,9 @@ read_result read_files(const std::vector<std::string>& paths) {
 std::variant<std::vector<std::pair<std::string, std::string>>, std::vector<diagnostic>>
 read_string_map(const source_file& file) {
   std::vector<diagnostic> errors;
-  std::shared_ptr<const detail::yaml_tree> tree;
-  try {
-    tree = detail::yaml_tree::parse(file.text);
-  } catch (const YAML::Exception& e) {
-    return std::vector<diagnostic>{detail::syntax_error(file.name, e, "not valid YAML or JSON")};
-  }
+  auto parsed = detail::parse_document(file);
+  if (auto* e = std::get_if<diagnostic>(&parsed)) return std::vector<diagnostic>{std::move(*e)};
+  const auto tree = std::get<std::shared_ptr<const detail::yaml_tree>>(std::move(parsed));
   const yaml_node root = tree->root();
   reader r(file.name, errors);
   std::vector<std::pair<std::string, std::string>> out;

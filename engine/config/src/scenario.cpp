@@ -1,6 +1,5 @@
 // Reading a synthetic-traffic scenario (scenario.hpp): floodgate's resource style (apiVersion,
 // kind: Scenario, metadata, spec), every field checked and every error located.
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -268,12 +267,9 @@ void read_spec(reader& r, const yaml_node& spec, const std::string& ptr, scenari
 
 std::variant<scenario, std::vector<diagnostic>> read_scenario(const source_file& file) {
   std::vector<diagnostic> errors;
-  std::shared_ptr<const detail::yaml_tree> tree;
-  try {
-    tree = detail::yaml_tree::parse(file.text);
-  } catch (const YAML::Exception& e) {
-    return std::vector<diagnostic>{detail::syntax_error(file.name, e, "not valid YAML or JSON")};
-  }
+  auto parsed = detail::parse_document(file);
+  if (auto* e = std::get_if<diagnostic>(&parsed)) return std::vector<diagnostic>{std::move(*e)};
+  const auto tree = std::get<std::shared_ptr<const detail::yaml_tree>>(std::move(parsed));
   const yaml_node root = tree->root();
   reader r(file.name, errors);
   scenario out;

@@ -31,6 +31,14 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+std::variant<std::shared_ptr<const yaml_tree>, diagnostic> parse_document(const source_file& file) {
+  try {
+    return yaml_tree::parse(file.text);
+  } catch (const YAML::Exception& e) {
+    return syntax_error(file.name, e, "not valid YAML or JSON");
+  }
+}
+
 std::string kind_of(const yaml_node& n) {
   if (n.is_map()) return "a map";
   if (n.is_sequence()) return "a list";

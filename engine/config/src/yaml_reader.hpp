@@ -6,10 +6,12 @@
 #include <floodgate/config/load.hpp>
 #include <floodgate/core/duration.hpp>
 #include <initializer_list>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "yaml_tree.hpp"
@@ -23,6 +25,10 @@ namespace floodgate::config::detail {
 /// A YAML syntax error (yaml-cpp's exception) as a diagnostic of `file` at its mark, the
 /// message after `what` ("not valid YAML").
 diagnostic syntax_error(const std::string& file, const YAML::Exception& e, std::string_view what);
+
+/// One YAML or JSON document's tree, or its syntax error as a diagnostic ("not valid YAML or
+/// JSON"): the start of reading a single-document file (a scenario, a --map).
+std::variant<std::shared_ptr<const yaml_tree>, diagnostic> parse_document(const source_file& file);
 
 /// What a node is, for "found …" messages: "a map", "a list", "nothing" or the quoted scalar.
 std::string kind_of(const yaml_node& n);
