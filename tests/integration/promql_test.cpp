@@ -49,16 +49,15 @@ std::string openmetrics(std::int64_t end_s) {
         if (std::string(track) == "canary" && t > start_s + 3000 && t < start_s + 3120)
           continue;  // a gap of two minutes
         v += (std::string(code) == "200" ? 40 : 2) * r.next();
-        if (std::string(track) == "stable" && std::string(code) == "200" &&
-            t == start_s + 4500)
+        if (std::string(track) == "stable" && std::string(code) == "200" && t == start_s + 4500)
           v = 3;  // a restart: the counter resets
         // Jittered by whole milliseconds, so both readers see the same instant.
         const auto at_ms = t * 1000 + static_cast<std::int64_t>(2000 * r.next()) - 1000;
         char at[32];
         std::snprintf(at, sizeof at, "%lld.%03lld", static_cast<long long>(at_ms / 1000),
                       static_cast<long long>(at_ms % 1000));
-        out << "http_requests_total{track=\"" << track << "\",code=\"" << code << "\"} " << v
-            << " " << at << "\n";
+        out << "http_requests_total{track=\"" << track << "\",code=\"" << code << "\"} " << v << " "
+            << at << "\n";
       }
     }
   }
@@ -95,29 +94,27 @@ bool same(double a, double b) {
 TEST_CASE("floodgate's PromQL evaluator answers as a real Prometheus on the same samples",
           "[integration][promql]") {
   scratch_dir dir("floodgate-promql");
-  const std::int64_t end_s =
-      std::chrono::duration_cast<std::chrono::seconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count() /
-          60 * 60 -
-      600;
+  const std::int64_t end_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                     .count() /
+                                 60 * 60 -
+                             600;
   const std::string data = openmetrics(end_s);
   const auto input = dir.path() / "data.om";
   std::ofstream(input) << data;
   {
-    child_process promtool({"promtool", "tsdb", "create-blocks-from", "openmetrics",
-                            input.string(), (dir.path() / "tsdb").string()},
+    child_process promtool({"promtool", "tsdb", "create-blocks-from", "openmetrics", input.string(),
+                            (dir.path() / "tsdb").string()},
                            dir.path() / "promtool.log");
     REQUIRE(wait_until([&] { return !promtool.running(); }, std::chrono::seconds(60)));
   }
   const unsigned short port = unused_port();
   const auto config = dir.path() / "prometheus.yml";
   std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
-  child_process prometheus(
-      {"prometheus", "--config.file=" + config.string(),
-       "--storage.tsdb.path=" + (dir.path() / "tsdb").string(),
-       "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-      dir.path() / "prometheus.log");
+  child_process prometheus({"prometheus", "--config.file=" + config.string(),
+                            "--storage.tsdb.path=" + (dir.path() / "tsdb").string(),
+                            "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+                           dir.path() / "prometheus.log");
 
   boost::asio::io_context io;
   http_endpoint ep;
@@ -135,9 +132,7 @@ TEST_CASE("floodgate's PromQL evaluator answers as a real Prometheus on the same
     if (j.is_discarded() || j.value("status", "") != "success") return std::nullopt;
     answer_map out;
     const auto& d = j["data"];
-    auto number = [](const nlohmann::json& pair) {
-      return std::stod(pair[1].get<std::string>());
-    };
+    auto number = [](const nlohmann::json& pair) { return std::stod(pair[1].get<std::string>()); };
     if (d["resultType"] == "scalar") {
       out[""] = number(d["result"]);
     } else {

@@ -62,27 +62,29 @@ struct world {
 }  // namespace
 
 TEST_CASE("the PromQL subset parses the queries rollouts use", "[providers][promql]") {
-  for (const char* q : {
-           R"(sum(rate(http_requests_total{service="checkout",track="canary",code!~"5.."}[1m])) / sum(rate(http_requests_total{service="checkout",track="canary"}[1m])))",
-           R"(histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{track="canary"}[5m])) by (le)))",
-           R"(histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))))",
-           R"(sum(increase(http_requests_total{code=~"5.."}[93s])))",
-           R"(1 - sum(rate(a[1m])) / sum(rate(b[1m] offset 1m)))",
-           R"(scalar(sum(up)) > bool 0)",
-           R"(a / on(pod) b)",
-           R"(a - ignoring(code) b)",
-           R"(-x ^ 2)",
-           R"(max_over_time(x[10m]) # a comment)",
-           R"({__name__="x", job!=""})",
-           R"(clamp_min(x, 0))",
-           R"(Inf)",
-       }) {
+  for (
+      const char* q : {
+          R"(sum(rate(http_requests_total{service="checkout",track="canary",code!~"5.."}[1m])) / sum(rate(http_requests_total{service="checkout",track="canary"}[1m])))",
+          R"(histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{track="canary"}[5m])) by (le)))",
+          R"(histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m]))))",
+          R"(sum(increase(http_requests_total{code=~"5.."}[93s])))",
+          R"(1 - sum(rate(a[1m])) / sum(rate(b[1m] offset 1m)))",
+          R"(scalar(sum(up)) > bool 0)",
+          R"(a / on(pod) b)",
+          R"(a - ignoring(code) b)",
+          R"(-x ^ 2)",
+          R"(max_over_time(x[10m]) # a comment)",
+          R"({__name__="x", job!=""})",
+          R"(clamp_min(x, 0))",
+          R"(Inf)",
+      }) {
     INFO(q);
     CHECK(parse_error(q).empty());
   }
 }
 
-TEST_CASE("the PromQL subset refuses what it does not evaluate, saying where", "[providers][promql]") {
+TEST_CASE("the PromQL subset refuses what it does not evaluate, saying where",
+          "[providers][promql]") {
   CHECK(parse_error("rate(x[5m]") ==
         R"x(at character 11: expected "," or ")", found the end of the query)x");
   CHECK(parse_error("topk(3, x)") ==
@@ -110,10 +112,11 @@ TEST_CASE("the PromQL subset refuses what it does not evaluate, saying where", "
         R"x(at character 14: expected "," or ")", found the end of the query)x");
   CHECK(parse_error("x @ 100") ==
         "at character 3: the @ modifier is not supported by floodgate's PromQL evaluator");
-  CHECK(parse_error(std::string(300, '(') + "1" + std::string(300, ')')).ends_with(
-      "the query nests too deeply"));
-  CHECK(parse_error("x y") == "at character 3: expected an operator or the end of the query, "
-                              "found \"y\"");
+  CHECK(parse_error(std::string(300, '(') + "1" + std::string(300, ')'))
+            .ends_with("the query nests too deeply"));
+  CHECK(parse_error("x y") ==
+        "at character 3: expected an operator or the end of the query, "
+        "found \"y\"");
 }
 
 TEST_CASE("rate and increase extrapolate as Prometheus 2.x does", "[providers][promql]") {
@@ -150,8 +153,8 @@ TEST_CASE("rate and increase extrapolate as Prometheus 2.x does", "[providers][p
 
 TEST_CASE("histogram_quantile interpolates inside the bucket", "[providers][promql]") {
   world w;
-  for (const auto& [le, n] : std::vector<std::pair<std::string, double>>{
-           {"0.1", 50}, {"0.5", 90}, {"+Inf", 100}})
+  for (const auto& [le, n] :
+       std::vector<std::pair<std::string, double>>{{"0.1", 50}, {"0.5", 90}, {"+Inf", 100}})
     add_series(w.store, "h_bucket", {{"le", le}}, {n});
   w.ready();
   CHECK(w.one("histogram_quantile(0.5, h_bucket)", 0) == Approx(0.1));
@@ -201,7 +204,8 @@ TEST_CASE("aggregations, vector matching and comparisons", "[providers][promql]"
   CHECK(w.error("req / on(pod) up", 0).starts_with("multiple matches for labels {pod=\"a\"}"));
   CHECK(w.error("rate(req[1m]) + rate(up[1m])", 15000).empty());
   CHECK(w.error("abs(req) + abs(up)", 0).empty());
-  CHECK(w.error("abs({__name__=~\"up|down\"})", 0).starts_with("vector cannot contain metrics with the same labelset"));
+  CHECK(w.error("abs({__name__=~\"up|down\"})", 0)
+            .starts_with("vector cannot contain metrics with the same labelset"));
 }
 
 TEST_CASE("instant selectors look back 5 minutes and stop at a staleness marker",

@@ -55,10 +55,10 @@ struct scenario {
   double diurnal_amplitude = 0.0;
   core::millis diurnal_peak{14 * 3600000};  ///< the UTC time of day of the peak
   core::millis scrape_interval{15000};
-  core::millis warmup{600000};      ///< traffic before the rollout starts
-  core::millis duration{21600000};  ///< no simulated time beyond this after the start
+  core::millis warmup{600000};                ///< traffic before the rollout starts
+  core::millis duration{21600000};            ///< no simulated time beyond this after the start
   std::map<std::string, std::string> labels;  ///< on every series ("service": "checkout")
-  std::string requests_metric = "http_requests_total";              ///< counter, label code
+  std::string requests_metric = "http_requests_total";           ///< counter, label code
   std::string latency_metric = "http_request_duration_seconds";  ///< histogram
   std::vector<double> buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   arm_traffic baseline;
