@@ -28,12 +28,9 @@ mean_estimate mean_of(std::vector<double> xs) {
   mean_estimate m;
   m.n = xs.size();
   if (xs.empty()) return m;
-  double sum = 0;
-  for (const double x : xs) sum += x;
-  m.mean = sum / static_cast<double>(xs.size());
-  double ss = 0;
-  for (const double x : xs) ss += (x - m.mean) * (x - m.mean);
-  const double sd = xs.size() > 1 ? std::sqrt(ss / static_cast<double>(xs.size() - 1)) : 0;
+  const auto summary = analysis::summarize(xs);
+  m.mean = summary.mean;
+  const double sd = xs.size() > 1 ? std::sqrt(summary.variance) : 0;
   const double half =
       analysis::normal_quantile(0.975) * sd / std::sqrt(static_cast<double>(xs.size()));
   m.low = m.mean - half;
@@ -44,15 +41,7 @@ mean_estimate mean_of(std::vector<double> xs) {
   return m;
 }
 
-}  // namespace
-
-std::uint64_t run_seed(std::uint64_t seed, std::size_t i) {
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
+// The rates and means of the runs' outcomes.
 void summarise(monte_carlo_result& r) {
   r.promoted = r.aborted = r.undecided = 0;
   std::size_t false_aborts = 0;
@@ -85,6 +74,15 @@ void summarise(monte_carlo_result& r) {
     r.detect_s = mean_of(std::move(detect));
     r.bad_requests = mean_of(std::move(bad));
   }
+}
+
+}  // namespace
+
+std::uint64_t run_seed(std::uint64_t seed, std::size_t i) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
 }
 
 std::variant<monte_carlo_result, std::string> monte_carlo(const engine::rollout_spec& spec,

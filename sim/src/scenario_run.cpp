@@ -46,7 +46,6 @@ std::variant<replay_result, std::string> scenario_simulator::run(std::uint64_t s
 
 run_outcome scenario_simulator::outcome(const replay_result& r) const {
   run_outcome o;
-  o.ended = r.ended;
   o.promoted = r.status == core::rollout_status::promoted;
   o.aborted = r.status == core::rollout_status::aborted;
   const auto start = traffic_.start();

@@ -64,6 +64,16 @@ std::string format_duration(double seconds) {
   return out;
 }
 
+std::optional<std::string> parse_assignments(const std::vector<std::string>& items,
+                                             std::map<std::string, std::string>& out) {
+  for (const auto& a : items) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) return a;
+    out[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  return std::nullopt;
+}
+
 std::string read_secret_file(const std::string& path, const std::string& what) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument(what + ": cannot read " + path);

@@ -154,13 +154,9 @@ int run_run(const run_options& o) {
   spec.version = o.release;
   spec.started_by = "floodgate run";
   if (const char* user = std::getenv("USER")) spec.started_by += " (" + std::string(user) + ")";
-  for (const auto& a : o.args) {
-    const auto eq = a.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      fmt::print(stderr, "floodgate run: --arg \"{}\": expected NAME=VALUE\n", a);
-      return 2;
-    }
-    spec.args[a.substr(0, eq)] = a.substr(eq + 1);
+  if (const auto bad = parse_assignments(o.args, spec.args)) {
+    fmt::print(stderr, "floodgate run: --arg \"{}\": expected NAME=VALUE\n", *bad);
+    return 2;
   }
   if (loaded.plans.empty()) {
     // An AnalysisTemplate alone runs as the AnalysisRun Argo would create from it.

@@ -1,5 +1,7 @@
 #include "simulate_command.hpp"
 
+#include "cli_values.hpp"
+
 #include <fmt/format.h>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -99,15 +101,14 @@ void print_json(const sim::replay_result& r, core::instant start, const ojson& s
                {"start", providers::ports::format_rfc3339(start)},
                {"start_ms", start.time_since_epoch().count()}};
   for (const auto& [k, v] : source.items()) out[k] = v;
-  const ojson rest = {{"ended", r.ended},
-                      {"ended_at", providers::ports::format_rfc3339(r.ended_at)},
-                      {"status", core::rollout_status_name(r.status)},
-                      {"step", r.step},
-                      {"weight", r.weight},
-                      {"decisions", std::move(decisions)},
-                      {"ticks", std::move(ticks)},
-                      {"unmatched_queries", unmatched}};
-  for (const auto& [k, v] : rest.items()) out[k] = v;
+  out["ended"] = r.ended;
+  out["ended_at"] = providers::ports::format_rfc3339(r.ended_at);
+  out["status"] = core::rollout_status_name(r.status);
+  out["step"] = r.step;
+  out["weight"] = r.weight;
+  out["decisions"] = std::move(decisions);
+  out["ticks"] = std::move(ticks);
+  out["unmatched_queries"] = unmatched;
   fmt::print("{}\n", providers::ports::json_text(out, 2));
 }
 
@@ -230,15 +231,28 @@ void print_monte_carlo(const sim::monte_carlo_result& r, const config::scenario&
                core::format_go_duration(*r.regression_at));
 }
 
-int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::millis lookback) {
-  const auto files = config::read_files({o.scenario});
-  if (!files.errors.empty()) return fail("--scenario: cannot read " + o.scenario);
-  auto read = config::read_scenario(files.files.front());
+// The file of a flag (--scenario, --map) read by `parse`; nothing, its errors printed, when it
+// cannot be read or is not what `parse` expects.
+template <typename T, typename Parse>
+std::optional<T> read_flag_file(const std::string& flag, const std::string& path, Parse parse) {
+  const auto files = config::read_files({path});
+  if (!files.errors.empty()) {
+    fail(flag + ": cannot read " + path);
+    return std::nullopt;
+  }
+  auto read = parse(files.files.front());
   if (auto* errors = std::get_if<std::vector<config::diagnostic>>(&read)) {
     for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.format());
-    return 2;
+    return std::nullopt;
   }
-  const auto& s = std::get<config::scenario>(read);
+  return std::get<T>(std::move(read));
+}
+
+int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::millis lookback) {
+  const auto scenario =
+      read_flag_file<config::scenario>("--scenario", o.scenario, config::read_scenario);
+  if (!scenario) return 2;
+  const auto& s = *scenario;
   std::string error;
   const auto start_flag = time_flag(o.start, "--start", error);
   if (!error.empty()) return fail(error);
@@ -279,11 +293,8 @@ int run_simulate(const simulate_options& o) {
   spec.files = read.files;
   spec.plan = o.plan;
   spec.started_by = "floodgate simulate";
-  for (const auto& a : o.args) {
-    const auto eq = a.find('=');
-    if (eq == std::string::npos || eq == 0) return fail("--arg \"" + a + "\": expected NAME=VALUE");
-    spec.args[a.substr(0, eq)] = a.substr(eq + 1);
-  }
+  if (const auto bad = parse_assignments(o.args, spec.args))
+    return fail("--arg \"" + *bad + "\": expected NAME=VALUE");
   const auto lookback = core::parse_go_duration(o.lookback);
   if (const auto* e = std::get_if<std::string>(&lookback)) return fail("--lookback: " + *e);
   recorded::replay_options ro;
@@ -293,15 +304,10 @@ int run_simulate(const simulate_options& o) {
   if (o.metrics.empty())
     return fail("expected --metrics FILE… (recorded series) or --scenario FILE");
   if (!o.map.empty()) {
-    const auto m = config::read_files({o.map});
-    if (!m.errors.empty()) return fail("--map: cannot read " + o.map);
-    auto pairs = config::read_string_map(m.files.front());
-    if (auto* errors = std::get_if<std::vector<config::diagnostic>>(&pairs)) {
-      for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.format());
-      return 2;
-    }
-    for (auto& [k, v] : std::get<std::vector<std::pair<std::string, std::string>>>(pairs))
-      ro.mapping[k] = v;
+    using pairs = std::vector<std::pair<std::string, std::string>>;
+    const auto m = read_flag_file<pairs>("--map", o.map, config::read_string_map);
+    if (!m) return 2;
+    for (const auto& [k, v] : *m) ro.mapping[k] = v;
   }
   recorded::store st;
   bool bad = false;

@@ -11,8 +11,6 @@
 
 namespace floodgate::config {
 
-bool scenario::canary_regresses() const { return canary_regression_at().has_value(); }
-
 std::optional<core::millis> scenario::canary_regression_at() const {
   for (const auto& r : regressions) {
     if (r.arm != "canary") continue;

@@ -89,6 +89,6 @@ struct node {
   bool return_bool = false;           ///< comparison with `bool`
 };
 
-bool is_comparison(const std::string& op);
+bool is_comparison(op o);
 
 }  // namespace floodgate::providers::recorded::promql::detail

@@ -379,7 +379,7 @@ class walker {
   value binary(const node& n) {
     auto l = eval(*n.args[0]);
     auto r = eval(*n.args[1]);
-    const bool cmp = detail::is_comparison(n.name);
+    const bool cmp = detail::is_comparison(n.code);
     auto apply = [&](double a, double b, double kept, bool& keep) {
       if (!cmp) return arithmetic(n.code, a, b);
       const bool yes = compare(n.code, a, b);

@@ -71,9 +71,7 @@ op op_of(std::string_view name) {
   return op::none;
 }
 
-bool is_comparison(const std::string& op) {
-  return op == "==" || op == "!=" || op == "<" || op == ">" || op == "<=" || op == ">=";
-}
+bool is_comparison(op o) { return o >= op::eq && o <= op::ge; }
 
 }  // namespace detail
 
@@ -313,7 +311,7 @@ class parser {
   }
 
   static int precedence(const std::string& op) {
-    if (detail::is_comparison(op)) return 1;
+    if (detail::is_comparison(detail::op_of(op))) return 1;
     if (op == "+" || op == "-") return 2;
     if (op == "*" || op == "/" || op == "%") return 3;
     if (op == "^") return 5;
@@ -355,7 +353,7 @@ class parser {
       n->name = op;
       n->code = detail::op_of(op);
       if (peek_ident() == "bool") {
-        if (!detail::is_comparison(op)) fail("an expression (bool goes with comparisons)");
+        if (!detail::is_comparison(n->code)) fail("an expression (bool goes with comparisons)");
         i_ += 4;
         n->return_bool = true;
       }
@@ -385,7 +383,7 @@ class parser {
     const bool vectors = lhs.type == value_type::vector && rhs.type == value_type::vector;
     if ((n.on || n.ignoring) && !vectors)
       throw parse_error{n.position, "vector matching only allowed between instant vectors"};
-    if (detail::is_comparison(n.name) && !n.return_bool && lhs.type == value_type::scalar &&
+    if (detail::is_comparison(n.code) && !n.return_bool && lhs.type == value_type::scalar &&
         rhs.type == value_type::scalar)
       throw parse_error{n.position, "comparisons between scalars must use the bool modifier"};
     n.type = lhs.type == value_type::vector || rhs.type == value_type::vector ? value_type::vector

@@ -2,22 +2,27 @@
 
 namespace floodgate::providers::recorded {
 
-const std::variant<promql::expression, std::string>& promql_source::parsed(
-    const std::string& query) {
-  auto it = parsed_.find(query);
-  if (it == parsed_.end()) it = parsed_.emplace(query, promql::expression::parse(query)).first;
+const promql_source::query_entry& promql_source::entry(const std::string& query) {
+  auto it = queries_.find(query);
+  if (it == queries_.end()) {
+    query_entry q{promql::expression::parse(query), false};
+    if (const auto* e = std::get_if<promql::expression>(&q.parsed))
+      q.sees_series = eval_.series_seen(*e) > 0;
+    it = queries_.emplace(query, std::move(q)).first;
+  }
   return it->second;
 }
 
 std::optional<std::string> promql_source::parse_error(const std::string& query) {
-  if (const auto* e = std::get_if<std::string>(&parsed(query))) return *e;
+  if (const auto* e = std::get_if<std::string>(&entry(query).parsed)) return *e;
   return std::nullopt;
 }
 
 std::optional<std::variant<reading, std::string>> promql_source::read(const std::string& query,
                                                                       core::instant at) {
-  const auto* e = std::get_if<promql::expression>(&parsed(query));
-  if (e == nullptr || eval_.series_seen(*e) == 0) return std::nullopt;
+  const auto& q = entry(query);
+  const auto* e = std::get_if<promql::expression>(&q.parsed);
+  if (e == nullptr || !q.sees_series) return std::nullopt;
   auto r = eval_.evaluate(*e, at.time_since_epoch().count());
   if (auto* err = std::get_if<std::string>(&r)) return std::move(*err);
   const auto& got = std::get<promql::result>(r);

@@ -74,7 +74,4 @@ std::variant<monte_carlo_result, std::string> monte_carlo(const engine::rollout_
                                                           core::instant start,
                                                           const monte_carlo_options& options);
 
-/// The summary of outcomes (exposed for tests and sweeps).
-void summarise(monte_carlo_result& r);
-
 }  // namespace floodgate::sim

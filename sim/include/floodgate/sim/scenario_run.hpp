@@ -16,7 +16,6 @@ namespace floodgate::sim {
 
 /// What one run tells about the plan.
 struct run_outcome {
-  std::string ended;  ///< as replay_result::ended
   bool promoted = false;
   bool aborted = false;
   double decided_s = 0;  ///< seconds from the start to the promotion or abort (or the end)

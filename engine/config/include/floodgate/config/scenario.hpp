@@ -66,8 +66,6 @@ struct scenario {
   std::vector<regression> regressions;  ///< in time order
   std::optional<std::uint64_t> seed;
 
-  /// Whether the canary is changed for the worse at some point (a "bad" canary).
-  bool canary_regresses() const;
   /// When the canary's first regression starts (after the rollout's start), if any.
   std::optional<core::millis> canary_regression_at() const;
 };

@@ -30,10 +30,14 @@ class promql_source {
   std::optional<std::string> parse_error(const std::string& query);
 
  private:
-  const std::variant<promql::expression, std::string>& parsed(const std::string& query);
+  struct query_entry {
+    std::variant<promql::expression, std::string> parsed;
+    bool sees_series = false;  ///< its selectors pick some series of the view (fixed labels)
+  };
+  const query_entry& entry(const std::string& query);
   promql::evaluator eval_;
-  /// Each query text parsed once.
-  std::map<std::string, std::variant<promql::expression, std::string>, std::less<>> parsed_;
+  /// Each query text parsed, and its selectors resolved, once.
+  std::map<std::string, query_entry, std::less<>> queries_;
 };
 
 /// How a rendered query is answered from series in memory: one query, or each comparison arm's
