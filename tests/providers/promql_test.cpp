@@ -106,6 +106,10 @@ TEST_CASE("the PromQL subset refuses what it does not evaluate, saying where",
   CHECK(parse_error("x[5q]") ==
         "at character 4: expected a duration unit (ms, s, m, h, d, w, y), found \"q\"");
   CHECK(parse_error("x[30s5m]") == "at character 7: duration units must go largest first");
+  // Found by promql_fuzz: a duration beyond int64 milliseconds overflowed.
+  CHECK(parse_error("max_over_time(g[522222222y2") == "at character 17: the duration is too long");
+  CHECK(parse_error("rate(x[292y])").empty());
+  CHECK(parse_error("rate(x[293y])").ends_with("the duration is too long"));
   CHECK(parse_error("{a=\"\"}") ==
         "at character 1: vector selector must contain at least one non-empty matcher");
   CHECK(parse_error("sum(x) by (le") ==

@@ -295,7 +295,12 @@ class parser {
       if (rank <= last_unit) throw parse_error{i_ + 1, "duration units must go largest first"};
       last_unit = rank;
       i_ += units[static_cast<std::size_t>(unit)].first.size();
-      total += n * units[static_cast<std::size_t>(unit)].second;
+      // Prometheus holds a duration in int64 nanoseconds: about 292 years at most.
+      constexpr std::int64_t longest_ms = 9223372036854LL;
+      const std::int64_t unit_ms = units[static_cast<std::size_t>(unit)].second;
+      if (n > (longest_ms - total) / unit_ms)
+        throw parse_error{start + 1, "the duration is too long"};
+      total += n * unit_ms;
     }
     if (i_ == start) fail(what);
     if (total <= 0) throw parse_error{start + 1, "the duration must be more than 0"};
