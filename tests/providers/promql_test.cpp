@@ -189,6 +189,11 @@ TEST_CASE("aggregations, vector matching and comparisons", "[providers][promql]"
   CHECK(by_pod.vector[1].value == 40);
   CHECK(w.at("sum(req) without (code)", 0).vector.size() == 2);
   CHECK(w.one("count(req)", 0) == 3);
+  // Regexes are RE2's, as Prometheus': flags work, and a pattern that makes a backtracking
+  // engine take exponential time (promql_fuzz's timeout) answers at once.
+  CHECK(w.one(R"(count(req{code=~"(?i)2.*"}))", 0) == 2);
+  CHECK(w.at(R"(req{code=~"(0*)*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*0*x"})", 0)
+            .vector.empty());
   CHECK(w.one("avg(req)", 0) == Approx(140.0 / 3));
   CHECK(w.one("max(req)", 0) == 90);
   // One-to-one matching on pod: the per-pod error share.

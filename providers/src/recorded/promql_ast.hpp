@@ -2,9 +2,9 @@
 // The syntax tree of the PromQL subset (promql.hpp): built by promql_parse.cpp, walked by
 // promql_eval.cpp.
 
+#include <re2/re2.h>
 #include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,7 +60,9 @@ struct matcher {
   std::string name;
   op kind = op::equal;
   std::string value;
-  std::regex re;  ///< match / not_match: `^(?:value)$`
+  /// match / not_match: RE2, as Prometheus, fully anchored; linear in the value whatever the
+  /// pattern (a backtracking engine takes exponential time on `(a*)*b`).
+  std::shared_ptr<const re2::RE2> re;
   bool matches(const std::string& v) const;
 };
 

@@ -21,9 +21,9 @@ bool matcher::matches(const std::string& v) const {
     case op::not_equal:
       return v != value;
     case op::match:
-      return std::regex_match(v, re);
+      return re2::RE2::FullMatch(v, *re);
     case op::not_match:
-      return !std::regex_match(v, re);
+      return !re2::RE2::FullMatch(v, *re);
   }
   return false;
 }
@@ -588,11 +588,11 @@ class parser {
         const std::size_t v_at = (space(), i_);
         m.value = string_literal();
         if (m.kind == detail::matcher::op::match || m.kind == detail::matcher::op::not_match) {
-          try {
-            m.re = std::regex("^(?:" + m.value + ")$", std::regex::ECMAScript);
-          } catch (const std::regex_error& e) {
-            throw parse_error{v_at + 1, std::string("invalid regular expression: ") + e.what()};
-          }
+          re2::RE2::Options options;
+          options.set_log_errors(false);
+          m.re = std::make_shared<const re2::RE2>(m.value, options);
+          if (!m.re->ok())
+            throw parse_error{v_at + 1, "invalid regular expression: " + m.re->error()};
         }
         n->matchers.push_back(std::move(m));
         if (!at_char(',')) break;
@@ -620,8 +620,6 @@ std::variant<expression, std::string> expression::parse(std::string_view text) {
     return e;
   } catch (const parse_error& e) {
     return "at character " + std::to_string(e.position) + ": " + e.message;
-  } catch (const std::regex_error& e) {
-    return std::string("invalid regular expression: ") + e.what();
   }
 }
 

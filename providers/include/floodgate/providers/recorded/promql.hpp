@@ -1,7 +1,7 @@
 #pragma once
 // The part of PromQL that rollout queries use, evaluated over series in memory (recorded or
 // synthetic) as Prometheus 2.x (Debian 12 ships 2.42) evaluates it at one instant: vector
-// selectors with label matchers (=, !=, =~, !~; regexes fully anchored) and `offset`; range
+// selectors with label matchers (=, !=, =~, !~; RE2 regexes, fully anchored) and `offset`; range
 // selectors; rate, increase, irate, delta with Prometheus' extrapolation and counter-reset
 // handling (promql/functions.go, extrapolatedRate); histogram_quantile (promql/quantile.go,
 // bucketQuantile); the *_over_time functions, abs, ceil, floor, clamp_min, clamp_max, scalar,
