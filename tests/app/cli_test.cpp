@@ -92,7 +92,99 @@ TEST_CASE("floodgate plan prints the table and the JSON", "[app]") {
   CHECK(t.output.find("30.44s") != std::string::npos);  // and its duration
   const auto j = run(base + "--output json");
   CHECK(j.code == 0);
-  CHECK(j.output.find("\"required_canary_requests\": 3761.0") != std::string::npos);
+  CHECK(j.output.find("\"required_canary_requests\": 3005.0") != std::string::npos);
+}
+
+TEST_CASE("floodgate plan sizes a plan file's steps and metrics on a daily traffic curve", "[app]") {
+  const std::string root = FLOODGATE_SOURCE_DIR;
+  const std::string plan = root + "/examples/compare/sequential.yaml";
+  const std::string diurnal = root + "/examples/scenarios/checkout-diurnal.yaml";
+  const auto t = run("plan " + plan + " --scenario " + diurnal);
+  INFO(t.output);
+  CHECK(t.code == 0);
+  CHECK(t.output.find("metric \"error-rate\": model sequential, alpha 0.05") != std::string::npos);
+  CHECK(t.output.find("durations depend on the start time") != std::string::npos);
+  CHECK(t.output.find("analysis error-rate") != std::string::npos);
+  CHECK(t.output.find("2026-01-05T14:00:00.000Z") != std::string::npos);  // the by-start table
+  const auto j = run("plan " + plan + " --scenario " + diurnal + " --output json");
+  REQUIRE(j.code == 0);
+  const auto doc = nlohmann::json::parse(j.output);
+  CHECK(doc.at("plan") == "sequential");
+  CHECK(doc.at("traffic").at("varies") == true);
+  CHECK(doc.at("steps").size() == 2);
+  const auto& m = doc.at("metrics").at(0);
+  CHECK(m.at("metric") == "error-rate");
+  CHECK(m.at("inputs").at("baseline_error_rate") == 0.005);  // the scenario's baseline
+  const auto& by = m.at("by_start");
+  REQUIRE(by.size() == 24);
+  // 02:00 UTC, the trough (16 req/s), takes longer than 14:00, the peak (64 req/s).
+  CHECK(by.at(2).at("rps").get<double>() < by.at(14).at("rps").get<double>());
+  CHECK(by.at(2).at("shortest_seconds").get<double>() >
+        2.0 * by.at(14).at("shortest_seconds").get<double>());
+  // A start in the trough, named by --start.
+  const auto night = run("plan " + plan + " --scenario " + diurnal +
+                         " --start 2026-01-05T02:00:00Z --output json");
+  REQUIRE(night.code == 0);
+  CHECK(nlohmann::json::parse(night.output).at("metrics").at(0).at("shortest_seconds") ==
+        by.at(2).at("shortest_seconds"));
+}
+
+TEST_CASE("floodgate plan reads the traffic from a rate query over recorded series", "[app]") {
+  const std::string root = FLOODGATE_SOURCE_DIR;
+  const auto r = run("plan " + root + "/examples/compare/sequential.yaml --metrics " + root +
+                     "/examples/recorded/checkout-traffic.prom --rate-query "
+                     "'sum(rate(http_requests_total{service=\"checkout\"}[10m]))' "
+                     "--baseline-error-rate 0.005 --output json");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto doc = nlohmann::json::parse(r.output);
+  const auto& traffic = doc.at("traffic");
+  CHECK(traffic.at("varies") == true);
+  CHECK(traffic.at("mean_rps").get<double>() > 35.0);
+  CHECK(traffic.at("mean_rps").get<double>() < 45.0);
+  CHECK(traffic.at("start") == "2026-01-05T00:05:00.000Z");  // the first instant rate() answers
+  const auto bad = run("plan " + root + "/examples/compare/sequential.yaml --metrics " + root +
+                       "/examples/recorded/checkout-traffic.prom --rate-query "
+                       "'sum(rate(nothing_total[5m]))' --baseline-error-rate 0.005");
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("floodgate plan: --rate-query: fewer than two instants answered") == 0);
+}
+
+TEST_CASE("floodgate plan: a plan file's fixed thresholds, latency tests and refusals", "[app]") {
+  const std::string root = FLOODGATE_SOURCE_DIR;
+  const auto c = run("plan " + root + "/examples/checkout-canary.yaml --rps 200");
+  CHECK(c.code == 2);  // a count metric without the baseline's error rate
+  CHECK(c.output ==
+        "floodgate plan: --baseline-error-rate: metric \"error-rate\" (sequential) needs the "
+        "baseline's error rate, e.g. 0.01 (or a --scenario)\n");
+  const auto ok = run("plan " + root + "/examples/checkout-canary.yaml --rps 200 "
+                      "--baseline-error-rate 0.01");
+  CHECK(ok.code == 0);
+  CHECK(ok.output.find("metric \"p99-latency\" is a fixed threshold") != std::string::npos);
+  const auto none = run("plan " + root + "/examples/checkout-canary.yaml");
+  CHECK(none.code == 2);
+  CHECK(none.output.find("expected the traffic, one of: --rps R, --scenario FILE, or --rate-query") !=
+        std::string::npos);
+  const auto both = run("plan --rps 10 --scenario x.yaml --steps 5:1m --mde 1");
+  CHECK(both.output.find("expected the traffic") != std::string::npos);
+  const auto mw = run("plan --rps 100 --steps 5:10m --model mann_whitney --mde 10");
+  CHECK(mw.code == 2);
+  CHECK(mw.output.find("--latency-median: the mann_whitney model needs the baseline's latency") !=
+        std::string::npos);
+  const auto lat = run("plan --rps 100 --steps 5:10m,50:10m --model quantile --quantile 0.95 "
+                       "--mde 20 --latency-median 80 --latency-sigma 0.6");
+  CHECK(lat.code == 0);
+  CHECK(lat.output.find("model quantile, alpha 0.05, power 0.8, baseline latency lognormal "
+                        "(median 80 ms, log-sd 0.6), quantile 0.95") != std::string::npos);
+  CHECK(lat.output.find("+20 ms") != std::string::npos);
+  const auto dir = std::filesystem::temp_directory_path() / "floodgate-plan-test";
+  std::filesystem::create_directories(dir);
+  const auto bg = (dir / "bg.yaml").string();
+  std::ofstream(bg) << "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: bg}\n"
+                       "spec:\n  strategy:\n    blueGreen: {activeService: a, previewService: p}\n";
+  const auto b = run("plan " + bg + " --rps 100 --mde 0.01 --baseline-error-rate 0.01");
+  CHECK(b.code == 2);
+  CHECK(b.output.find("is blue-green: the preview gets no production traffic") != std::string::npos);
 }
 
 TEST_CASE("duration and step syntax", "[app]") {

@@ -3,110 +3,504 @@
 #include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
+#include <numbers>
 #include <nlohmann/json.hpp>
 
+#include <floodgate/config/load.hpp>
+#include <floodgate/config/scenario.hpp>
 #include <floodgate/providers/ports/decision_json.hpp>
+#include <floodgate/providers/recorded/replay_source.hpp>
 #include <floodgate/sim/capacity_plan.hpp>
+#include <floodgate/sim/plan_outline.hpp>
 
 #include "cli_values.hpp"
 
 namespace floodgate::app {
 namespace {
 
-using nlohmann::json;
+using ojson = nlohmann::ordered_json;
+namespace recorded = providers::recorded;
 
-json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+constexpr double day_s = 86400.0;
+
+ojson finite_or_null(double v) { return std::isfinite(v) ? ojson(v) : ojson(nullptr); }
+
+int fail(const std::string& what) {
+  fmt::print(stderr, "floodgate plan: {}\n", what);
+  return 2;
+}
 
 std::string count_text(double v) {
   if (!std::isfinite(v)) return "n/a";
-  // Thousands separated by a thin space-like ' ' for the table.
+  // Thousands separated by a space for the table.
   auto s = fmt::format("{:.0f}", v);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
     s.insert(static_cast<std::size_t>(i), " ");
   return s;
 }
 
-std::string effect_text(double delta, double p) {
+std::string seconds_text(double s) { return std::isfinite(s) ? format_duration(s) : "never"; }
+
+// The traffic: a rate curve, what it is, and where the plan starts on it.
+struct traffic_source {
+  sim::rate_curve curve;
+  std::string description;
+  std::optional<std::int64_t> origin_ms;  ///< the wall-clock instant of the curve's time 0
+  double start_s = 0.0;
+  std::optional<double> baseline_error_rate;  ///< a scenario's
+  std::optional<sim::latency_assumption> latency;
+};
+
+std::optional<std::int64_t> start_flag(const plan_options& o, std::string& error) {
+  if (o.start.empty()) return std::nullopt;
+  const auto t = recorded::parse_timestamp(o.start);
+  if (const auto* e = std::get_if<std::string>(&t)) {
+    error = "--start: " + *e;
+    return std::nullopt;
+  }
+  return std::get<std::int64_t>(t);
+}
+
+// The seconds from `origin_ms` to `at_ms`, within one period of the curve.
+double offset_in_period(std::int64_t at_ms, std::int64_t origin_ms, double period) {
+  const double s = static_cast<double>(at_ms - origin_ms) / 1000.0;
+  return s - std::floor(s / period) * period;
+}
+
+std::variant<traffic_source, std::string> scenario_traffic(const plan_options& o) {
+  const auto files = config::read_files({o.scenario});
+  if (!files.errors.empty()) return "--scenario: cannot read " + o.scenario;
+  auto read = config::read_scenario(files.files.front());
+  if (auto* errors = std::get_if<std::vector<config::diagnostic>>(&read)) {
+    std::string all;
+    for (const auto& e : *errors) all += (all.empty() ? "" : "\n") + e.format();
+    return all;
+  }
+  const auto& s = std::get<config::scenario>(read);
+  traffic_source t;
+  const double peak = static_cast<double>(s.diurnal_peak.count()) / 1000.0;
+  if (s.diurnal_amplitude > 0.0) {
+    // The scenario's curve, rps·(1 + a·cos(2π(t − peak)/day)), through a point a minute.
+    std::vector<std::pair<double, double>> pts;
+    for (int i = 0; i < 1440; ++i) {
+      const double at = 60.0 * i;
+      pts.emplace_back(at, s.rps * (1.0 + s.diurnal_amplitude *
+                                              std::cos(2.0 * std::numbers::pi * (at - peak) / day_s)));
+    }
+    t.curve = std::get<sim::rate_curve>(sim::rate_curve::sampled(std::move(pts), day_s));
+    // Midnight UTC of the day `floodgate simulate` starts scenarios on (2026-01-05).
+    t.origin_ms = 1767571200000;
+    t.start_s = 10.0 * 3600.0;
+    t.description = fmt::format(
+        "scenario \"{}\": {:g} req/s on average, diurnal ±{:g} % peaking at {} UTC", s.name, s.rps,
+        s.diurnal_amplitude * 100.0, fmt::format("{:02d}:{:02d}", s.diurnal_peak.count() / 3600000, s.diurnal_peak.count() / 60000 % 60));
+  } else {
+    t.curve = sim::rate_curve(s.rps);
+    t.description = fmt::format("scenario \"{}\": {:g} req/s", s.name, s.rps);
+  }
+  t.baseline_error_rate = s.baseline.error_rate;
+  if (s.baseline.latency.k == config::latency_model::kind::lognormal) {
+    t.latency = sim::latency_assumption{s.baseline.latency.median * 1000.0,
+                                        s.baseline.latency.sigma};
+  }
+  return t;
+}
+
+// The number a rate query answers: a scalar, or a vector of exactly one element.
+std::optional<double> single_number(const core::value& v) {
+  if (v.is_number()) return v.as_double();
+  if (v.items().size() == 1 && v.items().front().is_number()) return v.items().front().as_double();
+  return std::nullopt;
+}
+
+std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o) {
+  if (o.metrics.empty()) return std::string("--rate-query: expected --metrics FILE… to read it on");
+  const auto step = parse_duration(o.rate_step);
+  if (const auto* e = std::get_if<std::string>(&step)) return "--rate-step: " + *e;
+  const double step_s = std::get<double>(step);
+  if (!(step_s >= 1.0)) return std::string("--rate-step: expected at least 1s");
+  recorded::store st;
+  std::string errors;
+  for (const auto& path : o.metrics) {
+    for (const auto& e : st.add_path(path)) errors += (errors.empty() ? "" : "\n") + e.format();
+  }
+  if (!errors.empty()) return errors;
+  const auto span = st.time_span();
+  if (!span) return std::string("--metrics: the files hold no samples");
+  recorded::replay_source source(st, {});
+  providers::ports::metric_query q;
+  q.provider = "prometheus";
+  q.query = o.rate_query;
+  std::vector<std::pair<double, double>> pts;
+  std::int64_t origin = 0;
+  std::string last_error;
+  const auto step_ms = static_cast<std::int64_t>(step_s * 1000.0);
+  for (std::int64_t at = span->first; at <= span->second; at += step_ms) {
+    const auto a = source.answer("rate", q, core::instant(core::millis(at)));
+    if (const auto* e = std::get_if<std::string>(&a.result)) {
+      last_error = *e;
+      continue;
+    }
+    const auto* v = std::get_if<core::value>(&a.result);
+    const auto n = v ? single_number(*v) : std::nullopt;
+    if (!n) {
+      last_error = "expected one number (sum the series), got " + a.value_text;
+      continue;
+    }
+    if (pts.empty()) origin = at;
+    pts.emplace_back(static_cast<double>(at - origin) / 1000.0, std::max(0.0, *n));
+  }
+  if (pts.size() < 2) {
+    return "--rate-query: fewer than two instants answered over the recording" +
+           (last_error.empty() ? std::string() : " (last: " + last_error + ")");
+  }
+  const double period = pts.back().first + step_s;
+  auto curve = sim::rate_curve::sampled(std::move(pts), period);
+  if (const auto* e = std::get_if<std::string>(&curve)) return "--rate-query: " + *e;
+  traffic_source t;
+  t.curve = std::get<sim::rate_curve>(std::move(curve));
+  t.origin_ms = origin;
+  t.description = fmt::format("{} over {} series recorded from {}, every {}", o.rate_query,
+                              st.series_count(),
+                              providers::ports::format_rfc3339(core::instant(core::millis(origin))),
+                              format_duration(step_s));
+  return t;
+}
+
+std::variant<traffic_source, std::string> read_traffic(const plan_options& o) {
+  const int given = (o.rps ? 1 : 0) + (o.scenario.empty() ? 0 : 1) + (o.rate_query.empty() ? 0 : 1);
+  if (given != 1) {
+    return std::string(
+        "expected the traffic, one of: --rps R, --scenario FILE, or --rate-query Q with "
+        "--metrics FILE…");
+  }
+  std::variant<traffic_source, std::string> t;
+  if (o.rps) {
+    traffic_source c;
+    c.curve = sim::rate_curve(*o.rps);
+    c.description = fmt::format("{:g} req/s", *o.rps);
+    t = std::move(c);
+  } else if (!o.scenario.empty()) {
+    t = scenario_traffic(o);
+  } else {
+    t = recorded_traffic(o);
+  }
+  auto* source = std::get_if<traffic_source>(&t);
+  if (!source) return t;
+  std::string error;
+  const auto start = start_flag(o, error);
+  if (!error.empty()) return error;
+  if (start && source->origin_ms) {
+    source->start_s = offset_in_period(*start, *source->origin_ms, source->curve.period());
+  }
+  return t;
+}
+
+// One test to size: a metric of the plan, or the flags' test.
+struct sizing {
+  std::string name;  ///< "" for the flags' test
+  sim::capacity_inputs in;
+};
+
+std::optional<std::string> loaded_outline(const plan_options& o, sim::plan_outline& outline,
+                                          std::string& plan_name) {
+  const auto loaded = config::load_paths(o.files);
+  if (!loaded.ok()) {
+    std::string all;
+    for (const auto& e : loaded.errors) all += (all.empty() ? "" : "\n") + e.format();
+    return all;
+  }
+  const auto chosen = config::choose_plan(loaded, o.plan);
+  if (const auto* e = std::get_if<std::string>(&chosen)) return *e;
+  const auto& p = *std::get<const config::plan*>(chosen);
+  plan_name = p.name;
+  auto out = sim::outline_of(p);
+  if (const auto* e = std::get_if<std::string>(&out)) return *e;
+  outline = std::get<sim::plan_outline>(std::move(out));
+  return std::nullopt;
+}
+
+std::string effect_text(const sim::capacity_inputs& in, double delta) {
   if (!std::isfinite(delta)) return "none";
+  if (sim::is_latency_model(in.model)) return fmt::format("+{:.3g} ms", delta);
+  const double p = in.baseline_error_rate;
   if (p > 0.0) return fmt::format("+{:.3g} pp (x{:.3g})", delta * 100.0, (p + delta) / p);
   return fmt::format("+{:.3g} pp", delta * 100.0);
 }
 
-void print_table(const sim::capacity_inputs& in, const sim::capacity_plan& plan) {
-  fmt::print(
-      "floodgate plan: model {}, alpha {:g}, power {:g}, {:g} req/s, baseline error rate {:g} %, "
-      "smallest regression to catch +{:g} pp, baseline = {}\n\n",
-      sim::to_string(in.model), in.alpha, in.power, in.total_rps, in.baseline_error_rate * 100.0,
-      in.mde * 100.0,
-      in.baseline == sim::baseline_source::rest ? "rest of traffic" : "matched deployment");
-  fmt::print("{:>4} {:>6} {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {}\n", "step",
-             "share", "duration", "canary req", "baseline req", "canary err", "base err",
-             "needed (req)", "enough", "shortest", "detects");
-  int i = 0;
-  for (const auto& s : plan.steps) {
-    fmt::print("{:>4} {:>5.4g}% {:>9} {:>12} {:>13} {:>10.1f} {:>10.1f} {:>13} {:>6} {:>10}  {}\n",
-               ++i, s.weight * 100.0, format_duration(s.duration_s), count_text(s.canary_requests),
-               count_text(s.baseline_requests), s.canary_error_events, s.baseline_error_events,
-               count_text(s.required_canary_requests), s.long_enough ? "yes" : "NO",
-               format_duration(s.required_seconds),
-               effect_text(s.detectable_effect, in.baseline_error_rate));
+std::string assumptions_text(const sim::capacity_inputs& in) {
+  std::string s = fmt::format("model {}, alpha {:g}, power {:g}, ", sim::to_string(in.model),
+                              in.alpha, in.power);
+  if (sim::is_latency_model(in.model)) {
+    s += fmt::format("baseline latency lognormal (median {:g} ms, log-sd {:g}), ",
+                     in.latency->median_ms, in.latency->sigma);
+    if (in.model == sim::sample_size_model::quantile) s += fmt::format("quantile {:g}, ", in.quantile);
+  } else {
+    s += fmt::format("baseline error rate {:g} %, ", in.baseline_error_rate * 100.0);
   }
-  fmt::print("\nplan: {} steps, {} in all; smallest regression it can detect as written: {}\n",
-             plan.steps.size(), format_duration(plan.total_seconds),
-             effect_text(plan.detectable_effect, in.baseline_error_rate));
-  for (const auto& n : plan.notes) fmt::print("note: {}\n", n);
+  return s + "smallest regression to catch " + effect_text(in, in.mde) +
+         (in.baseline == sim::baseline_source::rest ? ", baseline = rest of traffic"
+                                                    : ", baseline = matched deployment");
 }
 
-void print_json(const sim::capacity_inputs& in, const sim::capacity_plan& plan) {
-  json steps = json::array();
+std::string start_text(const traffic_source& t, double start_s) {
+  if (!t.origin_ms) return fmt::format("+{}", format_duration(start_s));
+  const auto at = *t.origin_ms + static_cast<std::int64_t>(std::llround(start_s * 1000.0));
+  return providers::ports::format_rfc3339(core::instant(core::millis(at)));
+}
+
+// Notes on open-ended steps whose test needs longer than their analysis may run.
+std::vector<std::string> max_time_notes(const sim::plan_outline& outline,
+                                        const sim::capacity_plan& plan) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < plan.steps.size() && i < outline.steps.size(); ++i) {
+    const auto& limit = outline.steps[i].max_seconds;
+    if (limit && plan.steps[i].open_ended && !(plan.steps[i].required_seconds <= *limit)) {
+      out.push_back(fmt::format(
+          "step {}: the test needs {} but the analysis' maxTime is {}: it ends insufficient "
+          "there (onInsufficient decides)",
+          i + 1, seconds_text(plan.steps[i].required_seconds), format_duration(*limit)));
+    }
+  }
+  return out;
+}
+
+struct sized {
+  const sizing* what;
+  sim::capacity_plan plan;
+  std::vector<sim::start_time_answer> by_start;
+};
+
+void print_table(const std::string& plan_name, const traffic_source& traffic,
+                 const sim::plan_outline& outline, const std::vector<sized>& all) {
+  fmt::print("floodgate plan: {}traffic {}\n",
+             plan_name.empty() ? "" : fmt::format("plan \"{}\", ", plan_name),
+             traffic.description);
+  if (!traffic.curve.is_constant()) {
+    fmt::print("  the rate varies from {:.4g} to {:.4g} req/s (mean {:.4g}): durations depend on "
+               "the start time; starting {}\n",
+               traffic.curve.min(), traffic.curve.max(), traffic.curve.mean(),
+               start_text(traffic, traffic.start_s));
+  }
+  for (const auto& s : all) {
+    const auto& in = s.what->in;
+    const bool latency = sim::is_latency_model(in.model);
+    fmt::print("\n{}{}\n\n",
+               s.what->name.empty() ? "" : fmt::format("metric \"{}\": ", s.what->name),
+               assumptions_text(in));
+    fmt::print("{:>4} {:>6} {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {:<22} {}\n",
+               "step", "share", "duration", "canary req", "baseline req",
+               latency ? "" : "canary err", latency ? "" : "base err", "needed (req)", "enough",
+               "shortest", "detects", "what");
+    int i = 0;
+    for (const auto& st : s.plan.steps) {
+      const std::string what =
+          static_cast<std::size_t>(i) < outline.steps.size() ? outline.steps[i].what : "";
+      fmt::print(
+          "{:>4} {:>5.4g}% {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {:<22} {}\n",
+          ++i, st.weight * 100.0, st.open_ended ? "open" : format_duration(st.duration_s),
+          count_text(st.canary_requests), count_text(st.baseline_requests),
+          latency ? "" : fmt::format("{:.1f}", st.canary_error_events),
+          latency ? "" : fmt::format("{:.1f}", st.baseline_error_events),
+          count_text(st.required_canary_requests),
+          st.open_ended ? "-" : (st.long_enough ? "yes" : "NO"), seconds_text(st.required_seconds),
+          effect_text(in, st.detectable_effect), what);
+    }
+    fmt::print(
+        "\nplan: {} steps, {} in all; {} if every step ran exactly what its test needs; smallest "
+        "regression it can detect as written: {}\n",
+        s.plan.steps.size(), seconds_text(s.plan.total_seconds),
+        seconds_text(s.plan.shortest_seconds), effect_text(in, s.plan.detectable_effect));
+    for (const auto& n : s.plan.notes) fmt::print("note: {}\n", n);
+    for (const auto& n : max_time_notes(outline, s.plan)) fmt::print("note: {}\n", n);
+    if (!s.by_start.empty()) {
+      fmt::print("\nby start time ({} starts over the curve's {}):\n", s.by_start.size(),
+                 format_duration(traffic.curve.period()));
+      fmt::print("  {:<26} {:>10} {:>12} {:>14} {:>12}  {}\n", "start", "rate", "as written",
+                 "long enough", "shortest", "detects");
+      for (const auto& b : s.by_start) {
+        std::size_t enough = 0;
+        for (const auto& st : b.plan.steps) enough += st.long_enough ? 1 : 0;
+        fmt::print("  {:<26} {:>10.4g} {:>12} {:>14} {:>12}  {}\n", start_text(traffic, b.start_s),
+                   traffic.curve.rate_at(b.start_s), seconds_text(b.plan.total_seconds),
+                   fmt::format("{} of {}", enough, b.plan.steps.size()),
+                   seconds_text(b.plan.shortest_seconds),
+                   effect_text(in, b.plan.detectable_effect));
+      }
+    }
+  }
+  if (!outline.notes.empty()) fmt::print("\n");
+  for (const auto& n : outline.notes) fmt::print("note: {}\n", n);
+}
+
+ojson plan_json(const sim::capacity_plan& plan) {
+  ojson steps = ojson::array();
   for (const auto& s : plan.steps) {
     steps.push_back({{"weight", s.weight},
-                     {"duration_s", s.duration_s},
-                     {"canary_requests", s.canary_requests},
-                     {"baseline_requests", s.baseline_requests},
-                     {"canary_error_events", s.canary_error_events},
-                     {"baseline_error_events", s.baseline_error_events},
+                     {"start_s", s.start_s},
+                     {"duration_s", finite_or_null(s.duration_s)},
+                     {"open_ended", s.open_ended},
+                     {"canary_requests", finite_or_null(s.canary_requests)},
+                     {"baseline_requests", finite_or_null(s.baseline_requests)},
+                     {"canary_error_events", finite_or_null(s.canary_error_events)},
+                     {"baseline_error_events", finite_or_null(s.baseline_error_events)},
                      {"required_canary_requests", finite_or_null(s.required_canary_requests)},
                      {"required_seconds", finite_or_null(s.required_seconds)},
                      {"long_enough", s.long_enough},
                      {"detectable_effect", finite_or_null(s.detectable_effect)}});
   }
-  const json out = {
-      {"model", sim::to_string(in.model)},
-      {"inputs",
-       {{"rps", in.total_rps},
-        {"baseline_error_rate", in.baseline_error_rate},
-        {"mde", in.mde},
-        {"alpha", in.alpha},
-        {"power", in.power},
-        {"baseline", in.baseline == sim::baseline_source::rest ? "rest" : "matched"}}},
-      {"steps", steps},
-      {"total_seconds", plan.total_seconds},
-      {"detectable_effect", finite_or_null(plan.detectable_effect)},
-      {"notes", plan.notes}};
+  return {{"steps", std::move(steps)},
+          {"total_seconds", finite_or_null(plan.total_seconds)},
+          {"shortest_seconds", finite_or_null(plan.shortest_seconds)},
+          {"detectable_effect", finite_or_null(plan.detectable_effect)},
+          {"notes", plan.notes}};
+}
+
+void print_json(const std::string& plan_name, const traffic_source& traffic,
+                const sim::plan_outline& outline, const std::vector<sized>& all) {
+  ojson metrics = ojson::array();
+  for (const auto& s : all) {
+    const auto& in = s.what->in;
+    ojson inputs = {{"alpha", in.alpha}, {"power", in.power}, {"mde", in.mde}};
+    if (sim::is_latency_model(in.model)) {
+      inputs["latency_median_ms"] = in.latency->median_ms;
+      inputs["latency_sigma"] = in.latency->sigma;
+      if (in.model == sim::sample_size_model::quantile) inputs["quantile"] = in.quantile;
+    } else {
+      inputs["baseline_error_rate"] = in.baseline_error_rate;
+    }
+    inputs["baseline"] = in.baseline == sim::baseline_source::rest ? "rest" : "matched";
+    ojson m = {{"metric", s.what->name.empty() ? ojson(nullptr) : ojson(s.what->name)},
+               {"model", sim::to_string(in.model)},
+               {"inputs", std::move(inputs)}};
+    const ojson answer = plan_json(s.plan);
+    for (const auto& [k, v] : answer.items()) m[k] = v;
+    for (const auto& n : max_time_notes(outline, s.plan)) m["notes"].push_back(n);
+    if (!s.by_start.empty()) {
+      ojson starts = ojson::array();
+      for (const auto& b : s.by_start) {
+        std::size_t enough = 0;
+        for (const auto& st : b.plan.steps) enough += st.long_enough ? 1 : 0;
+        starts.push_back({{"start", start_text(traffic, b.start_s)},
+                          {"rps", traffic.curve.rate_at(b.start_s)},
+                          {"total_seconds", finite_or_null(b.plan.total_seconds)},
+                          {"shortest_seconds", finite_or_null(b.plan.shortest_seconds)},
+                          {"steps_long_enough", enough},
+                          {"detectable_effect", finite_or_null(b.plan.detectable_effect)}});
+      }
+      m["by_start"] = std::move(starts);
+    }
+    metrics.push_back(std::move(m));
+  }
+  ojson steps = ojson::array();
+  for (const auto& s : outline.steps) steps.push_back(s.what);
+  ojson out = {{"plan", plan_name.empty() ? ojson(nullptr) : ojson(plan_name)},
+               {"traffic",
+                {{"description", traffic.description},
+                 {"varies", !traffic.curve.is_constant()},
+                 {"mean_rps", traffic.curve.mean()},
+                 {"min_rps", traffic.curve.min()},
+                 {"max_rps", traffic.curve.max()},
+                 {"start", start_text(traffic, traffic.start_s)}}},
+               {"steps", std::move(steps)},
+               {"metrics", std::move(metrics)},
+               {"notes", outline.notes}};
   fmt::print("{}\n", providers::ports::json_text(out, 2));
+}
+
+// Per-test inputs: the plan's (or the flags') test with the traffic and flag overrides.
+std::variant<sizing, std::string> inputs_for(const plan_options& o, const traffic_source& traffic,
+                                             const sim::sized_metric* m,
+                                             const std::vector<analysis::traffic_step>& steps) {
+  sizing s;
+  auto& in = s.in;
+  in.traffic = traffic.curve;
+  in.start_s = traffic.start_s;
+  in.steps = steps;
+  in.baseline = o.baseline == "matched" ? sim::baseline_source::matched : sim::baseline_source::rest;
+  if (m) {
+    s.name = m->name;
+    in.model = m->model;
+    in.alpha = m->alpha;
+    in.power = m->power;
+    in.mde = m->min_effect;
+    in.quantile = m->quantile;
+  } else {
+    in.model = sim::parse_sample_size_model(o.model.empty() ? "two_sample" : o.model)
+                   .value_or(sim::sample_size_model::two_sample);
+  }
+  if (o.alpha) in.alpha = *o.alpha;
+  if (o.power) in.power = *o.power;
+  if (o.mde) in.mde = *o.mde;
+  if (o.quantile) in.quantile = *o.quantile;
+  const std::string who =
+      m ? fmt::format("metric \"{}\" ({})", m->name, sim::to_string(in.model))
+        : fmt::format("the {} model", sim::to_string(in.model));
+  if (sim::is_latency_model(in.model)) {
+    if (o.latency_median || o.latency_sigma) {
+      if (!o.latency_median || !o.latency_sigma)
+        return std::string("--latency-median and --latency-sigma go together");
+      in.latency = sim::latency_assumption{*o.latency_median, *o.latency_sigma};
+    } else if (traffic.latency) {
+      in.latency = traffic.latency;
+    } else {
+      return "--latency-median: " + who +
+             " needs the baseline's latency: --latency-median MS --latency-sigma S (lognormal), "
+             "or a --scenario with a lognormal latency";
+    }
+  } else if (o.baseline_error_rate) {
+    in.baseline_error_rate = *o.baseline_error_rate;
+  } else if (traffic.baseline_error_rate) {
+    in.baseline_error_rate = *traffic.baseline_error_rate;
+  } else {
+    return "--baseline-error-rate: " + who +
+           " needs the baseline's error rate, e.g. 0.01 (or a --scenario)";
+  }
+  if (!m && !o.mde) return std::string("--mde: expected the smallest regression to catch");
+  return s;
 }
 
 }  // namespace
 
 CLI::App* add_plan_command(CLI::App& app, plan_options& o) {
   auto* cmd = app.add_subcommand(
-      "plan", "estimate how long each canary step must run to detect a regression");
-  cmd->add_option("--rps", o.rps, "total requests per second across canary and baseline")
-      ->required();
+      "plan", "estimate how long each canary step must run for its test to decide");
+  cmd->add_option("files", o.files,
+                  "plan files, any format `floodgate check` accepts: their steps and comparison "
+                  "metrics are sized (optional: --steps and the flags instead)");
+  cmd->add_option("--plan", o.plan, "which plan of the files (when they hold several)");
+  cmd->add_option("--rps", o.rps, "traffic: total requests per second across canary and baseline");
+  cmd->add_option("--scenario", o.scenario,
+                  "traffic: a scenario's rate (constant or diurnal), baseline error rate and "
+                  "latency (kind: Scenario)");
+  cmd->add_option("--rate-query", o.rate_query,
+                  "traffic: a PromQL query for the total request rate, read on --metrics");
+  cmd->add_option("--metrics", o.metrics,
+                  "recorded series for --rate-query (Prometheus query_range JSON, CSV or text)");
+  cmd->add_option("--rate-step", o.rate_step, "how often --rate-query is read over the recording")
+      ->capture_default_str();
+  cmd->add_option("--start", o.start,
+                  "where a varying rate starts the plan (unix seconds or RFC 3339; default: the "
+                  "recording's start, or 10:00 UTC for a diurnal scenario)");
+  cmd->add_option("--steps", o.steps,
+                  "WEIGHT:DURATION,... e.g. 5:10m,25:10m,50:10m (instead of a plan's steps)");
   cmd->add_option("--baseline-error-rate", o.baseline_error_rate,
-                  "baseline error rate as a fraction, e.g. 0.01 for 1 %")
-      ->required();
+                  "baseline error rate as a fraction, e.g. 0.01 for 1 %");
   cmd->add_option("--mde", o.mde,
-                  "smallest absolute increase of the error rate worth catching, e.g. 0.005")
-      ->required();
-  cmd->add_option("--steps", o.steps, "WEIGHT:DURATION,... e.g. 5:10m,25:10m,50:10m")->required();
-  cmd->add_option("--alpha", o.alpha, "false-abort rate of each test")->capture_default_str();
-  cmd->add_option("--power", o.power, "probability of catching a regression of size --mde")
-      ->capture_default_str();
-  cmd->add_option("--model", o.model, "required-sample-size model")
-      ->check(CLI::IsMember({"quick", "two_sample", "sequential"}))
-      ->capture_default_str();
+                  "smallest regression worth catching: an error-rate increase (0.005) or ms for "
+                  "the latency models (overrides a plan's minEffect)");
+  cmd->add_option("--alpha", o.alpha, "false-abort rate of each test (default 0.05, or the plan's)");
+  cmd->add_option("--power", o.power,
+                  "probability of catching a regression of size --mde (default 0.8, or the plan's)");
+  cmd->add_option("--model", o.model,
+                  "size one test instead of the plan's metrics (default two_sample without a plan)")
+      ->check(CLI::IsMember(
+          {"quick", "two_sample", "sequential", "mann_whitney", "quantile", "welch"}));
+  cmd->add_option("--quantile", o.quantile, "the quantile model's quantile (default 0.99)");
+  cmd->add_option("--latency-median", o.latency_median,
+                  "latency models: the baseline's median latency in ms (lognormal)");
+  cmd->add_option("--latency-sigma", o.latency_sigma,
+                  "latency models: the log-scale standard deviation (lognormal)");
   cmd->add_option("--baseline", o.baseline,
                   "baseline traffic: rest (stable serves the rest) or matched (canary-sized)")
       ->check(CLI::IsMember({"rest", "matched"}))
@@ -118,32 +512,61 @@ CLI::App* add_plan_command(CLI::App& app, plan_options& o) {
 }
 
 int run_plan(const plan_options& o) {
-  sim::capacity_inputs in;
-  in.total_rps = o.rps;
-  in.baseline_error_rate = o.baseline_error_rate;
-  in.mde = o.mde;
-  in.alpha = o.alpha;
-  in.power = o.power;
-  in.model = o.model == "quick"        ? sim::sample_size_model::quick
-             : o.model == "sequential" ? sim::sample_size_model::sequential
-                                       : sim::sample_size_model::two_sample;
-  in.baseline =
-      o.baseline == "matched" ? sim::baseline_source::matched : sim::baseline_source::rest;
-  auto steps = parse_steps(o.steps);
-  if (const auto* msg = std::get_if<std::string>(&steps)) {
-    fmt::print(stderr, "floodgate plan: --steps: {}\n", *msg);
-    return 2;
+  sim::plan_outline outline;
+  std::string plan_name;
+  if (!o.files.empty()) {
+    if (const auto e = loaded_outline(o, outline, plan_name)) return fail(*e);
   }
-  in.steps = std::get<std::vector<analysis::traffic_step>>(std::move(steps));
-  const auto result = sim::plan_capacity(in);
-  if (result.error) {
-    fmt::print(stderr, "floodgate plan: --{}: {}\n", result.error->field, result.error->message);
-    return 2;
+  std::vector<analysis::traffic_step> steps;
+  if (!o.steps.empty()) {
+    auto parsed = parse_steps(o.steps);
+    if (const auto* msg = std::get_if<std::string>(&parsed)) return fail("--steps: " + *msg);
+    steps = std::get<std::vector<analysis::traffic_step>>(std::move(parsed));
+    outline.steps.clear();
+    for (const auto& s : steps)
+      outline.steps.push_back({s, "", std::nullopt});
+  } else if (o.files.empty()) {
+    return fail("--steps: expected WEIGHT:DURATION,… (or a plan file)");
+  } else {
+    for (const auto& s : outline.steps) steps.push_back(s.traffic);
+    if (steps.empty()) {
+      return fail("--steps: plan \"" + plan_name +
+                  "\" has no step that sends the canary traffic; give --steps");
+    }
+  }
+  auto traffic_read = read_traffic(o);
+  if (const auto* e = std::get_if<std::string>(&traffic_read)) return fail(*e);
+  const auto& traffic = std::get<traffic_source>(traffic_read);
+
+  std::vector<sizing> tests;
+  auto add = [&](const sim::sized_metric* m) -> std::optional<std::string> {
+    auto s = inputs_for(o, traffic, m, steps);
+    if (auto* e = std::get_if<std::string>(&s)) return *e;
+    tests.push_back(std::get<sizing>(std::move(s)));
+    return std::nullopt;
+  };
+  if (!o.model.empty() || outline.metrics.empty()) {
+    if (!o.files.empty() && o.model.empty() && !o.mde) {
+      return fail("--mde: plan \"" + plan_name +
+                  "\" has no comparison metric to size; give --mde (and --model) to size its "
+                  "steps for a test");
+    }
+    if (const auto e = add(nullptr)) return fail(*e);
+  } else {
+    for (const auto& m : outline.metrics) {
+      if (const auto e = add(&m)) return fail(*e);
+    }
+  }
+  std::vector<sized> all;
+  for (const auto& t : tests) {
+    auto r = sim::plan_capacity(t.in);
+    if (r.error) return fail("--" + r.error->field + ": " + r.error->message);
+    all.push_back({&t, std::move(r.plan), sim::plan_by_start_time(t.in, 24)});
   }
   if (o.output == "json") {
-    print_json(in, result.plan);
+    print_json(plan_name, traffic, outline, all);
   } else {
-    print_table(in, result.plan);
+    print_table(plan_name, traffic, outline, all);
   }
   return 0;
 }

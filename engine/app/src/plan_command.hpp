@@ -1,20 +1,33 @@
 #pragma once
-// `floodgate plan`: per-step durations for a canary from traffic assumptions.
+// `floodgate plan`: how long each canary step must run for its test to decide, from a plan file
+// or --steps, and the traffic (--rps, a scenario's curve, or a rate query over recorded series).
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 namespace floodgate::app {
 
 struct plan_options {
-  double rps = 0.0;
-  double baseline_error_rate = 0.0;
-  double mde = 0.0;
-  double alpha = 0.05;
-  double power = 0.8;
+  std::vector<std::string> files;  ///< plan files (optional: --steps and flags instead)
+  std::string plan;                ///< which plan of the files
+  std::optional<double> rps;
+  std::string scenario;             ///< traffic (and baseline) from a synthetic scenario
+  std::string rate_query;           ///< the total rate, evaluated over --metrics
+  std::vector<std::string> metrics;  ///< recorded series for --rate-query
+  std::string rate_step = "1m";
+  std::string start;  ///< where on a varying curve the plan starts
+  std::optional<double> baseline_error_rate;
+  std::optional<double> mde;
+  std::optional<double> alpha;
+  std::optional<double> power;
+  std::optional<double> quantile;
+  std::optional<double> latency_median;
+  std::optional<double> latency_sigma;
   std::string steps;
-  std::string model = "two_sample";
+  std::string model;  ///< empty: the plan's tests (two_sample without a plan)
   std::string baseline = "rest";
   std::string output = "table";
 };

@@ -1391,4 +1391,20 @@ load_result load_paths(const std::vector<std::string>& paths) {
   return out;
 }
 
+std::variant<const plan*, std::string> choose_plan(const load_result& loaded,
+                                                   std::string_view name) {
+  const plan* chosen = nullptr;
+  for (const auto& p : loaded.plans) {
+    if (!name.empty() && p.name != name) continue;
+    if (chosen)
+      return "the files hold several plans; name one (" + chosen->name + ", " + p.name + ", …)";
+    chosen = &p;
+  }
+  if (!chosen) {
+    return name.empty() ? std::string("the files hold no plan")
+                        : "no plan named \"" + std::string(name) + "\" in the files";
+  }
+  return chosen;
+}
+
 }  // namespace floodgate::config

@@ -220,19 +220,10 @@ std::variant<std::shared_ptr<const loaded_plan>, std::string> load_plan(const ro
                                                                         std::string hash) {
   auto loaded = config::load(spec.files);
   if (!loaded.ok()) return loaded.errors.front().format();
-  const config::plan* chosen = nullptr;
-  for (const auto& p : loaded.plans) {
-    if (!spec.plan.empty() && p.name != spec.plan) continue;
-    if (chosen)
-      return "the files hold several plans; name one (" + chosen->name + ", " + p.name + ", …)";
-    chosen = &p;
-  }
-  if (!chosen) {
-    return spec.plan.empty() ? std::string("the files hold no plan")
-                             : "no plan named \"" + spec.plan + "\" in the files";
-  }
+  const auto chosen = config::choose_plan(loaded, spec.plan);
+  if (const auto* e = std::get_if<std::string>(&chosen)) return *e;
   auto out = std::make_shared<loaded_plan>();
-  out->plan = *chosen;
+  out->plan = *std::get<const config::plan*>(chosen);
   auto& plan = out->plan;
   if (std::holds_alternative<config::progressive_strategy>(plan.strategy)) {
     return "plan \"" + plan.name +

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -75,5 +76,10 @@ read_string_map(const source_file& file);
 
 /// Reads the files from disk (a missing or unreadable file is an error) and loads them.
 load_result load_paths(const std::vector<std::string>& paths);
+
+/// The plan named `name` among the loaded ones ("" = the only one), or why there is none
+/// ("the files hold several plans; name one (a, b, …)").
+std::variant<const plan*, std::string> choose_plan(const load_result& loaded,
+                                                   std::string_view name);
 
 }  // namespace floodgate::config
