@@ -49,8 +49,8 @@ double required_latency_n(const capacity_inputs& in, double w, double delta) {
       const double p_prime = p_prime_of_shift(f, delta);
       if (!(p_prime > 0.5)) return nan_v;
       if (p_prime >= 1.0 - 1e-12) return 2.0;
-      const auto n = fa::mann_whitney_n_noether(p_prime, w / (w + b), in.alpha, in.power,
-                                                fa::sides::one);
+      const auto n =
+          fa::mann_whitney_n_noether(p_prime, w / (w + b), in.alpha, in.power, fa::sides::one);
       return n.status == fa::status::ok ? std::max(2.0, std::ceil(n.canary)) : nan_v;
     }
     case sample_size_model::quantile: {
@@ -113,10 +113,10 @@ double detectable_effect(const capacity_inputs& in, double w, double canary_requ
   double lo = 0.0;
   // Count models: δ up to 1 − p. Latency models: up to ten times the baseline's 99.99th
   // percentile, beyond which no regression needs more than the tests' minimum.
-  double hi = is_latency_model(in.model)
-                  ? 10.0 * lognormal{std::log(in.latency->median_ms), in.latency->sigma}.quantile(
-                               0.9999)
-                  : (1.0 - in.baseline_error_rate) * (1.0 - 1e-9);
+  double hi =
+      is_latency_model(in.model)
+          ? 10.0 * lognormal{std::log(in.latency->median_ms), in.latency->sigma}.quantile(0.9999)
+          : (1.0 - in.baseline_error_rate) * (1.0 - 1e-9);
   auto enough = [&](double d) {
     const double need = required_canary_requests(in, w, d);
     return std::isfinite(need) && need <= canary_requests;
@@ -194,9 +194,9 @@ std::string_view to_string(sample_size_model m) noexcept {
 }
 
 std::optional<sample_size_model> parse_sample_size_model(std::string_view name) noexcept {
-  for (auto m : {sample_size_model::quick, sample_size_model::two_sample,
-                 sample_size_model::sequential, sample_size_model::mann_whitney,
-                 sample_size_model::quantile, sample_size_model::welch}) {
+  for (auto m :
+       {sample_size_model::quick, sample_size_model::two_sample, sample_size_model::sequential,
+        sample_size_model::mann_whitney, sample_size_model::quantile, sample_size_model::welch}) {
     if (to_string(m) == name) return m;
   }
   return std::nullopt;
@@ -320,8 +320,8 @@ capacity_result plan_capacity(const capacity_inputs& in) {
   const double p = in.baseline_error_rate;
   const bool latency = is_latency_model(in.model);
   plan.detectable_effect = nan_v;
-  double t = in.start_s;         // the plan as written (open-ended steps at what they need)
-  double t_short = in.start_s;   // every step at exactly what it needs
+  double t = in.start_s;        // the plan as written (open-ended steps at what they need)
+  double t_short = in.start_s;  // every step at exactly what it needs
   for (const auto& s : in.steps) {
     capacity_step st;
     st.weight = s.weight;
@@ -339,9 +339,8 @@ capacity_result plan_capacity(const capacity_inputs& in) {
     st.long_enough = std::isfinite(st.required_seconds) &&
                      (st.open_ended || st.canary_requests >= st.required_canary_requests);
     // An open-ended step runs until its test has the n for δ: it detects δ, if it ever ends.
-    st.detectable_effect =
-        st.open_ended ? (std::isfinite(st.required_seconds) ? in.mde : nan_v)
-                      : detectable_effect(in, s.weight, st.canary_requests);
+    st.detectable_effect = st.open_ended ? (std::isfinite(st.required_seconds) ? in.mde : nan_v)
+                                         : detectable_effect(in, s.weight, st.canary_requests);
     if (std::isfinite(st.detectable_effect) && !(plan.detectable_effect <= st.detectable_effect)) {
       plan.detectable_effect = st.detectable_effect;
     }

@@ -10,9 +10,7 @@
 
 namespace floodgate::sim {
 
-namespace {
-
-rate_estimate rate_of(std::size_t count, std::size_t of) {
+rate_estimate estimate_rate(std::size_t count, std::size_t of) {
   rate_estimate r;
   r.count = count;
   r.of = of;
@@ -24,7 +22,7 @@ rate_estimate rate_of(std::size_t count, std::size_t of) {
   return r;
 }
 
-mean_estimate mean_of(std::vector<double> xs) {
+mean_estimate estimate_mean(std::vector<double> xs) {
   mean_estimate m;
   m.n = xs.size();
   if (xs.empty()) return m;
@@ -40,6 +38,8 @@ mean_estimate mean_of(std::vector<double> xs) {
   m.p95 = analysis::percentile_r7_sorted(xs, 95);
   return m;
 }
+
+namespace {
 
 // The rates and means of the runs' outcomes.
 void summarise(monte_carlo_result& r) {
@@ -67,12 +67,12 @@ void summarise(monte_carlo_result& r) {
       bad.push_back(o.bad_requests);
     }
   }
-  r.false_abort = rate_of(false_aborts, r.outcomes.size());
-  r.decision_s = mean_of(std::move(decision));
+  r.false_abort = estimate_rate(false_aborts, r.outcomes.size());
+  r.decision_s = estimate_mean(std::move(decision));
   if (r.regression_at) {
-    r.detection = rate_of(detected, reached);
-    r.detect_s = mean_of(std::move(detect));
-    r.bad_requests = mean_of(std::move(bad));
+    r.detection = estimate_rate(detected, reached);
+    r.detect_s = estimate_mean(std::move(detect));
+    r.bad_requests = estimate_mean(std::move(bad));
   }
 }
 

@@ -41,12 +41,11 @@ std::string condition_text(const core::threshold_metric& m) {
 // Adds each metric once: comparison metrics to be sized, the others as notes saying why not.
 void collect(const std::vector<core::threshold_metric>& metrics, plan_outline& out) {
   for (const auto& m : metrics) {
-    const bool seen =
-        std::any_of(out.metrics.begin(), out.metrics.end(),
-                    [&](const sized_metric& s) { return s.name == m.name; }) ||
-        std::any_of(out.notes.begin(), out.notes.end(), [&](const std::string& n) {
-          return n.rfind("metric \"" + m.name + "\"", 0) == 0;
-        });
+    const bool seen = std::any_of(out.metrics.begin(), out.metrics.end(),
+                                  [&](const sized_metric& s) { return s.name == m.name; }) ||
+                      std::any_of(out.notes.begin(), out.notes.end(), [&](const std::string& n) {
+                        return n.rfind("metric \"" + m.name + "\"", 0) == 0;
+                      });
     if (seen) continue;
     if (!m.compare) {
       out.notes.push_back("metric \"" + m.name + "\" is a fixed threshold (" + condition_text(m) +

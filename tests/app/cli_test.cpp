@@ -95,7 +95,8 @@ TEST_CASE("floodgate plan prints the table and the JSON", "[app]") {
   CHECK(j.output.find("\"required_canary_requests\": 3005.0") != std::string::npos);
 }
 
-TEST_CASE("floodgate plan sizes a plan file's steps and metrics on a daily traffic curve", "[app]") {
+TEST_CASE("floodgate plan sizes a plan file's steps and metrics on a daily traffic curve",
+          "[app]") {
   const std::string root = FLOODGATE_SOURCE_DIR;
   const std::string plan = root + "/examples/compare/sequential.yaml";
   const std::string diurnal = root + "/examples/scenarios/checkout-diurnal.yaml";
@@ -157,22 +158,25 @@ TEST_CASE("floodgate plan: a plan file's fixed thresholds, latency tests and ref
   CHECK(c.output ==
         "floodgate plan: --baseline-error-rate: metric \"error-rate\" (sequential) needs the "
         "baseline's error rate, e.g. 0.01 (or a --scenario)\n");
-  const auto ok = run("plan " + root + "/examples/checkout-canary.yaml --rps 200 "
+  const auto ok = run("plan " + root +
+                      "/examples/checkout-canary.yaml --rps 200 "
                       "--baseline-error-rate 0.01");
   CHECK(ok.code == 0);
   CHECK(ok.output.find("metric \"p99-latency\" is a fixed threshold") != std::string::npos);
   const auto none = run("plan " + root + "/examples/checkout-canary.yaml");
   CHECK(none.code == 2);
-  CHECK(none.output.find("expected the traffic, one of: --rps R, --scenario FILE, or --rate-query") !=
-        std::string::npos);
+  CHECK(
+      none.output.find("expected the traffic, one of: --rps R, --scenario FILE, or --rate-query") !=
+      std::string::npos);
   const auto both = run("plan --rps 10 --scenario x.yaml --steps 5:1m --mde 1");
   CHECK(both.output.find("expected the traffic") != std::string::npos);
   const auto mw = run("plan --rps 100 --steps 5:10m --model mann_whitney --mde 10");
   CHECK(mw.code == 2);
   CHECK(mw.output.find("--latency-median: the mann_whitney model needs the baseline's latency") !=
         std::string::npos);
-  const auto lat = run("plan --rps 100 --steps 5:10m,50:10m --model quantile --quantile 0.95 "
-                       "--mde 20 --latency-median 80 --latency-sigma 0.6");
+  const auto lat =
+      run("plan --rps 100 --steps 5:10m,50:10m --model quantile --quantile 0.95 "
+          "--mde 20 --latency-median 80 --latency-sigma 0.6");
   CHECK(lat.code == 0);
   CHECK(lat.output.find("model quantile, alpha 0.05, power 0.8, baseline latency lognormal "
                         "(median 80 ms, log-sd 0.6), quantile 0.95") != std::string::npos);
@@ -184,7 +188,36 @@ TEST_CASE("floodgate plan: a plan file's fixed thresholds, latency tests and ref
                        "spec:\n  strategy:\n    blueGreen: {activeService: a, previewService: p}\n";
   const auto b = run("plan " + bg + " --rps 100 --mde 0.01 --baseline-error-rate 0.01");
   CHECK(b.code == 2);
-  CHECK(b.output.find("is blue-green: the preview gets no production traffic") != std::string::npos);
+  CHECK(b.output.find("is blue-green: the preview gets no production traffic") !=
+        std::string::npos);
+}
+
+TEST_CASE("floodgate simulate --sweep: the trade-offs and the Pareto front", "[app]") {
+  const std::string root = FLOODGATE_SOURCE_DIR;
+  const std::string base = "simulate " + root + "/examples/compare/sequential.yaml --scenario " +
+                           root + "/examples/scenarios/checkout-healthy.yaml --scenario " + root +
+                           "/examples/scenarios/checkout-bad.yaml --runs 50 ";
+  const auto t = run(base + "--sweep alpha=0.01,0.1 --sweep minEffect=0.003,0.005");
+  INFO(t.output);
+  CHECK(t.code == 0);
+  CHECK(t.output.find("swept on \"checkout-healthy\", \"checkout-bad\"") != std::string::npos);
+  CHECK(t.output.find("alpha=0.1 minEffect=0.005") != std::string::npos);
+  CHECK(t.output.find(
+            "the Pareto front of (false-abort rate, time to detect, bad requests served)") !=
+        std::string::npos);
+  const auto j = run(base + "--sweep alpha=0.01,0.1 --output json");
+  REQUIRE(j.code == 0);
+  const auto doc = nlohmann::json::parse(j.output);
+  REQUIRE(doc.at("points").size() == 2);
+  CHECK(doc.at("points").at(1).at("settings").at("alpha") == "0.1");
+  CHECK(doc.at("points").at(0).contains("detection"));
+  const auto bad = run(base + "--sweep alpah=0.1");
+  CHECK(bad.code == 2);
+  CHECK(bad.output.find("floodgate simulate: --sweep alpah: \"alpah\" applies to nothing") == 0);
+  const auto two = run("simulate " + root + "/examples/compare/sequential.yaml --scenario " + root +
+                       "/examples/scenarios/checkout-healthy.yaml --scenario " + root +
+                       "/examples/scenarios/checkout-bad.yaml");
+  CHECK(two.output == "floodgate simulate: --scenario: one scenario, or several with --sweep\n");
 }
 
 TEST_CASE("duration and step syntax", "[app]") {

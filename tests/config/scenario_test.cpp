@@ -2,6 +2,7 @@
 // unless it says otherwise), and every mistake reported where it is, with what was expected.
 #include <catch2/catch.hpp>
 
+#include <floodgate/config/load.hpp>
 #include <floodgate/config/scenario.hpp>
 
 namespace config = floodgate::config;
@@ -105,4 +106,79 @@ TEST_CASE("a bad scenario is refused with every error located", "[config][scenar
         "s.yaml:2:7: /kind: found \"Plan\", expected Scenario");
   auto not_yaml = config::read_scenario({"s.yaml", "a: [\n"});
   CHECK(std::holds_alternative<std::vector<config::diagnostic>>(not_yaml));
+}
+
+TEST_CASE("a sweep setting is parsed and applied where its key belongs", "[config]") {
+  using floodgate::config::apply_setting;
+  using floodgate::config::parse_setting;
+  using floodgate::config::setting;
+  using floodgate::config::source_file;
+  const auto s = std::get<setting>(parse_setting("alpha=0.01,0.05"));
+  CHECK(s.key == "alpha");
+  CHECK(s.values == std::vector<std::string>{"0.01", "0.05"});
+  CHECK(std::get<std::string>(parse_setting("alpha")) == "\"alpha\": expected KEY=VALUE,VALUE…");
+  CHECK(std::get<std::string>(parse_setting("alpha=0.01,")) == "\"alpha=0.01,\": an empty value");
+
+  const std::vector<source_file> files{{"plan.yaml", R"x(# a comment
+apiVersion: floodgate.dev/v1
+kind: Plan
+metadata: {name: p}
+spec:
+  args: [{name: threshold, value: "0.99"}]
+  strategy:
+    canary:
+      steps:
+      - setWeight: 10
+      - analysis:
+          metrics:
+          - name: errors
+            interval: 1m
+            compare: {test: sequential_counts, minEffect: 0.005}
+            provider:
+              prometheus:
+                address: http://prometheus:9090
+                canary: {events: a, total: b}
+                baseline: {events: c, total: d}
+          - name: rate
+            interval: 1m
+            successCondition: "result[0] >= {{args.threshold}}"
+            provider: {prometheus: {address: http://prometheus:9090, query: q}}
+      - setWeight: 50
+      - pause: {duration: 10m}
+)x"}};
+  auto plan_of = [](const std::vector<source_file>& f) {
+    const auto r = floodgate::config::load(f);
+    INFO((r.errors.empty() ? std::string() : r.errors.front().format()));
+    REQUIRE(r.ok());
+    return std::get<floodgate::config::canary_strategy>(r.plans.at(0).strategy).plan;
+  };
+  auto with = [&](const std::string& key, const std::string& value) {
+    auto r = apply_setting(files, key, value);
+    INFO((std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string()));
+    REQUIRE(std::holds_alternative<std::vector<source_file>>(r));
+    const auto out = std::get<std::vector<source_file>>(std::move(r));
+    CHECK(out.at(0).name == "plan.yaml (" + key + "=" + value + ")");
+    return plan_of(out);
+  };
+  CHECK(with("alpha", "0.01").steps[1].metrics[0].compare->alpha == 0.01);
+  CHECK(with("test", "two_proportion").steps[1].metrics[0].compare->test ==
+        floodgate::core::comparison_test::two_proportion);
+  const auto interval = with("interval", "30s").steps[1].metrics;
+  CHECK(interval[0].interval == floodgate::core::millis(30000));
+  CHECK(interval[1].interval == floodgate::core::millis(30000));
+  CHECK(with("weight.2", "25").steps[2].weight == 25);
+  CHECK(with("pause.1", "5m").steps[3].duration == floodgate::core::millis(300000));
+  CHECK(with("arg.threshold", "0.95").steps[1].metrics[1].success_condition->text ==
+        "result[0] >= 0.95");
+  CHECK(with("/spec/strategy/canary/steps/0/setWeight", "5").steps[0].weight == 5);
+  CHECK(with("successCondition", "result[0] >= 0.9").steps[1].metrics[1].success_condition->text ==
+        "result[0] >= 0.9");
+  // The original is untouched, and keys that apply nowhere are refused with the list.
+  CHECK(plan_of(files).steps[1].metrics[0].compare->alpha == 0.05);
+  CHECK(std::get<std::string>(apply_setting(files, "weight.3", "5"))
+            .rfind("\"weight.3\" applies to nothing in the plan files (keys: alpha,", 0) == 0);
+  CHECK(std::holds_alternative<std::string>(apply_setting(files, "alpah", "0.1")));
+  CHECK(std::holds_alternative<std::string>(apply_setting(files, "/spec/nothing/here", "1")));
+  CHECK(std::get<std::string>(apply_setting({{"bad.yaml", "a: [1,"}}, "alpha", "1"))
+            .rfind("bad.yaml: not valid YAML", 0) == 0);
 }

@@ -85,7 +85,8 @@ namespace {
 // through a point an hour.
 fs::rate_curve triangle_day() {
   std::vector<std::pair<double, double>> pts;
-  for (int h = 0; h < 24; ++h) pts.emplace_back(3600.0 * h, 20.0 + 40.0 * (h <= 12 ? h : 24 - h) / 12);
+  for (int h = 0; h < 24; ++h)
+    pts.emplace_back(3600.0 * h, 20.0 + 40.0 * (h <= 12 ? h : 24 - h) / 12);
   return std::get<fs::rate_curve>(fs::rate_curve::sampled(pts, 86400.0));
 }
 }  // namespace
@@ -124,7 +125,8 @@ TEST_CASE("a rate curve integrates exactly and inverts its integral", "[sim]") {
         "point 2: expected times in increasing order");
   CHECK(std::get<std::string>(fs::rate_curve::sampled({{0.0, 1.0}, {5.0, -2.0}}, 10.0)) ==
         "point 2: expected a finite rate >= 0");
-  CHECK(std::holds_alternative<std::string>(fs::rate_curve::sampled({{0.0, 1.0}, {5.0, 2.0}}, 5.0)));
+  CHECK(
+      std::holds_alternative<std::string>(fs::rate_curve::sampled({{0.0, 1.0}, {5.0, 2.0}}, 5.0)));
 }
 
 TEST_CASE("on a daily curve the plan depends on its start time", "[sim]") {
@@ -179,9 +181,10 @@ TEST_CASE("the latency models ask what the controller's tests ask at each look",
   // (engine/core/src/comparison.cpp); from a large lognormal baseline it must ask the n the plan
   // computes from the lognormal itself. Equal arms: a 50 % matched step.
   namespace core = floodgate::core;
-  for (auto [model, test] : {std::pair{fs::sample_size_model::mann_whitney, core::comparison_test::mann_whitney},
-                             std::pair{fs::sample_size_model::quantile, core::comparison_test::quantile},
-                             std::pair{fs::sample_size_model::welch, core::comparison_test::welch}}) {
+  for (auto [model, test] :
+       {std::pair{fs::sample_size_model::mann_whitney, core::comparison_test::mann_whitney},
+        std::pair{fs::sample_size_model::quantile, core::comparison_test::quantile},
+        std::pair{fs::sample_size_model::welch, core::comparison_test::welch}}) {
     fs::capacity_inputs in;
     in.traffic = fs::rate_curve(1000);
     in.model = model;
@@ -287,10 +290,12 @@ spec:
   CHECK(o.metrics[0].alpha == 0.01);
   CHECK(o.metrics[0].min_effect == 0.005);
   REQUIRE(o.notes.size() == 1);
-  CHECK(o.notes[0].find("metric \"p99\" is a fixed threshold (successCondition result[0] < 0.5)") == 0);
+  CHECK(o.notes[0].find("metric \"p99\" is a fixed threshold (successCondition result[0] < 0.5)") ==
+        0);
 }
 
-TEST_CASE("a Flagger canary is outlined step by step; a blue-green plan has nothing to size", "[sim]") {
+TEST_CASE("a Flagger canary is outlined step by step, a blue-green plan has nothing to size",
+          "[sim]") {
   const auto flagger = load_one(R"x(apiVersion: flagger.app/v1beta1
 kind: Canary
 metadata: {name: podinfo, namespace: test}

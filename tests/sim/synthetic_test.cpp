@@ -8,6 +8,7 @@
 #include <floodgate/config/scenario.hpp>
 #include <floodgate/providers/recorded/promql.hpp>
 #include <floodgate/sim/monte_carlo.hpp>
+#include <floodgate/sim/sweep.hpp>
 #include <floodgate/sim/synthetic.hpp>
 
 namespace sim = floodgate::sim;
@@ -282,4 +283,78 @@ TEST_CASE("a Monte Carlo gives the same figures on any number of threads", "[sim
   // A plan that cannot start: the error, once.
   auto broken = sim::monte_carlo(spec_of("kind: Nonsense\n"), noisy, start, o);
   CHECK(std::holds_alternative<std::string>(broken));
+}
+
+TEST_CASE("a sweep runs each combination as its own Monte Carlo and marks the Pareto front",
+          "[sim][synthetic]") {
+  const auto healthy = scenario_of("  traffic: {rps: 15}\n  baseline: {errorRate: 0.004}\n");
+  const auto bad = scenario_of(
+      "  traffic: {rps: 15}\n  baseline: {errorRate: 0.004}\n  regressions:\n  - at: 0s\n"
+      "    errorRate: {multiply: 5}\n");
+  sim::monte_carlo_options o;
+  o.runs = 60;
+  o.seed = 3;
+  std::size_t last = 0;
+  o.progress = [&](std::size_t done, std::size_t total) {
+    CHECK(total == 4 * 2 * 60);
+    CHECK(done <= total);
+    last = done;
+  };
+  const std::vector<config::setting> grid{
+      {"successCondition", {"result[0] >= 0.99", "result[0] >= 0.9"}}, {"interval", {"1m", "2m"}}};
+  auto r = sim::sweep(spec_of(plan_text), grid, {healthy, bad}, start, o);
+  REQUIRE(std::holds_alternative<sim::sweep_result>(r));
+  const auto& s = std::get<sim::sweep_result>(r);
+  CHECK(last == 4 * 2 * 60);
+  CHECK(s.plan == "fixed-threshold");
+  REQUIRE(s.points.size() == 4);
+  // The last setting varies fastest.
+  CHECK(s.points[1].settings == std::vector<std::pair<std::string, std::string>>{
+                                    {"successCondition", "result[0] >= 0.99"}, {"interval", "2m"}});
+  // Each point is the Monte Carlo of its plan: the healthy scenario's false aborts, the bad
+  // one's detection, as monte_carlo reports them on the edited files.
+  auto edited = spec_of(plan_text);
+  for (const auto& [k, v] : s.points[3].settings)
+    edited.files =
+        std::get<std::vector<config::source_file>>(config::apply_setting(edited.files, k, v));
+  o.progress = nullptr;
+  const auto h = std::get<sim::monte_carlo_result>(sim::monte_carlo(edited, healthy, start, o));
+  const auto b = std::get<sim::monte_carlo_result>(sim::monte_carlo(edited, bad, start, o));
+  CHECK(s.points[3].false_abort.count == h.false_abort.count);
+  CHECK(s.points[3].false_abort.of == 60);  // the healthy scenario's runs only
+  REQUIRE(s.points[3].detection);
+  CHECK(s.points[3].detection->count == b.detection.count);
+  CHECK(s.points[3].bad_requests->mean == b.bad_requests.mean);
+  // A 90 % threshold aborts fewer healthy canaries than a 99 % one, at the same interval.
+  CHECK(s.points[2].false_abort.rate < s.points[0].false_abort.rate);
+  // The front: no point on it is dominated by another on all three objectives.
+  std::size_t front = 0;
+  for (const auto& p : s.points) {
+    if (!p.pareto) continue;
+    ++front;
+    for (const auto& q : s.points) {
+      const bool dominates =
+          q.false_abort.rate <= p.false_abort.rate && q.detect_s->mean <= p.detect_s->mean &&
+          q.bad_requests->mean <= p.bad_requests->mean &&
+          (q.false_abort.rate < p.false_abort.rate || q.detect_s->mean < p.detect_s->mean ||
+           q.bad_requests->mean < p.bad_requests->mean);
+      CHECK_FALSE(dominates);
+    }
+  }
+  CHECK(front >= 1);
+  // And every point off it is dominated by one.
+  for (const auto& p : s.points) {
+    if (p.pareto) continue;
+    bool beaten = false;
+    for (const auto& q : s.points) {
+      beaten = beaten ||
+               (q.false_abort.rate <= p.false_abort.rate && q.detect_s->mean <= p.detect_s->mean &&
+                q.bad_requests->mean <= p.bad_requests->mean);
+    }
+    CHECK(beaten);
+  }
+  // A setting that applies to nothing is named.
+  auto wrong = sim::sweep(spec_of(plan_text), {{"pause.4", {"1m"}}}, {healthy}, start, o);
+  CHECK(std::get<std::string>(wrong).rfind("--sweep pause.4: \"pause.4\" applies to nothing", 0) ==
+        0);
 }

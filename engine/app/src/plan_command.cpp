@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <cmath>
 #include <cstdio>
-#include <numbers>
 #include <nlohmann/json.hpp>
+#include <numbers>
 
 #include <floodgate/config/load.hpp>
 #include <floodgate/config/scenario.hpp>
@@ -84,24 +84,26 @@ std::variant<traffic_source, std::string> scenario_traffic(const plan_options& o
     std::vector<std::pair<double, double>> pts;
     for (int i = 0; i < 1440; ++i) {
       const double at = 60.0 * i;
-      pts.emplace_back(at, s.rps * (1.0 + s.diurnal_amplitude *
-                                              std::cos(2.0 * std::numbers::pi * (at - peak) / day_s)));
+      pts.emplace_back(at, s.rps * (1.0 + s.diurnal_amplitude * std::cos(2.0 * std::numbers::pi *
+                                                                         (at - peak) / day_s)));
     }
     t.curve = std::get<sim::rate_curve>(sim::rate_curve::sampled(std::move(pts), day_s));
     // Midnight UTC of the day `floodgate simulate` starts scenarios on (2026-01-05).
     t.origin_ms = 1767571200000;
     t.start_s = 10.0 * 3600.0;
-    t.description = fmt::format(
-        "scenario \"{}\": {:g} req/s on average, diurnal ±{:g} % peaking at {} UTC", s.name, s.rps,
-        s.diurnal_amplitude * 100.0, fmt::format("{:02d}:{:02d}", s.diurnal_peak.count() / 3600000, s.diurnal_peak.count() / 60000 % 60));
+    t.description =
+        fmt::format("scenario \"{}\": {:g} req/s on average, diurnal ±{:g} % peaking at {} UTC",
+                    s.name, s.rps, s.diurnal_amplitude * 100.0,
+                    fmt::format("{:02d}:{:02d}", s.diurnal_peak.count() / 3600000,
+                                s.diurnal_peak.count() / 60000 % 60));
   } else {
     t.curve = sim::rate_curve(s.rps);
     t.description = fmt::format("scenario \"{}\": {:g} req/s", s.name, s.rps);
   }
   t.baseline_error_rate = s.baseline.error_rate;
   if (s.baseline.latency.k == config::latency_model::kind::lognormal) {
-    t.latency = sim::latency_assumption{s.baseline.latency.median * 1000.0,
-                                        s.baseline.latency.sigma};
+    t.latency =
+        sim::latency_assumption{s.baseline.latency.median * 1000.0, s.baseline.latency.sigma};
   }
   return t;
 }
@@ -160,10 +162,10 @@ std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o
   traffic_source t;
   t.curve = std::get<sim::rate_curve>(std::move(curve));
   t.origin_ms = origin;
-  t.description = fmt::format("{} over {} series recorded from {}, every {}", o.rate_query,
-                              st.series_count(),
-                              providers::ports::format_rfc3339(core::instant(core::millis(origin))),
-                              format_duration(step_s));
+  t.description =
+      fmt::format("{} over {} series recorded from {}, every {}", o.rate_query, st.series_count(),
+                  providers::ports::format_rfc3339(core::instant(core::millis(origin))),
+                  format_duration(step_s));
   return t;
 }
 
@@ -234,7 +236,8 @@ std::string assumptions_text(const sim::capacity_inputs& in) {
   if (sim::is_latency_model(in.model)) {
     s += fmt::format("baseline latency lognormal (median {:g} ms, log-sd {:g}), ",
                      in.latency->median_ms, in.latency->sigma);
-    if (in.model == sim::sample_size_model::quantile) s += fmt::format("quantile {:g}, ", in.quantile);
+    if (in.model == sim::sample_size_model::quantile)
+      s += fmt::format("quantile {:g}, ", in.quantile);
   } else {
     s += fmt::format("baseline error rate {:g} %, ", in.baseline_error_rate * 100.0);
   }
@@ -274,13 +277,13 @@ struct sized {
 void print_table(const std::string& plan_name, const traffic_source& traffic,
                  const sim::plan_outline& outline, const std::vector<sized>& all) {
   fmt::print("floodgate plan: {}traffic {}\n",
-             plan_name.empty() ? "" : fmt::format("plan \"{}\", ", plan_name),
-             traffic.description);
+             plan_name.empty() ? "" : fmt::format("plan \"{}\", ", plan_name), traffic.description);
   if (!traffic.curve.is_constant()) {
-    fmt::print("  the rate varies from {:.4g} to {:.4g} req/s (mean {:.4g}): durations depend on "
-               "the start time; starting {}\n",
-               traffic.curve.min(), traffic.curve.max(), traffic.curve.mean(),
-               start_text(traffic, traffic.start_s));
+    fmt::print(
+        "  the rate varies from {:.4g} to {:.4g} req/s (mean {:.4g}): durations depend on "
+        "the start time; starting {}\n",
+        traffic.curve.min(), traffic.curve.max(), traffic.curve.mean(),
+        start_text(traffic, traffic.start_s));
   }
   for (const auto& s : all) {
     const auto& in = s.what->in;
@@ -297,8 +300,8 @@ void print_table(const std::string& plan_name, const traffic_source& traffic,
       const std::string what =
           static_cast<std::size_t>(i) < outline.steps.size() ? outline.steps[i].what : "";
       fmt::print(
-          "{:>4} {:>5.4g}% {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {:<22} {}\n",
-          ++i, st.weight * 100.0, st.open_ended ? "open" : format_duration(st.duration_s),
+          "{:>4} {:>5.4g}% {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {:<22} {}\n", ++i,
+          st.weight * 100.0, st.open_ended ? "open" : format_duration(st.duration_s),
           count_text(st.canary_requests), count_text(st.baseline_requests),
           latency ? "" : fmt::format("{:.1f}", st.canary_error_events),
           latency ? "" : fmt::format("{:.1f}", st.baseline_error_events),
@@ -417,7 +420,8 @@ std::variant<sizing, std::string> inputs_for(const plan_options& o, const traffi
   in.traffic = traffic.curve;
   in.start_s = traffic.start_s;
   in.steps = steps;
-  in.baseline = o.baseline == "matched" ? sim::baseline_source::matched : sim::baseline_source::rest;
+  in.baseline =
+      o.baseline == "matched" ? sim::baseline_source::matched : sim::baseline_source::rest;
   if (m) {
     s.name = m->name;
     in.model = m->model;
@@ -433,9 +437,8 @@ std::variant<sizing, std::string> inputs_for(const plan_options& o, const traffi
   if (o.power) in.power = *o.power;
   if (o.mde) in.mde = *o.mde;
   if (o.quantile) in.quantile = *o.quantile;
-  const std::string who =
-      m ? fmt::format("metric \"{}\" ({})", m->name, sim::to_string(in.model))
-        : fmt::format("the {} model", sim::to_string(in.model));
+  const std::string who = m ? fmt::format("metric \"{}\" ({})", m->name, sim::to_string(in.model))
+                            : fmt::format("the {} model", sim::to_string(in.model));
   if (sim::is_latency_model(in.model)) {
     if (o.latency_median || o.latency_sigma) {
       if (!o.latency_median || !o.latency_sigma)
@@ -489,9 +492,11 @@ CLI::App* add_plan_command(CLI::App& app, plan_options& o) {
   cmd->add_option("--mde", o.mde,
                   "smallest regression worth catching: an error-rate increase (0.005) or ms for "
                   "the latency models (overrides a plan's minEffect)");
-  cmd->add_option("--alpha", o.alpha, "false-abort rate of each test (default 0.05, or the plan's)");
-  cmd->add_option("--power", o.power,
-                  "probability of catching a regression of size --mde (default 0.8, or the plan's)");
+  cmd->add_option("--alpha", o.alpha,
+                  "false-abort rate of each test (default 0.05, or the plan's)");
+  cmd->add_option(
+      "--power", o.power,
+      "probability of catching a regression of size --mde (default 0.8, or the plan's)");
   cmd->add_option("--model", o.model,
                   "size one test instead of the plan's metrics (default two_sample without a plan)")
       ->check(CLI::IsMember(
@@ -523,8 +528,7 @@ int run_plan(const plan_options& o) {
     if (const auto* msg = std::get_if<std::string>(&parsed)) return fail("--steps: " + *msg);
     steps = std::get<std::vector<analysis::traffic_step>>(std::move(parsed));
     outline.steps.clear();
-    for (const auto& s : steps)
-      outline.steps.push_back({s, "", std::nullopt});
+    for (const auto& s : steps) outline.steps.push_back({s, "", std::nullopt});
   } else if (o.files.empty()) {
     return fail("--steps: expected WEIGHT:DURATION,… (or a plan file)");
   } else {

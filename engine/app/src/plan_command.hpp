@@ -14,8 +14,8 @@ struct plan_options {
   std::vector<std::string> files;  ///< plan files (optional: --steps and flags instead)
   std::string plan;                ///< which plan of the files
   std::optional<double> rps;
-  std::string scenario;             ///< traffic (and baseline) from a synthetic scenario
-  std::string rate_query;           ///< the total rate, evaluated over --metrics
+  std::string scenario;              ///< traffic (and baseline) from a synthetic scenario
+  std::string rate_query;            ///< the total rate, evaluated over --metrics
   std::vector<std::string> metrics;  ///< recorded series for --rate-query
   std::string rate_step = "1m";
   std::string start;  ///< where on a varying curve the plan starts

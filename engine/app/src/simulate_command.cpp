@@ -13,6 +13,7 @@
 #include <floodgate/providers/recorded/replay_source.hpp>
 #include <floodgate/sim/monte_carlo.hpp>
 #include <floodgate/sim/replay.hpp>
+#include <floodgate/sim/sweep.hpp>
 
 namespace floodgate::app {
 
@@ -136,9 +137,10 @@ CLI::App* add_simulate_command(CLI::App& app, simulate_options& o) {
       "--metrics", o.metrics,
       "recorded series: Prometheus query_range JSON, CSV (timestamp,metric,labels,value) "
       "or Prometheus/OpenMetrics text with timestamps");
-  auto* scenario =
-      c->add_option("--scenario", o.scenario,
-                    "a synthetic-traffic scenario (kind: Scenario) instead of recorded series");
+  auto* scenario = c->add_option(
+      "--scenario", o.scenarios,
+      "a synthetic-traffic scenario (kind: Scenario) instead of recorded series; with --sweep, "
+      "give a healthy and a regressing one");
   metrics->excludes(scenario);
   c->add_option("--map", o.map,
                 "YAML/JSON map of METRIC, METRIC/ARM or query text to the recorded series' key")
@@ -158,6 +160,11 @@ CLI::App* add_simulate_command(CLI::App& app, simulate_options& o) {
       ->check(CLI::PositiveNumber)
       ->needs(scenario);
   c->add_option("--threads", o.threads, "Monte Carlo threads (default: every core)")
+      ->needs(scenario);
+  c->add_option("--sweep", o.sweep,
+                "KEY=V1,V2,…: run the Monte Carlo at every combination of these plan parameters "
+                "(alpha, power, minEffect, test, maxTime, interval, weight.N, pause.N, arg.NAME, "
+                "/json/pointer, …) and mark the Pareto front")
       ->needs(scenario);
   c->add_option("--output", o.output, "table or json")
       ->capture_default_str()
@@ -248,17 +255,112 @@ std::optional<T> read_flag_file(const std::string& flag, const std::string& path
   return std::get<T>(std::move(read));
 }
 
+std::string settings_text(const sim::sweep_point& p) {
+  std::string s;
+  for (const auto& [k, v] : p.settings) s += (s.empty() ? "" : " ") + k + "=" + v;
+  return s;
+}
+
+void print_sweep(const sim::sweep_result& r, const std::vector<config::scenario>& scenarios,
+                 core::instant start, std::uint64_t seed, const std::string& output) {
+  std::string names;
+  for (const auto& s : scenarios) names += (names.empty() ? "\"" : ", \"") + s.name + "\"";
+  if (output == "json") {
+    ojson points = ojson::array();
+    for (const auto& p : r.points) {
+      ojson settings = ojson::object();
+      for (const auto& [k, v] : p.settings) settings[k] = v;
+      ojson j = {{"settings", std::move(settings)},
+                 {"false_abort", rate_json(p.false_abort)},
+                 {"decision_seconds", mean_json(p.decision_s)}};
+      if (p.detection) {
+        j["detection"] = rate_json(*p.detection);
+        j["detect_seconds"] = mean_json(*p.detect_s);
+        j["bad_requests"] = mean_json(*p.bad_requests);
+      }
+      j["pareto"] = p.pareto;
+      points.push_back(std::move(j));
+    }
+    ojson sc = ojson::array();
+    for (const auto& s : scenarios) sc.push_back(s.name);
+    fmt::print("{}\n",
+               providers::ports::json_text(ojson{{"plan", r.plan},
+                                                 {"scenarios", std::move(sc)},
+                                                 {"start", providers::ports::format_rfc3339(start)},
+                                                 {"runs", r.runs},
+                                                 {"seed", seed},
+                                                 {"points", std::move(points)}},
+                                           2));
+    return;
+  }
+  fmt::print(
+      "floodgate simulate: plan \"{}\" swept on {} from {}, {} runs per point and scenario "
+      "(seeds from {})\n\n",
+      r.plan, names, providers::ports::format_rfc3339(start), r.runs, seed);
+  std::size_t width = 8;
+  for (const auto& p : r.points) width = std::max(width, settings_text(p).size());
+  const bool regression = !r.points.empty() && r.points.front().detection.has_value();
+  fmt::print("  {:<{}}  {:>24}", "settings", width, "false-abort [95 %]");
+  if (regression) fmt::print("  {:>24}  {:>10}  {:>12}", "detection [95 %]", "detect s", "bad req");
+  fmt::print("  {:>10}  {}\n", "decide s", "front");
+  for (const auto& p : r.points) {
+    fmt::print("  {:<{}}  {:>24}", settings_text(p), width,
+               fmt::format("{:.4f} [{:.4f}, {:.4f}]", p.false_abort.rate, p.false_abort.low,
+                           p.false_abort.high));
+    if (regression) {
+      fmt::print("  {:>24}  {:>10}  {:>12}",
+                 fmt::format("{:.4f} [{:.4f}, {:.4f}]", p.detection->rate, p.detection->low,
+                             p.detection->high),
+                 p.detect_s->n ? fmt::format("{:.1f}", p.detect_s->mean) : "-",
+                 fmt::format("{:.1f}", p.bad_requests->mean));
+    }
+    fmt::print("  {:>10}  {}\n", p.decision_s.n ? fmt::format("{:.1f}", p.decision_s.mean) : "-",
+               p.pareto ? "*" : "");
+  }
+  fmt::print(
+      "\n  * the Pareto front of (false-abort rate, {}): no other point is as good on all and "
+      "better on one\n",
+      regression ? "time to detect, bad requests served" : "time to decision");
+  fmt::print(
+      "  false aborts over the scenarios without a regression (all, if each has one); "
+      "detection, its time and bad requests over those with one\n");
+}
+
 int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::millis lookback) {
-  const auto scenario =
-      read_flag_file<config::scenario>("--scenario", o.scenario, config::read_scenario);
-  if (!scenario) return 2;
-  const auto& s = *scenario;
+  std::vector<config::scenario> scenarios;
+  for (const auto& path : o.scenarios) {
+    auto s = read_flag_file<config::scenario>("--scenario", path, config::read_scenario);
+    if (!s) return 2;
+    scenarios.push_back(std::move(*s));
+  }
+  if (scenarios.size() > 1 && o.sweep.empty())
+    return fail("--scenario: one scenario, or several with --sweep");
+  const auto& s = scenarios.front();
   std::string error;
   const auto start_flag = time_flag(o.start, "--start", error);
   if (!error.empty()) return fail(error);
   // A Monday morning, UTC: a fixed default, so runs reproduce without --start.
   const core::instant start = start_flag ? *start_flag : core::instant(core::millis(1767607200000));
   const std::uint64_t seed = o.seed ? *o.seed : s.seed.value_or(1);
+  if (!o.sweep.empty()) {
+    std::vector<config::setting> grid;
+    for (const auto& text : o.sweep) {
+      auto parsed = config::parse_setting(text);
+      if (auto* e = std::get_if<std::string>(&parsed)) return fail("--sweep " + *e);
+      grid.push_back(std::get<config::setting>(std::move(parsed)));
+    }
+    sim::monte_carlo_options mo;
+    mo.runs = o.runs;
+    mo.seed = seed;
+    mo.threads = o.threads;
+    engine::progress_bar bar(stderr, "floodgate simulate", "runs");
+    mo.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
+    auto result = sim::sweep(spec, grid, scenarios, start, mo);
+    bar.finish();
+    if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
+    print_sweep(std::get<sim::sweep_result>(result), scenarios, start, seed, o.output);
+    return 0;
+  }
   if (o.runs <= 1) {
     sim::scenario_simulator simulator(std::move(spec), s, start, lookback);
     auto result = simulator.run(seed, true);
@@ -300,7 +402,7 @@ int run_simulate(const simulate_options& o) {
   recorded::replay_options ro;
   ro.lookback = std::get<core::millis>(lookback);
   if (ro.lookback.count() <= 0) return fail("--lookback: expected a duration above 0");
-  if (!o.scenario.empty()) return run_scenario(o, std::move(spec), ro.lookback);
+  if (!o.scenarios.empty()) return run_scenario(o, std::move(spec), ro.lookback);
   if (o.metrics.empty())
     return fail("expected --metrics FILE… (recorded series) or --scenario FILE");
   if (!o.map.empty()) {

@@ -21,7 +21,8 @@ struct simulate_options {
   std::string until;
   std::string lookback = "5m";
   std::string output = "table";
-  std::string scenario;
+  std::vector<std::string> scenarios;  ///< several only with --sweep
+  std::vector<std::string> sweep;      ///< KEY=V1,V2,…
   std::optional<std::uint64_t> seed;
   std::size_t runs = 1;
   unsigned threads = 0;

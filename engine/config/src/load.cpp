@@ -1335,6 +1335,160 @@ std::variant<source_file, std::string> run_of_template(
                      std::string(out.c_str()) + "\n"};
 }
 
+std::variant<setting, std::string> parse_setting(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0)
+    return "\"" + std::string(text) + "\": expected KEY=VALUE,VALUE…";
+  setting s;
+  s.key = std::string(text.substr(0, eq));
+  std::string_view rest = text.substr(eq + 1);
+  for (;;) {
+    const auto comma = rest.find(',');
+    const auto v = rest.substr(0, comma);
+    if (v.empty()) return "\"" + std::string(text) + "\": an empty value";
+    s.values.emplace_back(v);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return s;
+}
+
+namespace {
+
+const std::set<std::string, std::less<>> compare_keys{
+    "alpha", "power", "minEffect", "test", "model", "maxTime", "onInsufficient", "quantile"};
+const std::set<std::string, std::less<>> metric_keys{
+    "interval",         "count",           "failureLimit", "inconclusiveLimit", "initialDelay",
+    "successCondition", "failureCondition"};
+
+// Walks every node of a document; `in_metrics` marks the items of a `metrics` list.
+template <typename Visit>
+void walk(YAML::Node node, bool in_metrics, const Visit& visit) {
+  visit(node, in_metrics);
+  if (node.IsMap()) {
+    for (auto kv : node) walk(kv.second, false, visit);
+    if (node["metrics"].IsSequence()) {
+      for (auto m : node["metrics"]) visit(m, true);
+    }
+  } else if (node.IsSequence()) {
+    for (auto item : node) walk(item, false, visit);
+  }
+}
+
+// The N in "weight.N", or nothing.
+std::optional<std::size_t> ordinal(std::string_view key, std::string_view prefix) {
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const auto digits = key.substr(prefix.size());
+  std::size_t n = 0;
+  if (digits.empty() || digits.size() > 6) return std::nullopt;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return n == 0 ? std::nullopt : std::optional<std::size_t>(n);
+}
+
+// Sets `key` in one document; how many places it set.
+std::size_t set_in(YAML::Node doc, const std::string& key, const std::string& value) {
+  std::size_t changed = 0;
+  if (!key.empty() && key[0] == '/') {
+    YAML::Node at = doc;
+    std::string_view rest = std::string_view(key).substr(1);
+    std::vector<std::string> parts;
+    for (;;) {
+      const auto slash = rest.find('/');
+      parts.emplace_back(rest.substr(0, slash));
+      if (slash == std::string_view::npos) break;
+      rest = rest.substr(slash + 1);
+    }
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (at.IsSequence()) {
+        std::size_t k = 0;
+        const auto* end = parts[i].data() + parts[i].size();
+        if (std::from_chars(parts[i].data(), end, k).ptr != end || k >= at.size()) return 0;
+        at.reset(at[k]);
+      } else if (at.IsMap() && at[parts[i]].IsDefined()) {
+        at.reset(at[parts[i]]);
+      } else {
+        return 0;
+      }
+    }
+    if (!at.IsMap()) return 0;
+    at[parts.back()] = value;
+    return 1;
+  }
+  const auto weight = ordinal(key, "weight.");
+  const auto pause = ordinal(key, "pause.");
+  const bool arg = key.rfind("arg.", 0) == 0 && key.size() > 4;
+  walk(doc, false, [&](YAML::Node n, bool metric) {
+    if (compare_keys.count(key) && metric && n.IsMap() && n["compare"].IsMap()) {
+      n["compare"][key] = value;
+      ++changed;
+    } else if (metric_keys.count(key) && metric && n.IsMap() &&
+               !(key.find("Condition") != std::string::npos && n["compare"].IsDefined())) {
+      // Conditions only where they decide: a comparison metric has none.
+      n[key] = value;
+      ++changed;
+    } else if ((weight || pause) && n.IsMap() && n["canary"].IsMap() &&
+               n["canary"]["steps"].IsSequence()) {
+      std::size_t seen = 0;
+      for (auto step : n["canary"]["steps"]) {
+        if (!step.IsMap()) continue;
+        if (weight && step["setWeight"].IsDefined() && ++seen == *weight) {
+          step["setWeight"] = value;
+          ++changed;
+        } else if (pause && step["pause"].IsDefined() && ++seen == *pause) {
+          step["pause"] = YAML::Node(YAML::NodeType::Map);
+          step["pause"]["duration"] = value;
+          ++changed;
+        }
+      }
+    } else if (arg && !metric && n.IsMap() && n["args"].IsSequence()) {
+      for (auto a : n["args"]) {
+        if (a.IsMap() && a["name"].IsScalar() && a["name"].Scalar() == key.substr(4)) {
+          a["value"] = value;
+          ++changed;
+        }
+      }
+    }
+  });
+  return changed;
+}
+
+}  // namespace
+
+std::variant<std::vector<source_file>, std::string> apply_setting(
+    const std::vector<source_file>& files, const std::string& key, const std::string& value) {
+  std::vector<source_file> out;
+  std::size_t changed = 0;
+  for (const auto& f : files) {
+    std::string text;
+    std::size_t here = 0;
+    try {
+      for (const auto& piece : cut_documents(f.text).texts) {
+        YAML::Node doc = YAML::Load(piece);
+        if (!doc.IsDefined() || doc.IsNull()) continue;
+        here += set_in(doc, key, value);
+        YAML::Emitter e;
+        e << doc;
+        text += std::string("---\n") + e.c_str() + "\n";
+      }
+    } catch (const YAML::Exception& e) {
+      return f.name + ": not valid YAML: " + e.msg;
+    }
+    changed += here;
+    out.push_back(here ? source_file{f.name + " (" + key + "=" + value + ")", std::move(text)} : f);
+  }
+  if (changed == 0) {
+    return "\"" + key +
+           "\" applies to nothing in the plan files (keys: alpha, power, minEffect, "
+           "test, model, maxTime, onInsufficient, quantile, interval, count, failureLimit, "
+           "inconclusiveLimit, initialDelay, successCondition, failureCondition, weight.N, "
+           "pause.N, arg.NAME, /json/pointer)";
+  }
+  return out;
+}
+
 read_result read_files(const std::vector<std::string>& paths) {
   read_result out;
   for (const auto& p : paths) {

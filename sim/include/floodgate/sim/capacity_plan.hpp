@@ -77,9 +77,9 @@ struct latency_assumption {
 
 /// Traffic and test assumptions for a plan.
 struct capacity_inputs {
-  rate_curve traffic;     ///< R(t): requests per second across both arms
-  double start_s = 0.0;   ///< where on the curve the first step starts
-  double baseline_error_rate = 0.0;  ///< p (count models)
+  rate_curve traffic;                         ///< R(t): requests per second across both arms
+  double start_s = 0.0;                       ///< where on the curve the first step starts
+  double baseline_error_rate = 0.0;           ///< p (count models)
   std::optional<latency_assumption> latency;  ///< the latency models' baseline
   double quantile = 0.99;                     ///< the quantile model's q
   /// δ: the smallest regression to catch — an absolute increase of the error rate for the
@@ -115,7 +115,7 @@ struct capacity_step {
 /// The plan's answer.
 struct capacity_plan {
   std::vector<capacity_step> steps;
-  double total_seconds = 0.0;  ///< open-ended steps counted at their required duration
+  double total_seconds = 0.0;      ///< open-ended steps counted at their required duration
   double shortest_seconds = 0.0;   ///< every step cut (or stretched) to its required duration
   double detectable_effect = 0.0;  ///< smallest δ any step detects as written (NaN if none)
   std::vector<std::string> notes;  ///< caveats for the reader (degenerate models, …)

@@ -65,6 +65,11 @@ struct monte_carlo_result {
   std::vector<run_outcome> outcomes;  ///< run i drew its traffic from run_seed(seed, i)
 };
 
+/// A proportion with its Wilson score interval (95 %).
+rate_estimate estimate_rate(std::size_t count, std::size_t of);
+/// A mean with mean ± z₀.₉₇₅·s/√n and R-7 percentiles.
+mean_estimate estimate_mean(std::vector<double> xs);
+
 /// The seed of run `i` (splitmix64 of the pair): independent streams, whatever the threads.
 std::uint64_t run_seed(std::uint64_t seed, std::size_t i);
 

@@ -26,8 +26,8 @@ struct sized_metric {
 
 /// One traffic step: the canary's share and how long it holds it.
 struct outline_step {
-  analysis::traffic_step traffic;  ///< duration NaN: an analysis that runs until it decides
-  std::string what;                ///< "pause 10m", "analysis error-rate", "iteration 3"
+  analysis::traffic_step traffic;     ///< duration NaN: an analysis that runs until it decides
+  std::string what;                   ///< "pause 10m", "analysis error-rate", "iteration 3"
   std::optional<double> max_seconds;  ///< the analysis' maxTime, when it has one
 };
 

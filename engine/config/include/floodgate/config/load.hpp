@@ -74,6 +74,27 @@ std::variant<source_file, std::string> run_of_template(
 std::variant<std::vector<std::pair<std::string, std::string>>, std::vector<diagnostic>>
 read_string_map(const source_file& file);
 
+/// One plan parameter and the values a sweep tries (`floodgate simulate --sweep KEY=V1,V2`).
+struct setting {
+  std::string key;
+  std::vector<std::string> values;
+};
+/// "alpha=0.01,0.05" into a setting, or what is wrong with the text.
+std::variant<setting, std::string> parse_setting(std::string_view text);
+
+/// The files with `key` set to `value` everywhere it applies, written back as YAML (comments
+/// dropped); an error when the key applies nowhere or a file is not YAML. Keys:
+///   alpha, power, minEffect, test, model, maxTime, onInsufficient, quantile — every metric's
+///     `compare` block;
+///   interval, count, failureLimit, inconclusiveLimit, initialDelay, successCondition,
+///     failureCondition — every metric (an item of a `metrics` list; the conditions only those
+///     without `compare`);
+///   weight.N / pause.N — the N-th setWeight / pause step of a canary (from 1);
+///   arg.NAME — the value of every argument NAME (a Plan's or a template's `args`);
+///   /a/json/pointer — that one field (its parent must exist).
+std::variant<std::vector<source_file>, std::string> apply_setting(
+    const std::vector<source_file>& files, const std::string& key, const std::string& value);
+
 /// Reads the files from disk (a missing or unreadable file is an error) and loads them.
 load_result load_paths(const std::vector<std::string>& paths);
 
