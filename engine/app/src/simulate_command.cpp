@@ -342,26 +342,13 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
   // A Monday morning, UTC: a fixed default, so runs reproduce without --start.
   const core::instant start = start_flag ? *start_flag : core::instant(core::millis(1767607200000));
   const std::uint64_t seed = o.seed ? *o.seed : s.seed.value_or(1);
-  if (!o.sweep.empty()) {
-    std::vector<config::setting> grid;
-    for (const auto& text : o.sweep) {
-      auto parsed = config::parse_setting(text);
-      if (auto* e = std::get_if<std::string>(&parsed)) return fail("--sweep " + *e);
-      grid.push_back(std::get<config::setting>(std::move(parsed)));
-    }
-    sim::monte_carlo_options mo;
-    mo.runs = o.runs;
-    mo.seed = seed;
-    mo.threads = o.threads;
-    engine::progress_bar bar(stderr, "floodgate simulate", "runs");
-    mo.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
-    auto result = sim::sweep(spec, grid, scenarios, start, mo);
-    bar.finish();
-    if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
-    print_sweep(std::get<sim::sweep_result>(result), scenarios, start, seed, o.output);
-    return 0;
+  std::vector<config::setting> grid;
+  for (const auto& text : o.sweep) {
+    auto parsed = config::parse_setting(text);
+    if (auto* e = std::get_if<std::string>(&parsed)) return fail("--sweep " + *e);
+    grid.push_back(std::get<config::setting>(std::move(parsed)));
   }
-  if (o.runs <= 1) {
+  if (o.runs <= 1 && grid.empty()) {
     sim::scenario_simulator simulator(std::move(spec), s, start, lookback);
     auto result = simulator.run(seed, true);
     if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
@@ -379,6 +366,13 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
   mo.threads = o.threads;
   engine::progress_bar bar(stderr, "floodgate simulate", "runs");
   mo.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
+  if (!grid.empty()) {
+    auto result = sim::sweep(spec, grid, scenarios, start, mo);
+    bar.finish();
+    if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
+    print_sweep(std::get<sim::sweep_result>(result), scenarios, start, seed, o.output);
+    return 0;
+  }
   auto result = sim::monte_carlo(spec, s, start, mo);
   bar.finish();
   if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
