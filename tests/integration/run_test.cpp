@@ -242,7 +242,8 @@ spec:
       "", std::chrono::milliseconds(10000));
   REQUIRE(model.exit_code == 0);
   const double predicted =
-      nlohmann::json::parse(model.output)["steps"][0]["required_seconds"].get<double>();
+      nlohmann::json::parse(model.output)["metrics"][0]["steps"][0]["required_seconds"]
+          .get<double>();
   INFO("aborted at " << abort_s << " s; " << rps << " req/s; the model needs " << predicted
                      << " s at 30 %");
   CHECK(abort_s <= predicted + 2.0 /* interval */ + 1.0 /* scrape */ + 2.0 /* first window */);
