@@ -248,7 +248,9 @@ spec:
                      << " s at 30 %");
   CHECK(abort_s <= predicted + 2.0 /* interval */ + 1.0 /* scrape */ + 2.0 /* first window */);
   CHECK(r.output.find("promote") == std::string::npos);
-  CHECK(s.canary_of_20() == 0);
+  // Counted by body whatever the status: the stable backend fails 0.5 % of requests too, which
+  // made a 500 among the 20 read as "no answer" now and then.
+  CHECK(s.canary_answers_of_20() == 0);
 }
 
 TEST_CASE("replaying what a live rollout recorded takes the same decisions at the same instants",
