@@ -24,110 +24,125 @@ struct lognormal {
   double quantile(double u) const { return std::exp(mu + sigma * fa::normal_quantile(u)); }
 };
 
-// Noether's p′ = P(canary > baseline) when the canary is the baseline shifted by δ:
-// E[F(X′ + δ)] over X′ ~ F, by the midpoint rule on 1 000 quantiles of X′ (error below 1e-4,
-// far inside what the sample size's rounding absorbs).
-double p_prime_of_shift(const lognormal& f, double delta) {
-  constexpr int nodes = 1000;
-  double sum = 0.0;
-  for (int i = 0; i < nodes; ++i) {
-    sum += f.cdf(f.quantile((i + 0.5) / nodes) + delta);
+// What a plan's model asks of a step, for any share and effect. The latency models' lognormal
+// (and the Mann–Whitney quadrature's nodes) are computed once, not at every root-solving step.
+class sizer {
+ public:
+  explicit sizer(const capacity_inputs& in) : in_(in) {
+    if (!is_latency_model(in.model)) return;
+    f_ = lognormal{std::log(in.latency->median_ms), in.latency->sigma};
+    if (in.model != sample_size_model::mann_whitney) return;
+    nodes_.reserve(node_count);
+    for (int i = 0; i < node_count; ++i) nodes_.push_back(f_->quantile((i + 0.5) / node_count));
   }
-  return sum / nodes;
-}
 
-// Canary observations a latency test needs at share `w` to detect a shift of `delta` ms, sized
-// as the controller sizes it at each look (engine/core/src/comparison.cpp) with the lognormal in
-// place of the observed baseline.
-double required_latency_n(const capacity_inputs& in, double w, double delta) {
-  const double b = baseline_share_of(in, w);
-  if (b <= 0.0) return inf_v;
-  const lognormal f{std::log(in.latency->median_ms), in.latency->sigma};
-  switch (in.model) {
-    case sample_size_model::mann_whitney: {
-      // statistics.md §3.4, Noether (1987) with the canary fraction c = w / (w + b).
-      const double p_prime = p_prime_of_shift(f, delta);
-      if (!(p_prime > 0.5)) return nan_v;
-      if (p_prime >= 1.0 - 1e-12) return 2.0;
-      const auto n =
-          fa::mann_whitney_n_noether(p_prime, w / (w + b), in.alpha, in.power, fa::sides::one);
-      return n.status == fa::status::ok ? std::max(2.0, std::ceil(n.canary)) : nan_v;
+  // Canary requests the model needs at canary share `w` before it can decide on effect `delta`.
+  // For the sequential model the need is in error events; it is converted to requests at the
+  // alternative's event rate.
+  double required(double w, double delta) const {
+    if (f_) return required_latency(w, delta);
+    const double p = in_.baseline_error_rate;
+    const double baseline_share = baseline_share_of(in_, w);
+    switch (in_.model) {
+      case sample_size_model::quick:
+        return fa::one_proportion_n(p, delta, 1.0 - in_.alpha).n_required;
+      case sample_size_model::two_sample: {
+        if (baseline_share <= 0.0) return inf_v;
+        // One-sided at α, as the controller's prop.test (engine/core/src/comparison.cpp).
+        const auto r = fa::two_proportion_n_ratio(p + delta, p, in_.alpha, in_.power,
+                                                  baseline_share / w, fa::sides::one);
+        return r.status == fa::status::ok ? std::ceil(r.canary) : nan_v;
+      }
+      case sample_size_model::sequential: {
+        if (p <= 0.0 || baseline_share <= 0.0) return nan_v;
+        const double rho = w / (w + baseline_share);
+        const auto d = fa::count_detection_events(rho, (p + delta) / p, in_.alpha);
+        if (d.status != fa::status::ok) return nan_v;
+        // Events arrive at R(w(p + δ) + b·p); the canary serves wR requests meanwhile.
+        const double event_rate_per_rps = w * (p + delta) + baseline_share * p;
+        return std::ceil(d.total_events / event_rate_per_rps * w);
+      }
+      default:
+        return nan_v;
     }
-    case sample_size_model::quantile: {
-      // statistics.md §3.5: the shift moves the canary's exceedance of the baseline's q-quantile
-      // from 1 − q to P(X > x_q − δ).
-      const double p0 = 1.0 - in.quantile;
-      const double p1 = 1.0 - f.cdf(f.quantile(in.quantile) - delta);
-      if (!(p1 > p0)) return nan_v;
-      const auto n = fa::quantile_exceedance_n(p0, std::min(p1, 1.0 - 1e-9), in.alpha, in.power);
-      return n.status == fa::status::ok ? static_cast<double>(n.n_ceil) : nan_v;
-    }
-    case sample_size_model::welch: {
-      // Lognormal variance (e^{σ²} − 1)·e^{2μ+σ²}, equal in both arms.
-      const double s2 = in.latency->sigma * in.latency->sigma;
-      const double sd = in.latency->median_ms * std::sqrt(std::exp(s2) * std::expm1(s2));
-      const auto n = fa::welch_n(delta, sd, sd, in.alpha, in.power, b / w);
-      return n.status == fa::status::ok && std::isfinite(n.canary)
-                 ? std::max(2.0, std::ceil(n.canary))
-                 : nan_v;
-    }
-    default:
-      return nan_v;
   }
-}
 
-// Canary requests the model needs at canary share `w` before it can decide on effect `delta`.
-// For the sequential model the need is in error events; it is converted to requests at the
-// alternative's event rate.
-double required_canary_requests(const capacity_inputs& in, double w, double delta) {
-  if (is_latency_model(in.model)) return required_latency_n(in, w, delta);
-  const double p = in.baseline_error_rate;
-  const double baseline_share = baseline_share_of(in, w);
-  switch (in.model) {
-    case sample_size_model::quick:
-      return fa::one_proportion_n(p, delta, 1.0 - in.alpha).n_required;
-    case sample_size_model::two_sample: {
-      if (baseline_share <= 0.0) return inf_v;
-      // One-sided at α, as the controller's prop.test (engine/core/src/comparison.cpp).
-      const auto r = fa::two_proportion_n_ratio(p + delta, p, in.alpha, in.power,
-                                                baseline_share / w, fa::sides::one);
-      return r.status == fa::status::ok ? std::ceil(r.canary) : nan_v;
+  // The smallest δ for which `canary_requests` at share `w` suffice (requirements fall as δ
+  // grows), by bisection.
+  double detectable(double w, double canary_requests) const {
+    if (!(canary_requests > 0.0)) return nan_v;
+    double lo = 0.0;
+    // Count models: δ up to 1 − p. Latency models: up to ten times the baseline's 99.99th
+    // percentile, beyond which no regression needs more than the tests' minimum.
+    double hi = f_ ? 10.0 * f_->quantile(0.9999) : (1.0 - in_.baseline_error_rate) * (1.0 - 1e-9);
+    auto enough = [&](double d) {
+      const double need = required(w, d);
+      return std::isfinite(need) && need <= canary_requests;
+    };
+    if (!enough(hi)) return nan_v;
+    for (int i = 0; i < 60; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (enough(mid) ? hi : lo) = mid;
     }
-    case sample_size_model::sequential: {
-      if (p <= 0.0 || baseline_share <= 0.0) return nan_v;
-      const double rho = w / (w + baseline_share);
-      const auto d = fa::count_detection_events(rho, (p + delta) / p, in.alpha);
-      if (d.status != fa::status::ok) return nan_v;
-      // Events arrive at R(w(p + δ) + b·p); the canary serves wR requests meanwhile.
-      const double event_rate_per_rps = w * (p + delta) + baseline_share * p;
-      return std::ceil(d.total_events / event_rate_per_rps * w);
-    }
-    default:
-      return nan_v;
+    return hi;
   }
-}
 
-// The smallest δ for which the step's own canary requests suffice (requirements fall as δ grows).
-double detectable_effect(const capacity_inputs& in, double w, double canary_requests) {
-  if (!(canary_requests > 0.0)) return nan_v;
-  double lo = 0.0;
-  // Count models: δ up to 1 − p. Latency models: up to ten times the baseline's 99.99th
-  // percentile, beyond which no regression needs more than the tests' minimum.
-  double hi =
-      is_latency_model(in.model)
-          ? 10.0 * lognormal{std::log(in.latency->median_ms), in.latency->sigma}.quantile(0.9999)
-          : (1.0 - in.baseline_error_rate) * (1.0 - 1e-9);
-  auto enough = [&](double d) {
-    const double need = required_canary_requests(in, w, d);
-    return std::isfinite(need) && need <= canary_requests;
-  };
-  if (!enough(hi)) return nan_v;
-  for (int i = 0; i < 60; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (enough(mid) ? hi : lo) = mid;
+ private:
+  static constexpr int node_count = 1000;
+
+  // Noether's p′ = P(canary > baseline) when the canary is the baseline shifted by δ:
+  // E[F(X′ + δ)] over X′ ~ F, by the midpoint rule on 1 000 quantiles of X′ (error below 1e-4,
+  // far inside what the sample size's rounding absorbs).
+  double p_prime_of_shift(double delta) const {
+    double sum = 0.0;
+    for (double x : nodes_) sum += f_->cdf(x + delta);
+    return sum / static_cast<double>(nodes_.size());
   }
-  return hi;
-}
+
+  // Canary observations a latency test needs at share `w` to detect a shift of `delta` ms,
+  // sized as the controller sizes it at each look (engine/core/src/comparison.cpp) with the
+  // lognormal in place of the observed baseline.
+  double required_latency(double w, double delta) const {
+    const double b = baseline_share_of(in_, w);
+    if (b <= 0.0) return inf_v;
+    switch (in_.model) {
+      case sample_size_model::mann_whitney: {
+        // statistics.md §3.4, Noether (1987) with the canary fraction c = w / (w + b).
+        const double p_prime = p_prime_of_shift(delta);
+        if (!(p_prime > 0.5)) return nan_v;
+        if (p_prime >= 1.0 - 1e-12) return 2.0;
+        const auto n =
+            fa::mann_whitney_n_noether(p_prime, w / (w + b), in_.alpha, in_.power, fa::sides::one);
+        return n.status == fa::status::ok ? std::max(2.0, std::ceil(n.canary)) : nan_v;
+      }
+      case sample_size_model::quantile: {
+        // statistics.md §3.5: the shift moves the canary's exceedance of the baseline's
+        // q-quantile from 1 − q to P(X > x_q − δ).
+        const double p0 = 1.0 - in_.quantile;
+        const double p1 = 1.0 - f_->cdf(f_->quantile(in_.quantile) - delta);
+        if (!(p1 > p0)) return nan_v;
+        const auto n =
+            fa::quantile_exceedance_n(p0, std::min(p1, 1.0 - 1e-9), in_.alpha, in_.power);
+        return n.status == fa::status::ok ? static_cast<double>(n.n_ceil) : nan_v;
+      }
+      case sample_size_model::welch: {
+        // Lognormal variance (e^{σ²} − 1)·e^{2μ+σ²}, equal in both arms.
+        const double s2 = in_.latency->sigma * in_.latency->sigma;
+        const double sd = in_.latency->median_ms * std::sqrt(std::exp(s2) * std::expm1(s2));
+        const auto n = fa::welch_n(delta, sd, sd, in_.alpha, in_.power, b / w);
+        return n.status == fa::status::ok && std::isfinite(n.canary)
+                   ? std::max(2.0, std::ceil(n.canary))
+                   : nan_v;
+      }
+      default:
+        return nan_v;
+    }
+  }
+
+  const capacity_inputs& in_;
+  std::optional<lognormal> f_;
+  std::vector<double> nodes_;
+};
 
 std::optional<capacity_error> validate(const capacity_inputs& in) {
   auto fail = [](std::string field, std::string message) {
@@ -234,14 +249,19 @@ std::variant<rate_curve, std::string> rate_curve::sampled(
   return c;
 }
 
+std::size_t rate_curve::segment(double x) const noexcept {
+  const auto it = std::upper_bound(points_.begin(), points_.end(), x,
+                                   [](double v, const auto& p) { return v < p.first; });
+  return static_cast<std::size_t>(std::max<std::ptrdiff_t>(it - points_.begin(), 1) - 1);
+}
+
 double rate_curve::rate_at(double t) const noexcept {
   if (is_constant()) return constant_;
   t -= std::floor(t / period_) * period_;
-  const auto it = std::upper_bound(points_.begin(), points_.end(), t,
-                                   [](double v, const auto& p) { return v < p.first; });
-  if (it == points_.begin() || it == points_.end()) return points_.front().second;
-  const auto& [t0, r0] = *(it - 1);
-  const auto& [t1, r1] = *it;
+  const std::size_t i = segment(t);
+  if (i + 1 >= points_.size()) return points_.back().second;  // the period's end: the first rate
+  const auto& [t0, r0] = points_[i];
+  const auto& [t1, r1] = points_[i + 1];
   return r0 + (r1 - r0) * (t - t0) / (t1 - t0);
 }
 
@@ -266,9 +286,7 @@ double rate_curve::max() const noexcept {
 double rate_curve::cumulative(double t) const noexcept {
   const double k = std::floor(t / period_);
   const double x = t - k * period_;
-  const auto it = std::upper_bound(points_.begin(), points_.end(), x,
-                                   [](double v, const auto& p) { return v < p.first; });
-  const auto i = static_cast<std::size_t>(std::max<std::ptrdiff_t>(it - points_.begin(), 1) - 1);
+  const std::size_t i = segment(x);
   if (i + 1 >= points_.size()) return (k + 1.0) * cum_.back();
   const auto& [t0, r0] = points_[i];
   const auto& [t1, r1] = points_[i + 1];
@@ -317,6 +335,7 @@ capacity_result plan_capacity(const capacity_inputs& in) {
     return out;
   }
   auto& plan = out.plan;
+  const sizer size(in);
   const double p = in.baseline_error_rate;
   const bool latency = is_latency_model(in.model);
   plan.detectable_effect = nan_v;
@@ -328,7 +347,7 @@ capacity_result plan_capacity(const capacity_inputs& in) {
     st.start_s = t - in.start_s;
     st.open_ended = std::isnan(s.duration_s);
     st.duration_s = s.duration_s;
-    st.required_canary_requests = required_canary_requests(in, s.weight, in.mde);
+    st.required_canary_requests = size.required(s.weight, in.mde);
     st.required_seconds = in.traffic.time_for(t, st.required_canary_requests / s.weight);
     const double ran = st.open_ended ? st.required_seconds : s.duration_s;
     const double total = std::isfinite(ran) ? in.traffic.requests(t, t + ran) : inf_v;
@@ -340,7 +359,7 @@ capacity_result plan_capacity(const capacity_inputs& in) {
                      (st.open_ended || st.canary_requests >= st.required_canary_requests);
     // An open-ended step runs until its test has the n for δ: it detects δ, if it ever ends.
     st.detectable_effect = st.open_ended ? (std::isfinite(st.required_seconds) ? in.mde : nan_v)
-                                         : detectable_effect(in, s.weight, st.canary_requests);
+                                         : size.detectable(s.weight, st.canary_requests);
     if (std::isfinite(st.detectable_effect) && !(plan.detectable_effect <= st.detectable_effect)) {
       plan.detectable_effect = st.detectable_effect;
     }

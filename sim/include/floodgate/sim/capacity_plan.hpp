@@ -61,7 +61,8 @@ class rate_curve {
   double time_for(double t0, double n) const noexcept;
 
  private:
-  double cumulative(double t) const noexcept;  // requests in [0, t), t ≥ 0
+  double cumulative(double t) const noexcept;    // requests in [0, t)
+  std::size_t segment(double x) const noexcept;  // i: points_[i] ≤ x < points_[i + 1], x in [0, P]
   double constant_ = 0.0;
   std::vector<std::pair<double, double>> points_;  // closed by (period, first rate)
   std::vector<double> cum_;                        // requests in [0, points_[i].first)
