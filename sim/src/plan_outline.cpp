@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include <floodgate/core/duration.hpp>
 
@@ -39,14 +40,10 @@ std::string condition_text(const core::threshold_metric& m) {
 }
 
 // Adds each metric once: comparison metrics to be sized, the others as notes saying why not.
-void collect(const std::vector<core::threshold_metric>& metrics, plan_outline& out) {
+void collect(const std::vector<core::threshold_metric>& metrics, plan_outline& out,
+             std::set<std::string>& seen) {
   for (const auto& m : metrics) {
-    const bool seen = std::any_of(out.metrics.begin(), out.metrics.end(),
-                                  [&](const sized_metric& s) { return s.name == m.name; }) ||
-                      std::any_of(out.notes.begin(), out.notes.end(), [&](const std::string& n) {
-                        return n.rfind("metric \"" + m.name + "\"", 0) == 0;
-                      });
-    if (seen) continue;
+    if (!seen.insert(m.name).second) continue;
     if (!m.compare) {
       out.notes.push_back("metric \"" + m.name + "\" is a fixed threshold (" + condition_text(m) +
                           "): it decides on every look whatever the sample, so no sample size "
@@ -105,6 +102,7 @@ void add_step(plan_outline& out, int weight, double duration, std::string what,
 }
 
 void outline_canary(const config::canary_strategy& c, plan_outline& out) {
+  std::set<std::string> seen;
   int weight = 0;
   for (std::size_t i = 0; i < c.plan.steps.size(); ++i) {
     const auto& s = c.plan.steps[i];
@@ -123,12 +121,12 @@ void outline_canary(const config::canary_strategy& c, plan_outline& out) {
       case core::canary_step::kind::analysis: {
         const auto [d, max_s] = analysis_duration(s.metrics);
         add_step(out, weight, d, "analysis " + metric_names(s.metrics), max_s);
-        collect(s.metrics, out);
+        collect(s.metrics, out, seen);
         break;
       }
     }
   }
-  collect(c.plan.background, out);
+  collect(c.plan.background, out, seen);
 }
 
 void outline_progressive(const config::progressive_strategy& p, plan_outline& out) {
@@ -172,7 +170,8 @@ std::variant<plan_outline, std::string> outline_of(const config::plan& p) {
   } else if (const auto* a = std::get_if<config::analysis_strategy>(&p.strategy)) {
     std::vector<core::threshold_metric> metrics;
     for (const auto& m : a->analysis.metrics) metrics.push_back(m.metric);
-    collect(metrics, out);
+    std::set<std::string> seen;
+    collect(metrics, out, seen);
   }
   return out;
 }

@@ -148,11 +148,7 @@ void synthetic_traffic::set_weight(core::instant at, int weight) {
   weights_.emplace_back(at, std::clamp(weight, 0, 100));
 }
 
-double synthetic_traffic::rate_at(core::instant at) const {
-  const double t = static_cast<double>(at.time_since_epoch().count());
-  const double peak = static_cast<double>(s_.diurnal_peak.count());
-  return s_.rps * (1 + s_.diurnal_amplitude * std::cos(2 * std::numbers::pi * (t - peak) / day_ms));
-}
+double synthetic_traffic::rate_at(core::instant at) const { return s_.rps_at(at); }
 
 double synthetic_traffic::requests_between(core::instant a, core::instant b) const {
   const double ta = static_cast<double>(a.time_since_epoch().count());

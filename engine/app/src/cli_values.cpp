@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <floodgate/core/duration.hpp>
+#include <floodgate/providers/recorded/series.hpp>
 
 namespace floodgate::app {
 
@@ -82,6 +83,17 @@ std::string read_secret_file(const std::string& path, const std::string& what) {
   while (!t.empty() && (t.back() == '\r' || t.back() == ' ')) t.pop_back();
   if (t.empty()) throw std::invalid_argument(what + ": " + path + " holds no token");
   return t;
+}
+
+std::optional<core::instant> time_flag(const std::string& text, const char* flag,
+                                       std::string& error) {
+  if (text.empty()) return std::nullopt;
+  const auto t = providers::recorded::parse_timestamp(text);
+  if (const auto* e = std::get_if<std::string>(&t)) {
+    error = std::string(flag) + ": " + *e;
+    return std::nullopt;
+  }
+  return core::instant(core::millis(std::get<std::int64_t>(t)));
 }
 
 }  // namespace floodgate::app

@@ -10,7 +10,12 @@
 #include <variant>
 #include <vector>
 
+#include <fmt/format.h>
+#include <cstdio>
+
 #include <floodgate/analysis/sample_size.hpp>
+#include <floodgate/config/load.hpp>
+#include <floodgate/core/duration.hpp>
 
 namespace floodgate::app {
 
@@ -26,5 +31,29 @@ std::optional<std::string> parse_assignments(const std::vector<std::string>& ite
 // The first line of a secret file (a token), trailing blanks cut; throws std::invalid_argument
 // naming `what` when it cannot be read.
 std::string read_secret_file(const std::string& path, const std::string& what);
+
+// An instant flag (unix seconds or RFC 3339): nothing when `text` is empty; on a bad value,
+// nothing and `error` set to "<flag>: …".
+std::optional<core::instant> time_flag(const std::string& text, const char* flag,
+                                       std::string& error);
+
+// The file of a flag (--scenario, --map) read by `parse`; nothing, its errors printed to stderr
+// ("floodgate <command>: <flag>: cannot read <path>", or each located diagnostic), when it
+// cannot be read or is not what `parse` expects.
+template <typename T, typename Parse>
+std::optional<T> read_flag_file(std::string_view command, const std::string& flag,
+                                const std::string& path, Parse parse) {
+  const auto files = config::read_files({path});
+  if (!files.errors.empty()) {
+    fmt::print(stderr, "floodgate {}: {}: cannot read {}\n", command, flag, path);
+    return std::nullopt;
+  }
+  auto read = parse(files.files.front());
+  if (auto* errors = std::get_if<std::vector<config::diagnostic>>(&read)) {
+    for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.format());
+    return std::nullopt;
+  }
+  return std::get<T>(std::move(read));
+}
 
 }  // namespace floodgate::app

@@ -1,10 +1,10 @@
 #include "plan_command.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <numbers>
 
 #include <floodgate/config/load.hpp>
 #include <floodgate/config/scenario.hpp>
@@ -51,46 +51,26 @@ struct traffic_source {
   std::optional<sim::latency_assumption> latency;
 };
 
-std::optional<std::int64_t> start_flag(const plan_options& o, std::string& error) {
-  if (o.start.empty()) return std::nullopt;
-  const auto t = recorded::parse_timestamp(o.start);
-  if (const auto* e = std::get_if<std::string>(&t)) {
-    error = "--start: " + *e;
-    return std::nullopt;
-  }
-  return std::get<std::int64_t>(t);
-}
-
 // The seconds from `origin_ms` to `at_ms`, within one period of the curve.
 double offset_in_period(std::int64_t at_ms, std::int64_t origin_ms, double period) {
   const double s = static_cast<double>(at_ms - origin_ms) / 1000.0;
   return s - std::floor(s / period) * period;
 }
 
-std::variant<traffic_source, std::string> scenario_traffic(const plan_options& o) {
-  const auto files = config::read_files({o.scenario});
-  if (!files.errors.empty()) return "--scenario: cannot read " + o.scenario;
-  auto read = config::read_scenario(files.files.front());
-  if (auto* errors = std::get_if<std::vector<config::diagnostic>>(&read)) {
-    std::string all;
-    for (const auto& e : *errors) all += (all.empty() ? "" : "\n") + e.format();
-    return all;
-  }
-  const auto& s = std::get<config::scenario>(read);
+traffic_source scenario_traffic(const config::scenario& s) {
   traffic_source t;
-  const double peak = static_cast<double>(s.diurnal_peak.count()) / 1000.0;
   if (s.diurnal_amplitude > 0.0) {
-    // The scenario's curve, rps·(1 + a·cos(2π(t − peak)/day)), through a point a minute.
+    // The scenario's curve through a point a minute, from midnight UTC of the day `floodgate
+    // simulate` starts scenarios on.
+    const std::int64_t start = config::default_scenario_start.time_since_epoch().count();
+    const std::int64_t midnight = start - start % 86400000;
     std::vector<std::pair<double, double>> pts;
     for (int i = 0; i < 1440; ++i) {
-      const double at = 60.0 * i;
-      pts.emplace_back(at, s.rps * (1.0 + s.diurnal_amplitude * std::cos(2.0 * std::numbers::pi *
-                                                                         (at - peak) / day_s)));
+      pts.emplace_back(60.0 * i, s.rps_at(core::instant(core::millis(midnight + 60000LL * i))));
     }
     t.curve = std::get<sim::rate_curve>(sim::rate_curve::sampled(std::move(pts), day_s));
-    // Midnight UTC of the day `floodgate simulate` starts scenarios on (2026-01-05).
-    t.origin_ms = 1767571200000;
-    t.start_s = 10.0 * 3600.0;
+    t.origin_ms = midnight;
+    t.start_s = static_cast<double>(start - midnight) / 1000.0;
     t.description =
         fmt::format("scenario \"{}\": {:g} req/s on average, diurnal ±{:g} % peaking at {} UTC",
                     s.name, s.rps, s.diurnal_amplitude * 100.0,
@@ -169,31 +149,37 @@ std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o
   return t;
 }
 
-std::variant<traffic_source, std::string> read_traffic(const plan_options& o) {
+// Which traffic flags were given, when it is not exactly one source.
+std::optional<std::string> traffic_choice_error(const plan_options& o) {
   const int given = (o.rps ? 1 : 0) + (o.scenario.empty() ? 0 : 1) + (o.rate_query.empty() ? 0 : 1);
-  if (given != 1) {
-    return std::string(
-        "expected the traffic, one of: --rps R, --scenario FILE, or --rate-query Q with "
-        "--metrics FILE…");
-  }
+  if (given == 1) return std::nullopt;
+  return std::string(
+      "expected the traffic, one of: --rps R, --scenario FILE, or --rate-query Q with "
+      "--metrics FILE…");
+}
+
+// The traffic of the one source given (`scenario`: --scenario's, read).
+std::variant<traffic_source, std::string> read_traffic(
+    const plan_options& o, const std::optional<config::scenario>& scenario) {
   std::variant<traffic_source, std::string> t;
   if (o.rps) {
     traffic_source c;
     c.curve = sim::rate_curve(*o.rps);
     c.description = fmt::format("{:g} req/s", *o.rps);
     t = std::move(c);
-  } else if (!o.scenario.empty()) {
-    t = scenario_traffic(o);
+  } else if (scenario) {
+    t = scenario_traffic(*scenario);
   } else {
     t = recorded_traffic(o);
   }
   auto* source = std::get_if<traffic_source>(&t);
   if (!source) return t;
   std::string error;
-  const auto start = start_flag(o, error);
+  const auto start = time_flag(o.start, "--start", error);
   if (!error.empty()) return error;
   if (start && source->origin_ms) {
-    source->start_s = offset_in_period(*start, *source->origin_ms, source->curve.period());
+    source->start_s = offset_in_period(start->time_since_epoch().count(), *source->origin_ms,
+                                       source->curve.period());
   }
   return t;
 }
@@ -268,6 +254,11 @@ std::vector<std::string> max_time_notes(const sim::plan_outline& outline,
   return out;
 }
 
+std::size_t steps_long_enough(const sim::capacity_plan& plan) {
+  return static_cast<std::size_t>(std::count_if(plan.steps.begin(), plan.steps.end(),
+                                                [](const auto& st) { return st.long_enough; }));
+}
+
 struct sized {
   const sizing* what;
   sim::capacity_plan plan;
@@ -322,8 +313,7 @@ void print_table(const std::string& plan_name, const traffic_source& traffic,
       fmt::print("  {:<26} {:>10} {:>12} {:>14} {:>12}  {}\n", "start", "rate", "as written",
                  "long enough", "shortest", "detects");
       for (const auto& b : s.by_start) {
-        std::size_t enough = 0;
-        for (const auto& st : b.plan.steps) enough += st.long_enough ? 1 : 0;
+        const auto enough = steps_long_enough(b.plan);
         fmt::print("  {:<26} {:>10.4g} {:>12} {:>14} {:>12}  {}\n", start_text(traffic, b.start_s),
                    traffic.curve.rate_at(b.start_s), seconds_text(b.plan.total_seconds),
                    fmt::format("{} of {}", enough, b.plan.steps.size()),
@@ -382,8 +372,7 @@ void print_json(const std::string& plan_name, const traffic_source& traffic,
     if (!s.by_start.empty()) {
       ojson starts = ojson::array();
       for (const auto& b : s.by_start) {
-        std::size_t enough = 0;
-        for (const auto& st : b.plan.steps) enough += st.long_enough ? 1 : 0;
+        const auto enough = steps_long_enough(b.plan);
         starts.push_back({{"start", start_text(traffic, b.start_s)},
                           {"rps", traffic.curve.rate_at(b.start_s)},
                           {"total_seconds", finite_or_null(b.plan.total_seconds)},
@@ -538,7 +527,14 @@ int run_plan(const plan_options& o) {
                   "\" has no step that sends the canary traffic; give --steps");
     }
   }
-  auto traffic_read = read_traffic(o);
+  if (const auto e = traffic_choice_error(o)) return fail(*e);
+  std::optional<config::scenario> scenario;
+  if (!o.scenario.empty()) {
+    scenario =
+        read_flag_file<config::scenario>("plan", "--scenario", o.scenario, config::read_scenario);
+    if (!scenario) return 2;
+  }
+  auto traffic_read = read_traffic(o, scenario);
   if (const auto* e = std::get_if<std::string>(&traffic_read)) return fail(*e);
   const auto& traffic = std::get<traffic_source>(traffic_read);
 

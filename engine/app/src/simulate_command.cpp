@@ -113,17 +113,6 @@ void print_json(const sim::replay_result& r, core::instant start, const ojson& s
   fmt::print("{}\n", providers::ports::json_text(out, 2));
 }
 
-std::optional<core::instant> time_flag(const std::string& text, const char* flag,
-                                       std::string& error) {
-  if (text.empty()) return std::nullopt;
-  const auto t = recorded::parse_timestamp(text);
-  if (const auto* e = std::get_if<std::string>(&t)) {
-    error = std::string(flag) + ": " + *e;
-    return std::nullopt;
-  }
-  return core::instant(core::millis(std::get<std::int64_t>(t)));
-}
-
 }  // namespace
 
 CLI::App* add_simulate_command(CLI::App& app, simulate_options& o) {
@@ -238,23 +227,6 @@ void print_monte_carlo(const sim::monte_carlo_result& r, const config::scenario&
                core::format_go_duration(*r.regression_at));
 }
 
-// The file of a flag (--scenario, --map) read by `parse`; nothing, its errors printed, when it
-// cannot be read or is not what `parse` expects.
-template <typename T, typename Parse>
-std::optional<T> read_flag_file(const std::string& flag, const std::string& path, Parse parse) {
-  const auto files = config::read_files({path});
-  if (!files.errors.empty()) {
-    fail(flag + ": cannot read " + path);
-    return std::nullopt;
-  }
-  auto read = parse(files.files.front());
-  if (auto* errors = std::get_if<std::vector<config::diagnostic>>(&read)) {
-    for (const auto& e : *errors) fmt::print(stderr, "{}\n", e.format());
-    return std::nullopt;
-  }
-  return std::get<T>(std::move(read));
-}
-
 std::string settings_text(const sim::sweep_point& p) {
   std::string s;
   for (const auto& [k, v] : p.settings) s += (s.empty() ? "" : " ") + k + "=" + v;
@@ -329,7 +301,8 @@ void print_sweep(const sim::sweep_result& r, const std::vector<config::scenario>
 int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::millis lookback) {
   std::vector<config::scenario> scenarios;
   for (const auto& path : o.scenarios) {
-    auto s = read_flag_file<config::scenario>("--scenario", path, config::read_scenario);
+    auto s =
+        read_flag_file<config::scenario>("simulate", "--scenario", path, config::read_scenario);
     if (!s) return 2;
     scenarios.push_back(std::move(*s));
   }
@@ -339,8 +312,7 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
   std::string error;
   const auto start_flag = time_flag(o.start, "--start", error);
   if (!error.empty()) return fail(error);
-  // A Monday morning, UTC: a fixed default, so runs reproduce without --start.
-  const core::instant start = start_flag ? *start_flag : core::instant(core::millis(1767607200000));
+  const core::instant start = start_flag ? *start_flag : config::default_scenario_start;
   const std::uint64_t seed = o.seed ? *o.seed : s.seed.value_or(1);
   std::vector<config::setting> grid;
   for (const auto& text : o.sweep) {
@@ -401,7 +373,7 @@ int run_simulate(const simulate_options& o) {
     return fail("expected --metrics FILE… (recorded series) or --scenario FILE");
   if (!o.map.empty()) {
     using pairs = std::vector<std::pair<std::string, std::string>>;
-    const auto m = read_flag_file<pairs>("--map", o.map, config::read_string_map);
+    const auto m = read_flag_file<pairs>("simulate", "--map", o.map, config::read_string_map);
     if (!m) return 2;
     for (const auto& [k, v] : *m) ro.mapping[k] = v;
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <floodgate/config/scenario.hpp>
 #include <floodgate/core/value.hpp>
+#include <numbers>
 
 #include "yaml_reader.hpp"
 
@@ -18,6 +19,13 @@ std::optional<core::millis> scenario::canary_regression_at() const {
       return r.at;
   }
   return std::nullopt;
+}
+
+double scenario::rps_at(core::instant at) const {
+  constexpr double day_ms = 86400000.0;
+  const double t = static_cast<double>(at.time_since_epoch().count());
+  const double peak = static_cast<double>(diurnal_peak.count());
+  return rps * (1 + diurnal_amplitude * std::cos(2 * std::numbers::pi * (t - peak) / day_ms));
 }
 
 namespace {

@@ -68,7 +68,13 @@ struct scenario {
 
   /// When the canary's first regression starts (after the rollout's start), if any.
   std::optional<core::millis> canary_regression_at() const;
+  /// The total request rate at `at`: rps·(1 + amplitude·cos(2π(t − peak)/24h)).
+  double rps_at(core::instant at) const;
 };
+
+/// Where a scenario starts without --start: Monday 2026-01-05, 10:00 UTC — fixed, so runs
+/// reproduce.
+inline constexpr core::instant default_scenario_start{core::millis(1767607200000)};
 
 /// Reads a scenario; every problem located ("s.yaml:7:12: /spec/canary/errorRate: found
 /// "high", expected a number").
