@@ -1355,11 +1355,16 @@ std::variant<setting, std::string> parse_setting(std::string_view text) {
 
 namespace {
 
-const std::set<std::string, std::less<>> compare_keys{
-    "alpha", "power", "minEffect", "test", "model", "maxTime", "onInsufficient", "quantile"};
-const std::set<std::string, std::less<>> metric_keys{
+// The keys apply_setting knows, in the order its error lists them.
+const std::vector<std::string_view> compare_keys{"alpha", "power",   "minEffect",      "test",
+                                                 "model", "maxTime", "onInsufficient", "quantile"};
+const std::vector<std::string_view> metric_keys{
     "interval",         "count",           "failureLimit", "inconclusiveLimit", "initialDelay",
     "successCondition", "failureCondition"};
+
+bool is_one_of(const std::vector<std::string_view>& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
 
 // Walks every node of a document; `in_metrics` marks the items of a `metrics` list.
 template <typename Visit>
@@ -1421,10 +1426,10 @@ std::size_t set_in(YAML::Node doc, const std::string& key, const std::string& va
   const auto pause = ordinal(key, "pause.");
   const bool arg = key.rfind("arg.", 0) == 0 && key.size() > 4;
   walk(doc, false, [&](YAML::Node n, bool metric) {
-    if (compare_keys.count(key) && metric && n.IsMap() && n["compare"].IsMap()) {
+    if (is_one_of(compare_keys, key) && metric && n.IsMap() && n["compare"].IsMap()) {
       n["compare"][key] = value;
       ++changed;
-    } else if (metric_keys.count(key) && metric && n.IsMap() &&
+    } else if (is_one_of(metric_keys, key) && metric && n.IsMap() &&
                !(key.find("Condition") != std::string::npos && n["compare"].IsDefined())) {
       // Conditions only where they decide: a comparison metric has none.
       n[key] = value;
@@ -1480,11 +1485,11 @@ std::variant<std::vector<source_file>, std::string> apply_setting(
     out.push_back(here ? source_file{f.name + " (" + key + "=" + value + ")", std::move(text)} : f);
   }
   if (changed == 0) {
-    return "\"" + key +
-           "\" applies to nothing in the plan files (keys: alpha, power, minEffect, "
-           "test, model, maxTime, onInsufficient, quantile, interval, count, failureLimit, "
-           "inconclusiveLimit, initialDelay, successCondition, failureCondition, weight.N, "
-           "pause.N, arg.NAME, /json/pointer)";
+    std::string keys;
+    for (const auto* list : {&compare_keys, &metric_keys})
+      for (const auto k : *list) keys += std::string(k) + ", ";
+    return "\"" + key + "\" applies to nothing in the plan files (keys: " + keys +
+           "weight.N, pause.N, arg.NAME, /json/pointer)";
   }
   return out;
 }
