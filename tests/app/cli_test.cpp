@@ -1,35 +1,18 @@
 // Runs the real floodgate executable and checks what a user sees: output, errors, exit codes.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 #include <unistd.h>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli_values.hpp"
+#include "run_cli.hpp"
 
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-run_result run(const std::string& args) {
-  const std::string cmd = std::string(FLOODGATE_BIN) + " " + args + " 2>&1";
-  run_result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) r.output += buf.data();
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using floodgate::test::run;
 
 int lines(const std::string& s) {
   int n = 0;

@@ -13,6 +13,7 @@
 #include <floodgate/providers/recorded/replay_source.hpp>
 #include <floodgate/sim/monte_carlo.hpp>
 #include <floodgate/sim/replay.hpp>
+#include <floodgate/sim/report_html.hpp>
 #include <floodgate/sim/sweep.hpp>
 
 namespace floodgate::app {
@@ -22,7 +23,7 @@ namespace {
 using ojson = nlohmann::ordered_json;
 namespace recorded = providers::recorded;
 
-CLI::Validator one_of_outputs() { return CLI::IsMember({"table", "json"}); }
+CLI::Validator one_of_outputs() { return CLI::IsMember({"table", "json", "html"}); }
 
 std::string offset(core::instant t, core::instant epoch) {
   return (t < epoch ? "-" : "+") + core::format_go_duration(t < epoch ? epoch - t : t - epoch);
@@ -155,7 +156,8 @@ CLI::App* add_simulate_command(CLI::App& app, simulate_options& o) {
                 "(alpha, power, minEffect, test, maxTime, interval, weight.N, pause.N, arg.NAME, "
                 "/json/pointer, …) and mark the Pareto front")
       ->needs(scenario);
-  c->add_option("--output", o.output, "table or json")
+  c->add_option("--output", o.output,
+                "table, json, or html (one self-contained page of charts: redirect it to a file)")
       ->capture_default_str()
       ->check(one_of_outputs());
   return c;
@@ -166,6 +168,16 @@ namespace {
 int fail(const std::string& what) {
   fmt::print(stderr, "floodgate simulate: {}\n", what);
   return 2;
+}
+
+// The HTML page's heading: the plan, its start, then what fed the run.
+sim::report_header report_header_of(const std::string& plan, core::instant start,
+                                    std::vector<std::pair<std::string, std::string>> facts) {
+  sim::report_header h;
+  h.title = "floodgate simulate: plan \"" + plan + "\"";
+  h.facts = {{"start", providers::ports::format_rfc3339(start)}};
+  h.facts.insert(h.facts.end(), facts.begin(), facts.end());
+  return h;
 }
 
 std::string rate_text(const sim::rate_estimate& r) {
@@ -327,6 +339,11 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
     const auto& r = std::get<sim::replay_result>(result);
     if (o.output == "json") {
       print_json(r, start, {{"scenario", s.name}, {"seed", seed}}, {});
+    } else if (o.output == "html") {
+      fmt::print("{}", sim::timeline_html(r, start,
+                                          report_header_of(r.plan, start,
+                                                           {{"scenario", s.name},
+                                                            {"seed", std::to_string(seed)}})));
     } else {
       print_table(r, start, fmt::format("on scenario \"{}\" (seed {})", s.name, seed), {});
     }
@@ -342,13 +359,42 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
     auto result = sim::sweep(spec, grid, scenarios, start, mo);
     bar.finish();
     if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
-    print_sweep(std::get<sim::sweep_result>(result), scenarios, start, seed, o.output);
+    const auto& sw = std::get<sim::sweep_result>(result);
+    if (o.output == "html") {
+      std::string names;
+      for (const auto& x : scenarios) names += (names.empty() ? "" : ", ") + x.name;
+      fmt::print(
+          "{}", sim::sweep_html(
+                    sw, report_header_of(sw.plan, start,
+                                         {{"scenarios", names},
+                                          {"runs", fmt::format("{} per point and scenario "
+                                                               "(seeds from {})",
+                                                               sw.runs, seed)},
+                                          {"swept", fmt::format("{} points", sw.points.size())}})));
+      return 0;
+    }
+    print_sweep(sw, scenarios, start, seed, o.output);
     return 0;
   }
   auto result = sim::monte_carlo(spec, s, start, mo);
   bar.finish();
   if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
-  print_monte_carlo(std::get<sim::monte_carlo_result>(result), s, start, o.output);
+  const auto& mc = std::get<sim::monte_carlo_result>(result);
+  if (o.output == "html") {
+    // The first run drawn in full: the same seed, kept tick by tick this time.
+    sim::scenario_simulator simulator(std::move(spec), s, start, lookback);
+    auto first = simulator.run(sim::run_seed(seed, 0), true);
+    if (auto* e = std::get_if<std::string>(&first)) return fail(*e);
+    fmt::print("{}",
+               sim::monte_carlo_html(
+                   mc,
+                   report_header_of(mc.plan, start,
+                                    {{"scenario", s.name},
+                                     {"runs", fmt::format("{} (seeds from {})", mc.runs, seed)}}),
+                   &std::get<sim::replay_result>(first), start));
+    return 0;
+  }
+  print_monte_carlo(mc, s, start, o.output);
   return 0;
 }
 
@@ -403,6 +449,13 @@ int run_simulate(const simulate_options& o) {
   if (o.output == "json") {
     print_json(r, opt.start, {{"series", st.series_count()}, {"samples", st.sample_count()}},
                source.unmatched());
+  } else if (o.output == "html") {
+    std::vector<std::pair<std::string, std::string>> facts = {
+        {"recorded series",
+         fmt::format("{} series ({} samples)", st.series_count(), st.sample_count())}};
+    for (const auto& u : source.unmatched())
+      facts.emplace_back("no series for", u + " (its looks were Errors)");
+    fmt::print("{}", sim::timeline_html(r, opt.start, report_header_of(r.plan, opt.start, facts)));
   } else {
     print_table(r, opt.start,
                 fmt::format("on {} series ({} samples)", st.series_count(), st.sample_count()),

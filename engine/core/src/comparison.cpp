@@ -461,10 +461,9 @@ std::string_view comparison_outcome_name(comparison_outcome o) {
   return detail::name_in(outcome_names, o);
 }
 
-comparison_verdict compare(const comparison_metric& m, const comparison_data& data) {
-  if (const auto bad = validate_comparison(m, "compare")) {
-    return with(comparison_outcome::error, std::string(comparison_test_name(m.test)), *bad);
-  }
+namespace {
+
+comparison_verdict run_test(const comparison_metric& m, const comparison_data& data) {
   switch (m.test) {
     case comparison_test::two_proportion:
       return two_proportion(m, data);
@@ -480,6 +479,17 @@ comparison_verdict compare(const comparison_metric& m, const comparison_data& da
       return welch(m, data);
   }
   return with(comparison_outcome::error, "?", "unknown test");
+}
+
+}  // namespace
+
+comparison_verdict compare(const comparison_metric& m, const comparison_data& data) {
+  if (const auto bad = validate_comparison(m, "compare")) {
+    return with(comparison_outcome::error, std::string(comparison_test_name(m.test)), *bad);
+  }
+  auto v = run_test(m, data);
+  v.alpha = m.alpha;
+  return v;
 }
 
 std::optional<std::string> validate_comparison(const comparison_metric& m, std::string_view where) {

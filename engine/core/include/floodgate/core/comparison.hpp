@@ -99,6 +99,8 @@ struct comparison_verdict {
   std::optional<double> e_value;
   std::optional<double> n;           ///< canary requests or samples
   std::optional<double> required_n;  ///< what the sample-size model asks of the canary
+  /// The level the look was held to: a failure is p < α, or e ≥ 1/α (reports draw the line).
+  std::optional<double> alpha;
 };
 
 /// One look. Never throws on data.
