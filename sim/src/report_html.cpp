@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 
 #include <floodgate/analysis/descriptive.hpp>
 #include <floodgate/core/decision.hpp>
@@ -105,7 +106,8 @@ struct metric_path {
   svg::line p_value{"p-value", svg::colour::canary, {}, false, false};
   svg::line n{"canary n", svg::colour::canary, {}, true, false};
   svg::line required{"required n", svg::colour::threshold, {}, true, true};
-  std::vector<svg::dot> failed;  // looks that failed or erred, on the canary's line
+  std::vector<svg::dot> failed;        // looks that failed or erred, on the canary's line
+  std::vector<svg::marker> unplotted;  // those with no value to put them at: a line across
   std::optional<double> alpha;
   std::string statistic;
 };
@@ -164,11 +166,17 @@ void add_look(metric_path& p, double x, const core::metric_look& look, const cor
   }
   if (m.phase == core::phase::failed || m.phase == core::phase::error) {
     const bool failed = m.phase == core::phase::failed;
+    const char* colour = failed ? svg::colour::abort : svg::colour::error;
+    const std::string what = failed ? "failed look" : "error";
+    if (!canary || !std::isfinite(*canary)) {
+      p.unplotted.push_back({x, what + (m.value.empty() ? "" : " " + m.value), colour});
+      return;
+    }
     svg::dot d;
     d.x = x;
-    d.y = canary.value_or(NAN);
-    d.series = failed ? "failed look" : "error";
-    d.colour = failed ? svg::colour::abort : svg::colour::error;
+    d.y = *canary;
+    d.series = what;
+    d.colour = colour;
     d.title = fmt::format("{} {}: {}", at_text(x), core::phase_name(m.phase), m.message);
     d.radius = 4.5;
     p.failed.push_back(std::move(d));
@@ -229,6 +237,7 @@ std::string metric_charts(const metric_path& p, const std::vector<core::decision
   c.x_label = "time since the start";
   c.x_include = {0.0, end};
   c.markers = decision_markers(decisions, start, metric);
+  c.markers.insert(c.markers.end(), p.unplotted.begin(), p.unplotted.end());
   c.dots = p.failed;
   for (const auto& d : p.failed)
     if (std::none_of(c.legend.begin(), c.legend.end(),
@@ -336,6 +345,19 @@ struct histogram_series {
   std::vector<double> values;
 };
 
+// The greatest common divisor of the values when all are whole numbers (seconds, requests),
+// else 0.
+double lattice_spacing(const std::vector<histogram_series>& series) {
+  long long g = 0;
+  for (const auto& s : series)
+    for (double v : s.values) {
+      if (!std::isfinite(v)) continue;
+      if (std::abs(v - std::round(v)) > 1e-6 || std::abs(v) > 1e15) return 0;
+      g = std::gcd(g, std::llabs(std::llround(v)));
+    }
+  return static_cast<double>(g);
+}
+
 // Stacked histogram of the series over shared bins of a round width (about √n bins, 5–40).
 svg::chart histogram(const std::string& title, const std::string& x_label, bool x_seconds,
                      const std::vector<histogram_series>& series) {
@@ -359,7 +381,14 @@ svg::chart histogram(const std::string& title, const std::string& x_label, bool 
       std::clamp(static_cast<double>(std::ceil(std::sqrt(static_cast<double>(n)))), 5.0, 40.0);
   double width = svg::nice_step(std::max(hi - lo, 1e-9), static_cast<int>(bins));
   if (x_seconds) width = std::max(width, 1.0);
-  const double first = std::floor(lo / width) * width;
+  double first = std::floor(lo / width) * width;
+  // Values on a lattice (decisions come at whole intervals, 60 s apart): bins narrower than its
+  // spacing would alternate full and empty; one bin per lattice point, centred on it, instead.
+  const auto spacing = lattice_spacing(series);
+  if (spacing > width) {
+    width = spacing;
+    first = std::round(lo / spacing) * spacing - spacing / 2;
+  }
   const auto count = static_cast<std::size_t>(std::floor((hi - first) / width)) + 1;
   std::vector<double> height(count, 0.0);
   for (const auto& s : series) {

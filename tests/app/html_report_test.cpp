@@ -233,8 +233,7 @@ TEST_CASE("a sweep's html report draws its Pareto front, the points json marks",
   int front = 0;
   int others = 0;
   const auto points = json::parse(as_json.output).at("points");
-  for (const auto& p : points)
-    (p.at("pareto").get<bool>() ? front : others) += 1;
+  for (const auto& p : points) (p.at("pareto").get<bool>() ? front : others) += 1;
   REQUIRE(front + others == 6);
   const auto charts = render(html, dir);
   for (const char* title :
