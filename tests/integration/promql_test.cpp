@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 
+#include "../support/backfilled_prometheus.hpp"
 #include "../support/files.hpp"
 #include "../support/http_stub.hpp"
 #include "../support/process.hpp"
@@ -100,25 +101,11 @@ TEST_CASE("floodgate's PromQL evaluator answers as a real Prometheus on the same
                                  60 * 60 -
                              600;
   const std::string data = openmetrics(end_s);
-  const auto input = dir.path() / "data.om";
-  std::ofstream(input) << data;
-  {
-    child_process promtool({"promtool", "tsdb", "create-blocks-from", "openmetrics", input.string(),
-                            (dir.path() / "tsdb").string()},
-                           dir.path() / "promtool.log");
-    REQUIRE(wait_until([&] { return !promtool.running(); }, std::chrono::seconds(60)));
-  }
-  const unsigned short port = unused_port();
-  const auto config = dir.path() / "prometheus.yml";
-  std::ofstream(config) << "global:\n  scrape_interval: 1h\n";
-  child_process prometheus({"prometheus", "--config.file=" + config.string(),
-                            "--storage.tsdb.path=" + (dir.path() / "tsdb").string(),
-                            "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-                           dir.path() / "prometheus.log");
+  backfilled_prometheus prometheus(dir, data);
 
   boost::asio::io_context io;
   http_endpoint ep;
-  ep.base_url = "http://127.0.0.1:" + std::to_string(port);
+  ep.base_url = prometheus.url();
   ep.deadline = std::chrono::milliseconds(5000);
   ep.retry.max_attempts = 1;
   prometheus_client client(io, ep, query_method::get);

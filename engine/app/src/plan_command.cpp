@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include <floodgate/config/load.hpp>
 #include <floodgate/config/scenario.hpp>
 #include <floodgate/providers/ports/decision_json.hpp>
+#include <floodgate/providers/prometheus_client.hpp>
 #include <floodgate/providers/recorded/replay_source.hpp>
 #include <floodgate/sim/capacity_plan.hpp>
 #include <floodgate/sim/plan_outline.hpp>
@@ -95,12 +97,37 @@ std::optional<double> single_number(const core::value& v) {
   return std::nullopt;
 }
 
-std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o) {
-  if (o.metrics.empty()) return std::string("--rate-query: expected --metrics FILE… to read it on");
+// A rate curve through the rates answered at instants `step_s` apart (unix ms, req/s), from the
+// first answered instant and repeating after the last (plus a step).
+std::variant<traffic_source, std::string> sampled_traffic(
+    const std::vector<std::pair<std::int64_t, double>>& answered, double step_s,
+    const std::string& last_error) {
+  if (answered.size() < 2) {
+    return "--rate-query: fewer than two instants answered" +
+           (last_error.empty() ? std::string() : " (last: " + last_error + ")");
+  }
+  const std::int64_t origin = answered.front().first;
+  std::vector<std::pair<double, double>> pts;
+  for (const auto& [at, rps] : answered)
+    pts.emplace_back(static_cast<double>(at - origin) / 1000.0, std::max(0.0, rps));
+  const double period = pts.back().first + step_s;
+  auto curve = sim::rate_curve::sampled(std::move(pts), period);
+  if (const auto* e = std::get_if<std::string>(&curve)) return "--rate-query: " + *e;
+  traffic_source t;
+  t.curve = std::get<sim::rate_curve>(std::move(curve));
+  t.origin_ms = origin;
+  return t;
+}
+
+std::variant<double, std::string> rate_step_of(const plan_options& o) {
   const auto step = parse_duration(o.rate_step);
   if (const auto* e = std::get_if<std::string>(&step)) return "--rate-step: " + *e;
   const double step_s = std::get<double>(step);
   if (!(step_s >= 1.0)) return std::string("--rate-step: expected at least 1s");
+  return step_s;
+}
+
+std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o, double step_s) {
   recorded::store st;
   std::string errors;
   for (const auto& path : o.metrics) {
@@ -113,8 +140,7 @@ std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o
   providers::ports::metric_query q;
   q.provider = "prometheus";
   q.query = o.rate_query;
-  std::vector<std::pair<double, double>> pts;
-  std::int64_t origin = 0;
+  std::vector<std::pair<std::int64_t, double>> answered;
   std::string last_error;
   const auto step_ms = static_cast<std::int64_t>(step_s * 1000.0);
   for (std::int64_t at = span->first; at <= span->second; at += step_ms) {
@@ -129,24 +155,121 @@ std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o
       last_error = "expected one number (sum the series), got " + a.value_text;
       continue;
     }
-    if (pts.empty()) origin = at;
-    pts.emplace_back(static_cast<double>(at - origin) / 1000.0, std::max(0.0, *n));
+    answered.emplace_back(at, *n);
   }
-  if (pts.size() < 2) {
-    return "--rate-query: fewer than two instants answered over the recording" +
-           (last_error.empty() ? std::string() : " (last: " + last_error + ")");
+  auto t = sampled_traffic(answered, step_s, last_error);
+  if (auto* c = std::get_if<traffic_source>(&t)) {
+    c->description =
+        fmt::format("{} over {} series recorded from {}, every {}", o.rate_query, st.series_count(),
+                    providers::ports::format_rfc3339(core::instant(core::millis(*c->origin_ms))),
+                    format_duration(step_s));
   }
-  const double period = pts.back().first + step_s;
-  auto curve = sim::rate_curve::sampled(std::move(pts), period);
-  if (const auto* e = std::get_if<std::string>(&curve)) return "--rate-query: " + *e;
-  traffic_source t;
-  t.curve = std::get<sim::rate_curve>(std::move(curve));
-  t.origin_ms = origin;
-  t.description =
-      fmt::format("{} over {} series recorded from {}, every {}", o.rate_query, st.series_count(),
-                  providers::ports::format_rfc3339(core::instant(core::millis(origin))),
-                  format_duration(step_s));
   return t;
+}
+
+// Runs one request of `client` to completion.
+providers::prometheus_answer await_answer(
+    boost::asio::io_context& io,
+    const std::function<void(std::function<void(providers::prometheus_answer)>)>& send) {
+  providers::prometheus_answer got;
+  send([&](providers::prometheus_answer a) { got = std::move(a); });
+  io.restart();
+  io.run();
+  return got;
+}
+
+// A JSON answer of Prometheus' HTTP API with status "success", or what went wrong.
+std::variant<nlohmann::json, std::string> success_data(const providers::prometheus_answer& a) {
+  if (!a.http.response) return a.http.describe();
+  auto j = nlohmann::json::parse(a.http.response->body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return a.http.describe() + " (not Prometheus' JSON)";
+  if (j.value("status", "") != "success") {
+    return j.value("errorType", std::string("error")) + ": " + j.value("error", a.http.describe());
+  }
+  if (!a.http.ok()) return a.http.describe();
+  return std::move(j["data"]);
+}
+
+// The rate query asked of a live Prometheus as a range query over --rate-window, ending at
+// --rate-until or the server's own now (`time()`: no local clock, and the server's is the one
+// its data is stamped with); the series of the answer summed at each instant.
+std::variant<traffic_source, std::string> live_traffic(const plan_options& o, double step_s) {
+  const auto window = parse_duration(o.rate_window);
+  if (const auto* e = std::get_if<std::string>(&window)) return "--rate-window: " + *e;
+  const double window_s = std::get<double>(window);
+  if (!(window_s >= 2.0 * step_s)) return std::string("--rate-window: expected at least two steps");
+  std::string error;
+  const auto until_flag = time_flag(o.rate_until, "--rate-until", error);
+  if (!error.empty()) return error;
+  if (const auto bad = providers::check_base_url(o.prometheus)) return "--prometheus: " + *bad;
+  boost::asio::io_context io;
+  providers::http_endpoint ep;
+  ep.base_url = o.prometheus;
+  providers::prometheus_client client(io, ep);
+  const auto where = "--prometheus " + o.prometheus + ": ";
+  double until_s = 0;
+  if (until_flag) {
+    until_s = static_cast<double>(until_flag->time_since_epoch().count()) / 1000.0;
+  } else {
+    auto now = success_data(await_answer(
+        io, [&](auto done) { client.query("time()", std::nullopt, std::move(done)); }));
+    if (auto* e = std::get_if<std::string>(&now)) return where + *e;
+    const auto& d = std::get<nlohmann::json>(now);
+    if (d.value("resultType", "") != "scalar" || !d["result"].is_array() ||
+        d["result"].size() != 2 || !d["result"][0].is_number())
+      return where + "time() did not answer a scalar";
+    until_s = std::floor(d["result"][0].get<double>());
+  }
+  // The window's instants, the first one step after its start: the curve repeats after exactly
+  // the window (a day of traffic is a day long).
+  const double from_s = until_s - window_s + step_s;
+  auto range = success_data(await_answer(io, [&](auto done) {
+    client.query_range(o.rate_query, from_s, until_s, step_s, std::move(done));
+  }));
+  if (auto* e = std::get_if<std::string>(&range)) return where + *e;
+  const auto& d = std::get<nlohmann::json>(range);
+  if (d.value("resultType", "") != "matrix" || !d["result"].is_array())
+    return where + "expected a matrix from the range query";
+  if (d["result"].size() > 1)
+    return fmt::format("--rate-query: {} series answered; expected one (sum them)",
+                       d["result"].size());
+  std::vector<std::pair<std::int64_t, double>> answered;
+  if (!d["result"].empty()) {
+    for (const auto& v : d["result"][0].value("values", nlohmann::json::array())) {
+      if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_string())
+        return where + "a sample of the range query is not [time, \"value\"]";
+      const auto x = core::parse_go_float(v[1].get<std::string>());
+      if (!x) return where + "a sample value is not a number: " + v[1].get<std::string>();
+      if (!std::isfinite(*x)) continue;
+      answered.emplace_back(std::llround(v[0].get<double>() * 1000.0), *x);
+    }
+  }
+  auto t = sampled_traffic(answered, step_s,
+                           answered.empty() ? "no series answered from " +
+                                                  providers::ports::format_rfc3339(core::instant(
+                                                      core::millis(std::llround(from_s * 1000)))) +
+                                                  " to " +
+                                                  providers::ports::format_rfc3339(core::instant(
+                                                      core::millis(std::llround(until_s * 1000))))
+                                            : "");
+  if (auto* c = std::get_if<traffic_source>(&t)) {
+    c->description = fmt::format(
+        "{} from {}, {} from {}, every {}", o.rate_query, o.prometheus, format_duration(window_s),
+        providers::ports::format_rfc3339(core::instant(core::millis(*c->origin_ms))),
+        format_duration(step_s));
+  }
+  return t;
+}
+
+std::variant<traffic_source, std::string> rate_query_traffic(const plan_options& o) {
+  if (o.metrics.empty() == o.prometheus.empty())
+    return std::string(
+        "--rate-query: expected --metrics FILE… (recorded series) or --prometheus URL to read it "
+        "on");
+  const auto step = rate_step_of(o);
+  if (const auto* e = std::get_if<std::string>(&step)) return *e;
+  return o.prometheus.empty() ? recorded_traffic(o, std::get<double>(step))
+                              : live_traffic(o, std::get<double>(step));
 }
 
 // Which traffic flags were given, when it is not exactly one source.
@@ -155,7 +278,7 @@ std::optional<std::string> traffic_choice_error(const plan_options& o) {
   if (given == 1) return std::nullopt;
   return std::string(
       "expected the traffic, one of: --rps R, --scenario FILE, or --rate-query Q with "
-      "--metrics FILE…");
+      "--metrics FILE… or --prometheus URL");
 }
 
 // The traffic of the one source given (`scenario`: --scenario's, read).
@@ -170,7 +293,7 @@ std::variant<traffic_source, std::string> read_traffic(
   } else if (scenario) {
     t = scenario_traffic(*scenario);
   } else {
-    t = recorded_traffic(o);
+    t = rate_query_traffic(o);
   }
   auto* source = std::get_if<traffic_source>(&t);
   if (!source) return t;
@@ -466,10 +589,22 @@ CLI::App* add_plan_command(CLI::App& app, plan_options& o) {
                   "traffic: a scenario's rate (constant or diurnal), baseline error rate and "
                   "latency (kind: Scenario)");
   cmd->add_option("--rate-query", o.rate_query,
-                  "traffic: a PromQL query for the total request rate, read on --metrics");
+                  "traffic: a PromQL query for the total request rate, read on --metrics or "
+                  "--prometheus");
   cmd->add_option("--metrics", o.metrics,
                   "recorded series for --rate-query (Prometheus query_range JSON, CSV or text)");
-  cmd->add_option("--rate-step", o.rate_step, "how often --rate-query is read over the recording")
+  auto* prometheus =
+      cmd->add_option("--prometheus", o.prometheus,
+                      "a Prometheus to ask --rate-query of, as a range query over --rate-window");
+  cmd->add_option("--rate-window", o.rate_window,
+                  "--prometheus: how much history to read; the curve repeats after it")
+      ->capture_default_str()
+      ->needs(prometheus);
+  cmd->add_option("--rate-until", o.rate_until,
+                  "--prometheus: where the window ends (unix seconds or RFC 3339; default: the "
+                  "server's now)")
+      ->needs(prometheus);
+  cmd->add_option("--rate-step", o.rate_step, "how often --rate-query is read over the history")
       ->capture_default_str();
   cmd->add_option("--start", o.start,
                   "where a varying rate starts the plan (unix seconds or RFC 3339; default: the "

@@ -17,6 +17,9 @@ struct plan_options {
   std::string scenario;              ///< traffic (and baseline) from a synthetic scenario
   std::string rate_query;            ///< the total rate, evaluated over --metrics
   std::vector<std::string> metrics;  ///< recorded series for --rate-query
+  std::string prometheus;            ///< or a live Prometheus for --rate-query
+  std::string rate_window = "24h";   ///< the span read from it (the curve's period)
+  std::string rate_until;            ///< its end (default: the server's now)
   std::string rate_step = "1m";
   std::string start;  ///< where on a varying curve the plan starts
   std::optional<double> baseline_error_rate;
