@@ -101,7 +101,7 @@ std::variant<monte_carlo_result, std::string> monte_carlo(const engine::rollout_
   std::mutex error_lock;
   std::string error;
   auto work = [&](unsigned worker) {
-    scenario_simulator sim(spec, s, start);
+    scenario_simulator sim(spec, s, start, options.lookback);
     for (;;) {
       const std::size_t i = next.fetch_add(1);
       if (i >= options.runs) break;

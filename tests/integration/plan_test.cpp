@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -78,22 +78,12 @@ bool same(const json& a, const json& b) {
 TEST_CASE("plan reads the traffic from a live Prometheus as from the same samples recorded",
           "[integration][plan]") {
   scratch_dir dir("floodgate-plan-live");
-  // Whole 5-minute instants, ten minutes back: Prometheus backfills only past its head block.
-  const std::int64_t end_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                     .count() /
-                                 300 * 300 -
-                             600;
+  const std::int64_t end_s = backfill_end(300);
   // Exactly a day: the recorded replay's first answered instant (the first with two samples in
   // the 5m window) is the range query's first, 5 minutes into the window.
   const std::string data = diurnal_counters(end_s - 86400, end_s);
   const auto file = dir.path() / "traffic.om";
-  {
-    std::FILE* f = std::fopen(file.c_str(), "w");
-    REQUIRE(f != nullptr);
-    std::fputs(data.c_str(), f);
-    std::fclose(f);
-  }
+  std::ofstream(file) << data;
   backfilled_prometheus prometheus(dir, data);
   floodgate::providers::http_endpoint ep;
   ep.base_url = prometheus.url();

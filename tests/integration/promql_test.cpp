@@ -95,11 +95,7 @@ bool same(double a, double b) {
 TEST_CASE("floodgate's PromQL evaluator answers as a real Prometheus on the same samples",
           "[integration][promql]") {
   scratch_dir dir("floodgate-promql");
-  const std::int64_t end_s = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                     .count() /
-                                 60 * 60 -
-                             600;
+  const std::int64_t end_s = backfill_end(60);
   const std::string data = openmetrics(end_s);
   backfilled_prometheus prometheus(dir, data);
 

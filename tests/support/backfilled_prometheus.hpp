@@ -4,6 +4,8 @@
 // nothing to scrape. Stopped when destroyed. Prometheus backfills only data older than its head
 // block: keep the samples at least a few minutes in the past.
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -13,6 +15,15 @@
 #include "process.hpp"
 
 namespace floodgate::testing {
+
+/// An instant a backfill can end at: now rounded down to a multiple of `round_s` seconds, then
+/// ten minutes back (Prometheus backfills only data older than its head block).
+inline std::int64_t backfill_end(std::int64_t round_s) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return now / round_s * round_s - 600;
+}
 
 class backfilled_prometheus {
  public:

@@ -353,6 +353,7 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
   mo.runs = o.runs;
   mo.seed = seed;
   mo.threads = o.threads;
+  mo.lookback = lookback;
   engine::progress_bar bar(stderr, "floodgate simulate", "runs");
   mo.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
   if (!grid.empty()) {
@@ -381,7 +382,7 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
   if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
   const auto& mc = std::get<sim::monte_carlo_result>(result);
   if (o.output == "html") {
-    // The first run drawn in full: the same seed, kept tick by tick this time.
+    // The first run drawn in full: run 0 again, as the Monte Carlo ran it, kept tick by tick.
     sim::scenario_simulator simulator(std::move(spec), s, start, lookback);
     auto first = simulator.run(sim::run_seed(seed, 0), true);
     if (auto* e = std::get_if<std::string>(&first)) return fail(*e);

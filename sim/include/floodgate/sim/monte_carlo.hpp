@@ -25,7 +25,8 @@ namespace floodgate::sim {
 struct monte_carlo_options {
   std::size_t runs = 1000;
   std::uint64_t seed = 1;
-  unsigned threads = 0;  ///< 0: every core
+  unsigned threads = 0;           ///< 0: every core
+  core::millis lookback{300000};  ///< how old a sample an instant query still sees (5m)
   /// Told (runs done, runs in all) now and then, from one thread.
   std::function<void(std::size_t, std::size_t)> progress;
 };
