@@ -1,5 +1,7 @@
-# R's side of the peer comparison: wilcox.test with and without conf.int (Kayenta's computation).
-# Run by bench/peers/run; prints CSV rows case,call,median_s,reps. The 1M conf.int call takes
+# R's side of the peer comparison: wilcox.test with and without conf.int (Kayenta's computation),
+# t.test (Welch), and over 2 000 count tables fisher.test, binom.test, prop.test and
+# power.prop.test. Run by bench/peers/run; prints CSV rows case,call,median_s,reps[,result]
+# (result: the figure peer-floodgate prints for the same inputs). The 1M conf.int call takes
 # minutes per repetition, so it runs only with FLOODGATE_PEERS_FULL=1.
 args <- commandArgs(trailingOnly = TRUE)
 dir <- args[1]
@@ -25,4 +27,26 @@ for (c in cases) {
     cat(sprintf("%s,R %s wilcox.test(conf.int=TRUE; conf.level=0.98),%.6g,%d\n", label,
                 getRversion(), t, c[[4]]))
   }
+  if (kind == "continuous") {
+    w <- t.test(x, y)$p.value
+    t <- median_seconds(c[[3]], function() t.test(x, y))
+    cat(sprintf("%s,R %s t.test (Welch),%.6g,%d,%.17g\n", label, getRversion(), t, c[[3]], w))
+  }
 }
+read_counts <- function(name) readBin(file.path(dir, paste0("counts_", name, ".f64")), "double", 2000)
+x1 <- read_counts("x1"); n1 <- read_counts("n1"); x2 <- read_counts("x2"); n2 <- read_counts("n2")
+rows <- seq_len(2000)
+total <- 0
+loop <- function(name, f) {
+  t <- median_seconds(5, function() total <<- sum(vapply(rows, f, 0)))
+  cat(sprintf("tables_2000,R %s %s,%.6g,5,%.17g\n", getRversion(), name, t, total))
+}
+loop("fisher.test", function(i) fisher.test(matrix(c(x1[i], n1[i] - x1[i], x2[i], n2[i] - x2[i]),
+                                                   2, byrow = TRUE))$p.value)
+loop("binom.test", function(i) binom.test(x1[i], n1[i], (x2[i] + 1) / (n2[i] + 2))$p.value)
+loop("prop.test (greater)", function(i) suppressWarnings(
+  prop.test(c(x1[i], x2[i]), c(n1[i], n2[i]), alternative = "greater")$p.value))
+loop("power.prop.test", function(i) {
+  p2 <- (x2[i] + 1) / (n2[i] + 2)
+  power.prop.test(p1 = p2 + 0.005, p2 = p2, sig.level = 0.05, power = 0.8)$n
+})

@@ -55,13 +55,24 @@ TEST_CASE("batch two-proportion z equals the scalar test", "[analysis]") {
 }
 
 TEST_CASE("batch count e-value equals the scalar e-value", "[analysis]") {
-  const auto c = make(2000, 2);
+  // Large counts, and small ones (a few events: Stirling's series shifted for aᵢ + xᵢ and for the
+  // total), under a strong prior and weak ones (k below 10: every prior mass aᵢ shifted).
+  auto c = make(2000, 2);
+  auto small = make(2000, 5);
+  for (std::size_t i = 0; i < small.x1.size(); ++i) {
+    c.x1.push_back(std::floor(small.x1[i] / 1000.0));
+    c.x2.push_back(std::floor(small.x2[i] / 5000.0));
+    c.share.push_back(small.share[i]);
+  }
+  const double k = GENERATE(100.0, 12.0, 5.0, 0.5);
+  INFO("k = " << k);
   std::vector<double> log_e(c.x1.size());
-  fa::count_log_e_value_batch(c.x2, c.x1, c.share, 100.0, log_e);
+  fa::count_log_e_value_batch(c.x2, c.x1, c.share, k, log_e);
   for (std::size_t i = 0; i < log_e.size(); ++i) {
     const std::array<double, 2> counts{c.x2[i], c.x1[i]};
     const std::array<double, 2> rho{1.0 - c.share[i], c.share[i]};
-    const double s = fa::multinomial_log_e_value(counts, rho, 100.0).log_e;
+    const double s = fa::multinomial_log_e_value(counts, rho, k).log_e;
+    INFO("counts " << counts[0] << ", " << counts[1] << " share " << rho[1]);
     CHECK_THAT(log_e[i], WithinAbs(s, 1e-12 * std::max(1.0, std::fabs(s))));
   }
   // Invalid slots are NaN, the others untouched; zero events is exactly 0.
