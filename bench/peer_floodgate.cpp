@@ -126,7 +126,7 @@ void time_counts(const std::string& dir) {
                                      fa::alternative::greater)
                  .p_value;
   });
-  row(tables, "two_proportion_test (prop.test, greater)", t, 5, sum);
+  row(tables, "two_proportion_test (prop.test greater)", t, 5, sum);
   t = median_seconds(5, [&] {
     sum = 0.0;
     for (std::size_t i = 0; i < table_rows; ++i) {

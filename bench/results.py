@@ -70,9 +70,12 @@ for name in sorted(os.listdir(raw)):
 peers = []
 peers_csv = os.path.join(raw, "peers.csv")
 if os.path.exists(peers_csv):
-    for case, call, seconds, reps in csv.reader(open(peers_csv)):
-        peers.append({"case": case, "call": call, "seconds": float(seconds),
-                      "repetitions": int(reps)})
+    for row in csv.reader(open(peers_csv)):
+        case, call, seconds, reps = row[:4]
+        entry = {"case": case, "call": call, "seconds": float(seconds), "repetitions": int(reps)}
+        if len(row) > 4 and row[4]:
+            entry["result"] = float(row[4])
+        peers.append(entry)
 
 
 def bench(suite, name):

@@ -48,7 +48,7 @@ pairs = [("floodgate welch_t_test", ("scipy", "R")),
          ("floodgate count_log_e_value_batch", ("numpy", "floodgate multinomial_log_e_value"))]
 peer_names = {"fisher_exact_test": ("fisher", "fisher.test"),
               "binomial_exact_test": ("binomtest", "binom.test"),
-              "two_proportion_test": ("prop.test",), "two_proportion_n_pooled": ("power.prop.test",),
+              "two_proportion_test": ("prop.test (",), "two_proportion_n_pooled": ("power.prop.test",),
               "welch_t_test": ("ttest_ind", "t.test"), "quantile_ab_p_value": ("quantile",),
               "count_log_e_value_batch": ("count e-value", "multinomial_log_e_value")}
 for label, calls in by_case.items():

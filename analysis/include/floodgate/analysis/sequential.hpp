@@ -113,6 +113,9 @@ stochastic_order_result dkw_stochastic_order_test(std::span<const double> baseli
 /// Sequential test of equal p-quantiles (Howard & Ramdas 2022; confseq `QuantileABTest`):
 /// two-sided always-valid p-value from the beta-binomial mixture on each arm's count below a
 /// candidate common quantile, minimised over all candidates (the pooled order statistics).
+/// O(n log n) for the sorts, then one logarithm per observation: each arm's log-mixture is
+/// updated incrementally as its count grows (log-gamma differences). A NaN in either arm:
+/// status::non_finite_input.
 struct quantile_ab_result {
   analysis::status status = status::ok;
   double p_value = 1.0;
