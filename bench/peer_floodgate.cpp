@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdint>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -115,8 +115,7 @@ void time_counts(const std::string& dir) {
   t = median_seconds(5, [&] {
     sum = 0.0;
     for (std::size_t i = 0; i < table_rows; ++i)
-      sum += fa::binomial_exact_test(i64(x1[i]), i64(n1[i]), (x2[i] + 1.0) / (n2[i] + 2.0))
-                 .p_value;
+      sum += fa::binomial_exact_test(i64(x1[i]), i64(n1[i]), (x2[i] + 1.0) / (n2[i] + 2.0)).p_value;
   });
   row(tables, "binomial_exact_test", t, 5, sum);
   t = median_seconds(5, [&] {
@@ -193,9 +192,8 @@ int main(int argc, char** argv) {
       // The sequential p99 test at t_opt = n (statistics.md §2.5, item 2).
       const double n = static_cast<double>(c.n);
       const auto q = fa::quantile_ab_p_value(x, y, 0.99, n);
-      const double t_q = median_seconds(c.reps_test, [&] {
-        sink += fa::quantile_ab_p_value(x, y, 0.99, n).p_value;
-      });
+      const double t_q = median_seconds(
+          c.reps_test, [&] { sink += fa::quantile_ab_p_value(x, y, 0.99, n).p_value; });
       row(c.label(), "quantile_ab_p_value p99", t_q, c.reps_test, q.p_value);
     }
     std::fprintf(stderr, "(checksum %g)\n", sink);
