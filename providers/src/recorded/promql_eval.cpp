@@ -8,6 +8,7 @@
 #include <cmath>
 #include <floodgate/providers/recorded/promql.hpp>
 #include <limits>
+#include <span>
 
 #include "promql_ast.hpp"
 
@@ -22,16 +23,20 @@ struct eval_error {
   std::string message;
 };
 
-struct point {
-  std::int64_t t;
-  double v;
-};
-
 const std::string name_label = "__name__";
 
 label_set drop_name(label_set l) {
   std::erase_if(l, [](const auto& kv) { return kv.first == name_label; });
   return l;
+}
+
+/// A copy of `l` without the metric name, made in one pass.
+label_set without_name(const label_set& l) {
+  label_set out;
+  out.reserve(l.size());
+  for (const auto& kv : l)
+    if (kv.first != name_label) out.push_back(kv);
+  return out;
 }
 
 bool listed(const std::vector<std::string>& names, const std::string& n) {
@@ -42,6 +47,7 @@ bool listed(const std::vector<std::string>& names, const std::string& n) {
 /// `names` and the metric name (without / ignoring / neither).
 label_set signature(const label_set& l, const std::vector<std::string>& names, bool only) {
   label_set out;
+  if (only && names.empty()) return out;  // `sum(…)`, `on()`: one group
   for (const auto& kv : l) {
     if (only ? listed(names, kv.first) : (!listed(names, kv.first) && kv.first != name_label))
       out.push_back(kv);
@@ -100,20 +106,29 @@ bool compare(detail::op o, double a, double b) {
 /// the window, counter resets added back, extrapolated towards the window's edges — all the
 /// way when a sample is within 1.1 average intervals of the edge, else by half an interval;
 /// a counter is not extrapolated below zero.
-std::optional<double> extrapolated(const std::vector<point>& p, std::int64_t range_start,
+std::optional<double> extrapolated(std::span<const sample> window, std::int64_t range_start,
                                    std::int64_t range_end, bool counter, bool per_second) {
-  if (p.size() < 2) return std::nullopt;
-  double result = p.back().v - p.front().v;
-  if (counter) {
-    for (std::size_t k = 1; k < p.size(); ++k)
-      if (p[k].v < p[k - 1].v) result += p[k - 1].v;
+  // One pass over the window's samples, staleness markers left out: the first and last, how
+  // many, and the counter resets between consecutive ones.
+  const sample* first = nullptr;
+  const sample* last = nullptr;
+  std::size_t count = 0;
+  double resets = 0;
+  for (const auto& x : window) {
+    if (x.stale) continue;
+    if (counter && last != nullptr && x.value < last->value) resets += last->value;
+    if (first == nullptr) first = &x;
+    last = &x;
+    ++count;
   }
-  double to_start = static_cast<double>(p.front().t - range_start) / 1000.0;
-  const double to_end = static_cast<double>(range_end - p.back().t) / 1000.0;
-  const double sampled = static_cast<double>(p.back().t - p.front().t) / 1000.0;
-  const double average = sampled / static_cast<double>(p.size() - 1);
-  if (counter && result > 0 && p.front().v >= 0) {
-    const double to_zero = sampled * (p.front().v / result);
+  if (count < 2) return std::nullopt;
+  double result = last->value - first->value + resets;
+  double to_start = static_cast<double>(first->at_ms - range_start) / 1000.0;
+  const double to_end = static_cast<double>(range_end - last->at_ms) / 1000.0;
+  const double sampled = static_cast<double>(last->at_ms - first->at_ms) / 1000.0;
+  const double average = sampled / static_cast<double>(count - 1);
+  if (counter && result > 0 && first->value >= 0) {
+    const double to_zero = sampled * (first->value / result);
     if (to_zero < to_start) to_start = to_zero;
   }
   const double threshold = average * 1.1;
@@ -229,24 +244,25 @@ class walker {
     return out;
   }
 
-  /// Each selected series' samples in [t − range, t] (staleness markers left out), with the
-  /// window's edges.
+  /// Each selected series' samples in [t − range, t] (staleness markers still in: `f` skips
+  /// them), with the window's edges.
   template <typename F>
   value over_range(const node& sel, bool keep_name, F&& f) {
     const auto& view = e_.view();
     const std::int64_t end = at_ - sel.offset_ms;
     const std::int64_t start = end - sel.range_ms;
     value out;
-    std::vector<point> pts;
-    for (const auto i : e_.select(sel)) {
+    const auto& picked = e_.select(sel);
+    out.vec.reserve(picked.size());
+    for (const auto i : picked) {
       const auto s = view.samples(i);
-      auto it = std::lower_bound(s.begin(), s.end(), start,
-                                 [](const sample& x, std::int64_t t) { return x.at_ms < t; });
-      pts.clear();
-      for (; it != s.end() && it->at_ms <= end; ++it)
-        if (!it->stale) pts.push_back({it->at_ms, it->value});
-      if (const std::optional<double> v = f(pts, start, end))
-        out.vec.push_back({keep_name ? view.labels(i) : drop_name(view.labels(i)), *v});
+      const auto from = std::lower_bound(
+          s.begin(), s.end(), start, [](const sample& x, std::int64_t t) { return x.at_ms < t; });
+      const auto to = std::upper_bound(from, s.end(), end,
+                                       [](std::int64_t t, const sample& x) { return t < x.at_ms; });
+      const std::span<const sample> window(from, to);
+      if (const std::optional<double> v = f(window, start, end))
+        out.vec.push_back({keep_name ? view.labels(i) : without_name(view.labels(i)), *v});
     }
     // Series differing only by their name collide once it is dropped: the view's labels do not
     // change, so whether they do is settled once per selector.
@@ -261,19 +277,25 @@ class walker {
       const bool counter = f != op::delta;
       const bool per_second = f == op::rate;
       return over_range(*n.args[0], false,
-                        [&](const std::vector<point>& p, std::int64_t s, std::int64_t e) {
-                          return extrapolated(p, s, e, counter, per_second);
+                        [&](std::span<const sample> w, std::int64_t s, std::int64_t e) {
+                          return extrapolated(w, s, e, counter, per_second);
                         });
     }
     if (f == op::irate) {
-      return over_range(*n.args[0], false,
-                        [](const std::vector<point>& p, std::int64_t, std::int64_t) {
-                          if (p.size() < 2) return std::optional<double>{};
-                          const auto& a = p[p.size() - 2];
-                          const auto& b = p.back();
-                          const double d = b.v < a.v ? b.v : b.v - a.v;  // a reset: b is all new
-                          return std::optional<double>{d / (static_cast<double>(b.t - a.t) / 1000)};
-                        });
+      return over_range(
+          *n.args[0], false, [](std::span<const sample> w, std::int64_t, std::int64_t) {
+            // The window's last two samples that are not staleness markers.
+            const sample* b = nullptr;
+            const sample* a = nullptr;
+            for (auto it = w.rbegin(); it != w.rend() && a == nullptr; ++it) {
+              if (it->stale) continue;
+              (b == nullptr ? b : a) = &*it;
+            }
+            if (a == nullptr) return std::optional<double>{};
+            // A reset: b is all new.
+            const double d = b->value < a->value ? b->value : b->value - a->value;
+            return std::optional<double>{d / (static_cast<double>(b->at_ms - a->at_ms) / 1000)};
+          });
     }
     if (f >= op::sum_over_time && f <= op::last_over_time) return over_time(n);
     if (f == op::histogram_quantile) return histogram_quantile(n);
@@ -300,17 +322,26 @@ class walker {
     using detail::op;
     const op f = n.code;
     return over_range(*n.args[0], f == op::last_over_time,
-                      [&](const std::vector<point>& p, std::int64_t, std::int64_t) {
-                        if (p.empty()) return std::optional<double>{};
-                        double acc = f == op::min_over_time || f == op::max_over_time ? p[0].v : 0;
-                        for (const auto& x : p) {
-                          if (f == op::sum_over_time || f == op::avg_over_time) acc += x.v;
-                          if (f == op::min_over_time && (x.v < acc || std::isnan(acc))) acc = x.v;
-                          if (f == op::max_over_time && (x.v > acc || std::isnan(acc))) acc = x.v;
+                      [&](std::span<const sample> w, std::int64_t, std::int64_t) {
+                        // The window's samples that are not staleness markers.
+                        std::size_t count = 0;
+                        double acc = 0;
+                        double last = 0;
+                        for (const auto& x : w) {
+                          if (x.stale) continue;
+                          const double v = x.value;
+                          if (count == 0 && (f == op::min_over_time || f == op::max_over_time))
+                            acc = v;
+                          if (f == op::sum_over_time || f == op::avg_over_time) acc += v;
+                          if (f == op::min_over_time && (v < acc || std::isnan(acc))) acc = v;
+                          if (f == op::max_over_time && (v > acc || std::isnan(acc))) acc = v;
+                          last = v;
+                          ++count;
                         }
-                        if (f == op::avg_over_time) acc /= static_cast<double>(p.size());
-                        if (f == op::count_over_time) acc = static_cast<double>(p.size());
-                        if (f == op::last_over_time) acc = p.back().v;
+                        if (count == 0) return std::optional<double>{};
+                        if (f == op::avg_over_time) acc /= static_cast<double>(count);
+                        if (f == op::count_over_time) acc = static_cast<double>(count);
+                        if (f == op::last_over_time) acc = last;
                         return std::optional<double>{acc};
                       });
   }
