@@ -217,6 +217,38 @@ TEST_CASE("aggregations, vector matching and comparisons", "[providers][promql]"
             .starts_with("vector cannot contain metrics with the same labelset"));
 }
 
+TEST_CASE("an aggregation into one group answers as the labelled path does",
+          "[providers][promql]") {
+  // sum(…) without grouping: the same sums, counts and extremes as through a grouping, and the
+  // collision error when dropping the name makes two series one (Prometheus raises it inside an
+  // aggregation too).
+  world w;
+  add_series(w.store, "req", {{"code", "200"}, {"pod", "a"}}, {0, 90, 200, 260});
+  add_series(w.store, "req", {{"code", "500"}, {"pod", "a"}}, {0, 10, 12, 40});
+  add_series(w.store, "req", {{"code", "200"}, {"pod", "b"}}, {5, 40, 41, 3});  // a reset
+  add_series(w.store, "up", {{"pod", "b"}}, {1, 2, 3, 4});
+  add_series(w.store, "down", {{"pod", "b"}}, {1, 2, 3, 4});
+  w.ready();
+  for (const char* f : {"sum", "avg", "min", "max", "count"}) {
+    for (const char* arg : {"rate(req[1m])", "increase(req[40s])", "irate(req[1m])",
+                            "max_over_time(req[1m])", "last_over_time(req[1m])", "req"}) {
+      // Each (pod, code) group holds one series, so grouping first changes no value.
+      const std::string one = std::string(f) + "(" + arg + ")";
+      const std::string grouped = std::string(f) + "(" + f + " by (pod, code) (" + arg + "))";
+      INFO(one << " against " << grouped);
+      CHECK(w.one(one, 45000) == Approx(w.one(grouped, 45000)).epsilon(1e-15));
+    }
+  }
+  CHECK(w.one("sum(rate(req[1m]))", 45000) ==
+        Approx(w.one("sum(sum by (pod, code) (rate(req[1m])))", 45000)).epsilon(1e-15));
+  CHECK(w.one("count(irate(req[1m]))", 45000) == 3);
+  CHECK(w.one("sum(increase(req[1m]))", 45000) ==
+        Approx(w.one("sum(sum by (code) (increase(req[1m])))", 45000)).epsilon(1e-15));
+  CHECK(w.error("sum(rate({__name__=~\"up|down\"}[1m]))", 45000)
+            .starts_with("vector cannot contain metrics with the same labelset"));
+  CHECK(w.error("sum(rate(up[1m]))", 45000).empty());
+}
+
 TEST_CASE("instant selectors look back 5 minutes and stop at a staleness marker",
           "[providers][promql]") {
   world w;
