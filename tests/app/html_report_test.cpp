@@ -244,3 +244,14 @@ TEST_CASE("a sweep's html report draws its Pareto front, the points json marks",
     CHECK((others == 0 ? 0 : marks.at("dominated point")) == others);
   }
 }
+
+TEST_CASE("an html report is not poured onto a terminal", "[html]") {
+  // `script` (util-linux, essential in Debian) gives the command a terminal for its stdout.
+  const auto r = floodgate::test::run_command(
+      "script -qec \"" + std::string(FLOODGATE_BIN) + " simulate " +
+      example("compare/sequential.yaml") + " --scenario " + example("scenarios/checkout-bad.yaml") +
+      " --output html\" /dev/null 2>&1");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("--output html writes a page: redirect it to a file") != std::string::npos);
+  CHECK(r.output.find("<!DOCTYPE") == std::string::npos);
+}

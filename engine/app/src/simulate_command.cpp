@@ -3,6 +3,7 @@
 #include "cli_values.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -402,6 +403,9 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
 }  // namespace
 
 int run_simulate(const simulate_options& o) {
+  // A page of HTML is for a file or a pipe, not for the terminal it would flood.
+  if (o.output == "html" && ::isatty(STDOUT_FILENO) != 0)
+    return fail("--output html writes a page: redirect it to a file (> report.html)");
   const auto read = config::read_files(o.files);
   if (!read.errors.empty()) return fail("cannot read " + read.errors.front().file);
   engine::rollout_spec spec;
