@@ -48,7 +48,7 @@ std::string page(const report_header& h, const std::string& body) {
     facts += fmt::format("<dt>{}</dt><dd>{}</dd>", escape(k), escape(v));
   return fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"generator\" content=\"floodgate simulate\">\n<title>{t}</title>\n"
+      "<meta name=\"generator\" content=\"floodgate\">\n<title>{t}</title>\n"
       "<style>{s}</style>\n</head>\n<body>\n<h1>{t}</h1>\n<dl class=\"facts\">{f}</dl>\n{b}"
       "</body>\n</html>\n",
       fmt::arg("t", escape(h.title)), fmt::arg("s", style), fmt::arg("f", facts),
@@ -449,7 +449,155 @@ std::string front_chart(const sweep_result& r, const std::string& title, const s
   return c.render(760, 320);
 }
 
+// ---- capacity plan ----
+
+std::string count_label(double v) {
+  return std::isfinite(v) ? fmt::format("{:.0f}", std::ceil(v)) : "never";
+}
+
+std::string capacity_weight_chart(const capacity_plan& p) {
+  svg::chart c;
+  c.title = "Canary weight over the plan";
+  c.x_label = "time since the start";
+  c.y_label = "canary traffic (%)";
+  c.x_seconds = true;
+  svg::line w{"weight", svg::colour::weight, {}, true, false};
+  w.points.emplace_back(0.0, 0.0);
+  double end = 0.0;
+  for (const auto& st : p.steps) {
+    const double d = st.open_ended ? st.required_seconds : st.duration_s;
+    w.points.emplace_back(st.start_s, st.weight * 100.0);
+    end = st.start_s + (std::isfinite(d) ? d : 0.0);
+  }
+  w.points.emplace_back(end, p.steps.empty() ? 0.0 : p.steps.back().weight * 100.0);
+  c.lines.push_back(std::move(w));
+  return c.render(760, 220);
+}
+
+// Per step, the canary requests accrued since the step began (a step's analysis counts its own)
+// against the n the test needs, and where the step reaches it.
+std::string capacity_test_chart(const capacity_report_test& t) {
+  svg::chart c;
+  c.title = t.name + ": canary requests against the n the test needs";
+  c.x_label = "time since the start";
+  c.y_label = "canary requests in the step";
+  c.x_seconds = true;
+  svg::line accrued{"accrued", svg::colour::canary, {}, false, false};
+  svg::line needed{"required n", svg::colour::threshold, {}, false, true};
+  for (std::size_t i = 0; i < t.plan.steps.size(); ++i) {
+    const auto& st = t.plan.steps[i];
+    if (st.weight <= 0) continue;
+    const double d = st.open_ended ? st.required_seconds : st.duration_s;
+    if (!std::isfinite(d)) continue;
+    accrued.points.emplace_back(st.start_s, 0.0);
+    accrued.points.emplace_back(st.start_s + d, st.canary_requests);
+    accrued.points.emplace_back(NAN, NAN);  // each step starts from zero
+    needed.points.emplace_back(st.start_s, st.required_canary_requests);
+    needed.points.emplace_back(st.start_s + d, st.required_canary_requests);
+    needed.points.emplace_back(NAN, NAN);
+    if (std::isfinite(st.required_seconds) && st.required_seconds <= d) {
+      svg::dot x;
+      x.x = st.start_s + st.required_seconds;
+      x.y = st.required_canary_requests;
+      x.series = "n reached";
+      x.colour = svg::colour::promote;
+      x.title = fmt::format("step {}: the test has its n after {}", i + 1,
+                            svg::seconds_label(st.required_seconds));
+      c.dots.push_back(std::move(x));
+    }
+  }
+  c.lines = {accrued, needed};
+  c.legend = {{"n reached", svg::colour::promote}};
+  return c.render(760, 240);
+}
+
+std::string capacity_step_table(const capacity_report_test& t,
+                                const std::vector<std::string>& names) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> classes;
+  for (std::size_t i = 0; i < t.plan.steps.size(); ++i) {
+    const auto& st = t.plan.steps[i];
+    rows.push_back(
+        {std::to_string(i + 1), i < names.size() ? names[i] : "",
+         fmt::format("{:g}", st.weight * 100.0),
+         st.open_ended ? "until decided" : svg::seconds_label(st.duration_s),
+         count_label(st.canary_requests), count_label(st.required_canary_requests),
+         std::isfinite(st.required_seconds) ? svg::seconds_label(st.required_seconds) : "never",
+         st.long_enough ? "yes" : "no",
+         std::isfinite(st.detectable_effect) ? fmt::format("{:.4g}", st.detectable_effect) : "-"});
+    classes.emplace_back(st.long_enough ? "" : "abort");
+  }
+  return table({"step", "what", "weight %", "as written", "canary requests", "required n",
+                "shortest", "long enough", "detects δ ≥"},
+               rows, classes);
+}
+
 }  // namespace
+
+std::string capacity_html(const capacity_report& r, const report_header& h) {
+  std::string body;
+  if (!r.tests.empty()) body += capacity_weight_chart(r.tests.front().plan);
+  for (const auto& t : r.tests) {
+    body += "<h2>" + escape(t.name) + " (" + escape(t.model) + ")</h2>\n";
+    body += fmt::format(
+        "<p>The plan as written: {}; every step cut to what its test needs: {}. Smallest "
+        "regression it detects as written: {}.</p>\n",
+        svg::seconds_label(t.plan.total_seconds), svg::seconds_label(t.plan.shortest_seconds),
+        std::isfinite(t.plan.detectable_effect) ? fmt::format("{:.4g}", t.plan.detectable_effect)
+                                                : "none");
+    body += capacity_test_chart(t);
+    body += capacity_step_table(t, r.steps);
+    if (!t.by_start.empty()) {
+      svg::chart c;
+      c.title = t.name + ": the plan's duration by start time";
+      c.x_label = "start (time into the traffic's period)";
+      c.y_label = "duration";
+      c.y_seconds = true;
+      c.x_seconds = true;
+      const double width = r.curve != nullptr && r.curve->period() > 0
+                               ? r.curve->period() / static_cast<double>(t.by_start.size())
+                               : 3600.0;
+      for (const auto& b : t.by_start) {
+        const std::string when = r.when ? r.when(b.start_s) : svg::seconds_label(b.start_s);
+        c.bars.push_back({b.start_s, b.start_s + width * 0.9, 0.0, b.plan.total_seconds,
+                          "as written", svg::colour::weight,
+                          fmt::format("start {}: {} as written, {} cut to the tests' n", when,
+                                      svg::seconds_label(b.plan.total_seconds),
+                                      svg::seconds_label(b.plan.shortest_seconds))});
+        c.bars.push_back({b.start_s + width * 0.45, b.start_s + width * 0.9, 0.0,
+                          b.plan.shortest_seconds, "every step exactly its test's n",
+                          svg::colour::baseline,
+                          fmt::format("start {}: {} cut to the tests' n", when,
+                                      svg::seconds_label(b.plan.shortest_seconds))});
+      }
+      c.legend = {{"as written", svg::colour::weight},
+                  {"every step exactly its test's n", svg::colour::baseline}};
+      body += c.render();
+    }
+  }
+  if (r.curve != nullptr && !r.curve->is_constant()) {
+    svg::chart c;
+    c.title = "Traffic over its period";
+    c.x_label = "time into the period";
+    c.y_label = "requests per second";
+    c.x_seconds = true;
+    svg::line rate{"total rate", svg::colour::weight, {}, false, false};
+    const double period = r.curve->period();
+    for (int i = 0; i <= 288; ++i) {
+      const double t = period * i / 288.0;
+      rate.points.emplace_back(t, r.curve->rate_at(t));
+    }
+    c.lines.push_back(std::move(rate));
+    c.markers.push_back({std::fmod(r.start_s, period), "the plan starts", svg::colour::neutral});
+    body += "<h2>Traffic</h2>\n" + c.render();
+  }
+  if (!r.notes.empty()) {
+    body += "<h2>Notes</h2>\n<ul>\n";
+    for (const auto& n : r.notes) body += "<li>" + escape(n) + "</li>\n";
+    body += "</ul>\n";
+  }
+  return page(h, body);
+}
 
 std::string timeline_html(const replay_result& r, core::instant start, const report_header& h) {
   return page(h, "<h2>Timeline</h2>\n" + run_sections(r, start));

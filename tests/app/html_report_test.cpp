@@ -255,3 +255,27 @@ TEST_CASE("an html report is not poured onto a terminal", "[html]") {
   CHECK(r.output.find("--output html writes a page: redirect it to a file") != std::string::npos);
   CHECK(r.output.find("<!DOCTYPE") == std::string::npos);
 }
+
+TEST_CASE("a capacity plan's html report draws the steps, each test's n and the start times",
+          "[html]") {
+  work_dir dir;
+  const auto r = floodgate::test::run_command(
+      std::string(FLOODGATE_BIN) + " plan " + example("compare/sequential.yaml") + " --scenario " +
+      example("scenarios/checkout-diurnal.yaml") + " --output html 2>/dev/null");
+  REQUIRE(r.code == 0);
+  check_self_contained(r.output);
+  const auto charts = render(r.output, dir);
+  for (const char* title :
+       {"Canary weight over the plan", "error-rate: canary requests against the n the test needs",
+        "error-rate: the plan's duration by start time", "Traffic over its period"})
+    check_drawn(charts, title);
+  // Two steps: each accrues from zero against its own n; the open-ended analysis reaches it.
+  const auto& n = charts.at("error-rate: canary requests against the n the test needs").marks;
+  CHECK(n.at("accrued") == 1);
+  CHECK(n.at("required n") == 1);
+  CHECK(n.at("n reached") == 2);
+  // 24 start times, each as written and cut to the tests' n.
+  const auto& by_start = charts.at("error-rate: the plan's duration by start time").marks;
+  CHECK(by_start.at("as written") == 24);
+  CHECK(by_start.at("every step exactly its test's n") == 24);
+}

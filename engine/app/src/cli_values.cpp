@@ -1,5 +1,7 @@
 #include "cli_values.hpp"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <stdexcept>
 
@@ -83,6 +85,11 @@ std::string read_secret_file(const std::string& path, const std::string& what) {
   while (!t.empty() && (t.back() == '\r' || t.back() == ' ')) t.pop_back();
   if (t.empty()) throw std::invalid_argument(what + ": " + path + " holds no token");
   return t;
+}
+
+std::optional<std::string> html_to_terminal(const std::string& output) {
+  if (output != "html" || ::isatty(STDOUT_FILENO) == 0) return std::nullopt;
+  return "--output html writes a page: redirect it to a file (> report.html)";
 }
 
 std::optional<core::instant> time_flag(const std::string& text, const char* flag,

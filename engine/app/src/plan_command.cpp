@@ -14,6 +14,7 @@
 #include <floodgate/providers/recorded/replay_source.hpp>
 #include <floodgate/sim/capacity_plan.hpp>
 #include <floodgate/sim/plan_outline.hpp>
+#include <floodgate/sim/report_html.hpp>
 
 #include "cli_values.hpp"
 
@@ -523,6 +524,33 @@ void print_json(const std::string& plan_name, const traffic_source& traffic,
   fmt::print("{}\n", providers::ports::json_text(out, 2));
 }
 
+void print_html(const std::string& plan_name, const traffic_source& traffic,
+                const sim::plan_outline& outline, const std::vector<sized>& all) {
+  sim::capacity_report r;
+  for (const auto& st : outline.steps) r.steps.push_back(st.what);
+  r.curve = &traffic.curve;
+  r.start_s = traffic.start_s;
+  r.when = [&traffic](double s) { return start_text(traffic, s); };
+  r.notes = outline.notes;
+  for (const auto& s : all) {
+    const std::string model(sim::to_string(s.what->in.model));
+    r.tests.push_back(
+        {s.what->name.empty() ? model : s.what->name, model, s.plan,
+         traffic.curve.is_constant() ? std::vector<sim::start_time_answer>{} : s.by_start});
+    for (const auto& n : s.plan.notes) r.notes.push_back(n);
+    for (const auto& n : max_time_notes(outline, s.plan)) r.notes.push_back(n);
+  }
+  sim::report_header h;
+  h.title = "floodgate plan" + (plan_name.empty() ? std::string() : ": plan \"" + plan_name + "\"");
+  h.facts = {{"traffic", traffic.description}, {"starts", start_text(traffic, traffic.start_s)}};
+  if (!traffic.curve.is_constant())
+    h.facts.emplace_back("note", "the rate varies: durations depend on the start time");
+  for (const auto& s : all)
+    h.facts.emplace_back(s.what->name.empty() ? "test" : s.what->name,
+                         assumptions_text(s.what->in));
+  fmt::print("{}", sim::capacity_html(r, h));
+}
+
 // Per-test inputs: the plan's (or the flags') test with the traffic and flag overrides.
 std::variant<sizing, std::string> inputs_for(const plan_options& o, const traffic_source& traffic,
                                              const sim::sized_metric* m,
@@ -634,13 +662,15 @@ CLI::App* add_plan_command(CLI::App& app, plan_options& o) {
                   "baseline traffic: rest (stable serves the rest) or matched (canary-sized)")
       ->check(CLI::IsMember({"rest", "matched"}))
       ->capture_default_str();
-  cmd->add_option("--output", o.output, "output format")
-      ->check(CLI::IsMember({"table", "json"}))
+  cmd->add_option("--output", o.output,
+                  "table, json, or html (one self-contained page of charts: redirect it to a file)")
+      ->check(CLI::IsMember({"table", "json", "html"}))
       ->capture_default_str();
   return cmd;
 }
 
 int run_plan(const plan_options& o) {
+  if (const auto e = html_to_terminal(o.output)) return fail(*e);
   sim::plan_outline outline;
   std::string plan_name;
   if (!o.files.empty()) {
@@ -700,6 +730,8 @@ int run_plan(const plan_options& o) {
   }
   if (o.output == "json") {
     print_json(plan_name, traffic, outline, all);
+  } else if (o.output == "html") {
+    print_html(plan_name, traffic, outline, all);
   } else {
     print_table(plan_name, traffic, outline, all);
   }

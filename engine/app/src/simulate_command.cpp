@@ -3,7 +3,6 @@
 #include "cli_values.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -403,9 +402,7 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
 }  // namespace
 
 int run_simulate(const simulate_options& o) {
-  // A page of HTML is for a file or a pipe, not for the terminal it would flood.
-  if (o.output == "html" && ::isatty(STDOUT_FILENO) != 0)
-    return fail("--output html writes a page: redirect it to a file (> report.html)");
+  if (const auto e = html_to_terminal(o.output)) return fail(*e);
   const auto read = config::read_files(o.files);
   if (!read.errors.empty()) return fail("cannot read " + read.errors.front().file);
   engine::rollout_spec spec;
