@@ -212,17 +212,23 @@ std::vector<svg::marker> decision_markers(const std::vector<core::decision>& ds,
   return out;
 }
 
-std::string weight_chart(const replay_result& r, core::instant start) {
+// The canary's weight (%) as a step line through (seconds from the start, weight) points.
+svg::chart weight_chart_of(std::string title, std::vector<std::pair<double, double>> points) {
   svg::chart c;
-  c.title = "Canary weight";
+  c.title = std::move(title);
   c.x_label = "time since the start";
   c.y_label = "canary traffic (%)";
   c.x_seconds = true;
-  svg::line w{"weight", svg::colour::weight, {}, true, false};
-  w.points.emplace_back(0.0, r.ticks.empty() ? 0.0 : r.ticks.front().weight);
-  for (const auto& d : r.decisions) w.points.emplace_back(seconds(d.at, start), d.weight);
-  w.points.emplace_back(seconds(r.ended_at, start), r.weight);
-  c.lines.push_back(std::move(w));
+  c.lines.push_back({"weight", svg::colour::weight, std::move(points), true, false});
+  return c;
+}
+
+std::string weight_chart(const replay_result& r, core::instant start) {
+  std::vector<std::pair<double, double>> w;
+  w.emplace_back(0.0, r.ticks.empty() ? 0.0 : r.ticks.front().weight);
+  for (const auto& d : r.decisions) w.emplace_back(seconds(d.at, start), d.weight);
+  w.emplace_back(seconds(r.ended_at, start), r.weight);
+  auto c = weight_chart_of("Canary weight", std::move(w));
   c.markers = decision_markers(r.decisions, start, "");
   return c.render(760, 220);
 }
@@ -456,22 +462,15 @@ std::string count_label(double v) {
 }
 
 std::string capacity_weight_chart(const capacity_plan& p) {
-  svg::chart c;
-  c.title = "Canary weight over the plan";
-  c.x_label = "time since the start";
-  c.y_label = "canary traffic (%)";
-  c.x_seconds = true;
-  svg::line w{"weight", svg::colour::weight, {}, true, false};
-  w.points.emplace_back(0.0, 0.0);
+  std::vector<std::pair<double, double>> w{{0.0, 0.0}};
   double end = 0.0;
   for (const auto& st : p.steps) {
     const double d = st.open_ended ? st.required_seconds : st.duration_s;
-    w.points.emplace_back(st.start_s, st.weight * 100.0);
+    w.emplace_back(st.start_s, st.weight * 100.0);
     end = st.start_s + (std::isfinite(d) ? d : 0.0);
   }
-  w.points.emplace_back(end, p.steps.empty() ? 0.0 : p.steps.back().weight * 100.0);
-  c.lines.push_back(std::move(w));
-  return c.render(760, 220);
+  w.emplace_back(end, p.steps.empty() ? 0.0 : p.steps.back().weight * 100.0);
+  return weight_chart_of("Canary weight over the plan", std::move(w)).render(760, 220);
 }
 
 // Per step, the canary requests accrued since the step began (a step's analysis counts its own)
