@@ -636,7 +636,7 @@ std::string monte_carlo_html(const monte_carlo_result& r, const report_header& h
   auto decided = histogram(
       "Time to decision", "seconds from the start to the decision", true,
       {{"promoted", svg::colour::promote, promoted}, {"aborted", svg::colour::abort, aborted}});
-  if (r.regression_at)
+  if (r.regression_at && !decided.bars.empty())
     decided.markers.push_back({static_cast<double>(r.regression_at->count()) / 1000.0, "regression",
                                svg::colour::neutral});
   body += decided.render();

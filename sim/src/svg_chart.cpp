@@ -142,18 +142,20 @@ std::string chart::render(int width, int height) const {
     add_y(b.y0);
     add_y(b.y1);
   }
-  if (xr.empty() || yr.empty())
+  // Something to draw: data, or markers (a look with no value, a decision) on a time axis.
+  if ((xr.empty() || yr.empty()) && markers.empty())
     return fmt::format("<p class=\"empty\">{}: nothing to draw.</p>\n", escape(title));
   for (const auto& m : markers) xr.add(m.x);
   for (double x : x_include) xr.add(x);
   for (const auto& t : thresholds) add_y(t.y);
   if (!log_y && y_from_zero) yr.add(0.0);
+  if (yr.empty()) {  // markers only
+    yr.add(log_y ? 1.0 : 0.0);
+    yr.add(log_y ? 10.0 : 1.0);
+  }
 
   frame f{xr.lo, xr.hi, 0, 0, log_y, static_cast<double>(width), static_cast<double>(height)};
-  if (f.x1 - f.x0 <= 0) {
-    f.x0 -= 1;
-    f.x1 += 1;
-  }
+  if (f.x1 - f.x0 <= 0) f.x1 = f.x0 + 1;  // one instant: the axis starts there
   std::vector<double> y_ticks;
   if (log_y) {
     f.y0 = std::floor(std::log10(yr.lo));
@@ -165,9 +167,13 @@ std::string chart::render(int width, int height) const {
     double lo = yr.lo;
     double hi = yr.hi;
     if (hi - lo <= 0) {
-      const double pad = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
-      lo -= pad;
-      hi += pad;
+      if (lo == 0) {
+        hi = 1.0;  // all zero: an axis from 0 up, never below
+      } else {
+        const double pad = std::abs(lo) * 0.1;
+        lo -= pad;
+        hi += pad;
+      }
     }
     const double step = y_seconds ? duration_step(hi - lo, 5) : nice_step(hi - lo, 5);
     f.y0 = std::floor(lo / step) * step;
@@ -243,16 +249,22 @@ std::string chart::render(int width, int height) const {
         fmt::arg("c", t.colour), fmt::arg("t", escape(t.label)), fmt::arg("r4", px(plot_right - 4)),
         fmt::arg("y4", px(y - 4)));
   }
+  // A marker's label runs down beside its line; labels of lines closer than a label's height
+  // move right, one beside the other.
+  double last_label = -1e9;
+  double label_x = 0.0;
   for (const auto& m : markers) {
     if (!std::isfinite(m.x)) continue;
     const double x = f.x(m.x);
+    label_x = x - last_label < 11.0 ? label_x + 11.0 : x + 3.0;
+    last_label = x;
     s += fmt::format(
         "<line data-mark=\"marker\" x1=\"{x}\" x2=\"{x}\" y1=\"{t}\" y2=\"{b}\" stroke=\"{c}\" "
         "stroke-width=\"1.2\" stroke-dasharray=\"3 3\"><title>{l}</title></line>"
         "<text transform=\"translate({xt},{tt}) rotate(90)\" fill=\"{c}\" "
         "font-size=\"10\">{l}</text>\n",
         fmt::arg("x", px(x)), fmt::arg("t", px(plot_top)), fmt::arg("b", px(plot_bottom)),
-        fmt::arg("c", m.colour), fmt::arg("l", escape(m.label)), fmt::arg("xt", px(x + 3)),
+        fmt::arg("c", m.colour), fmt::arg("l", escape(m.label)), fmt::arg("xt", px(label_x)),
         fmt::arg("tt", px(plot_top + 2)));
   }
   for (const auto& l : lines) {

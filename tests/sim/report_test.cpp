@@ -126,3 +126,40 @@ TEST_CASE("a Monte Carlo without outcomes and a sweep that detected nothing", "[
   CHECK(count(sw_html, "data-mark=\"front point\"") == 1);
   CHECK(count(sw_html, "data-mark=\"dominated point\"") == 1);
 }
+
+TEST_CASE("a run decided at its first instant is drawn from zero, its valueless look marked",
+          "[sim][html]") {
+  // A blue-green pre-promotion analysis failing at once on no traffic: one look, `[NaN]`, one
+  // abort, all at the start.
+  sim::replay_result r;
+  r.plan = "bg";
+  r.steps = 4;
+  sim::replay_tick t;
+  t.at = at_s(0);
+  core::observation o;
+  o.request = {false, 0};
+  o.result = core::value::array({core::value::floating(NAN)});
+  t.observations.push_back(o);
+  core::metric_look look;
+  look.request = o.request;
+  look.metric = "success-rate";
+  look.taken.phase = core::phase::failed;
+  look.taken.value = "[NaN]";
+  t.looks.push_back(look);
+  r.ticks.push_back(t);
+  core::decision abort;
+  abort.at = at_s(0);
+  abort.kind = core::decision_kind::abort;
+  abort.reason.metric = "success-rate";
+  r.decisions.push_back(abort);
+  r.ended = "aborted";
+  r.ended_at = at_s(0);
+  const auto html = sim::timeline_html(r, at_s(0), {"bg", {}});
+  check_finite(html);
+  CHECK(count(html, "<svg class=\"chart\"") == 2);  // the weight, and the metric's markers
+  CHECK(html.find("nothing to draw") == std::string::npos);
+  CHECK(html.find("failed look [NaN]") != std::string::npos);
+  // Axes from zero: no negative time or weight.
+  CHECK(html.find(">-1s<") == std::string::npos);
+  CHECK(html.find(">-0.5<") == std::string::npos);
+}
