@@ -179,21 +179,40 @@ providers::prometheus_answer await_answer(
   return got;
 }
 
-// A JSON answer of Prometheus' HTTP API with status "success", or what went wrong.
-std::variant<nlohmann::json, std::string> success_data(const providers::prometheus_answer& a) {
+// An answer of Prometheus' HTTP API read as recorded series (the query_range/vector reader of
+// providers/recorded: its status, result type and sample checks), or what went wrong.
+std::variant<recorded::store, std::string> answer_series(const providers::prometheus_answer& a) {
   if (!a.http.response) return a.http.describe();
-  auto j = nlohmann::json::parse(a.http.response->body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return a.http.describe() + " (not Prometheus' JSON)";
-  if (j.value("status", "") != "success") {
-    return j.value("errorType", std::string("error")) + ": " + j.value("error", a.http.describe());
-  }
-  if (!a.http.ok()) return a.http.describe();
-  return std::move(j["data"]);
+  recorded::store st;
+  const auto errors = st.add_file("answer.json", a.http.response->body);
+  if (errors.empty()) return st;
+  // A refusal with Prometheus' own error says it best; anything else, the HTTP exchange.
+  const auto& e = errors.front().message;
+  if (a.http.ok() || e.starts_with("/status")) return e;
+  return a.http.describe();
+}
+
+// The samples of an answer's only series (finite values), or why there is not exactly one.
+std::variant<std::vector<std::pair<std::int64_t, double>>, std::string> only_series(
+    const recorded::store& st) {
+  std::vector<std::pair<std::int64_t, double>> out;
+  if (st.series_count() > 1)
+    return fmt::format("--rate-query: {} series answered; expected one (sum them)",
+                       st.series_count());
+  for (const auto& m : st.metrics())
+    for (const auto* series : st.find(m))
+      for (const auto& x : series->samples)
+        if (std::isfinite(x.value)) out.emplace_back(x.at_ms, x.value);
+  return out;
+}
+
+std::string rfc3339_of_seconds(double s) {
+  return providers::ports::format_rfc3339(core::instant(core::millis(std::llround(s * 1000))));
 }
 
 // The rate query asked of a live Prometheus as a range query over --rate-window, ending at
-// --rate-until or the server's own now (`time()`: no local clock, and the server's is the one
-// its data is stamped with); the series of the answer summed at each instant.
+// --rate-until or the server's own now (`vector(time())`: no local clock, and the server's is
+// the one its data is stamped with).
 std::variant<traffic_source, std::string> live_traffic(const plan_options& o, double step_s) {
   const auto window = parse_duration(o.rate_window);
   if (const auto* e = std::get_if<std::string>(&window)) return "--rate-window: " + *e;
@@ -212,52 +231,33 @@ std::variant<traffic_source, std::string> live_traffic(const plan_options& o, do
   if (until_flag) {
     until_s = static_cast<double>(until_flag->time_since_epoch().count()) / 1000.0;
   } else {
-    auto now = success_data(await_answer(
-        io, [&](auto done) { client.query("time()", std::nullopt, std::move(done)); }));
+    auto now = answer_series(await_answer(
+        io, [&](auto done) { client.query("vector(time())", std::nullopt, std::move(done)); }));
     if (auto* e = std::get_if<std::string>(&now)) return where + *e;
-    const auto& d = std::get<nlohmann::json>(now);
-    if (d.value("resultType", "") != "scalar" || !d["result"].is_array() ||
-        d["result"].size() != 2 || !d["result"][0].is_number())
-      return where + "time() did not answer a scalar";
-    until_s = std::floor(d["result"][0].get<double>());
+    const auto values = only_series(std::get<recorded::store>(now));
+    const auto* v = std::get_if<std::vector<std::pair<std::int64_t, double>>>(&values);
+    if (v == nullptr || v->size() != 1) return where + "vector(time()) did not answer one number";
+    until_s = std::floor(v->front().second);
   }
   // The window's instants, the first one step after its start: the curve repeats after exactly
   // the window (a day of traffic is a day long).
   const double from_s = until_s - window_s + step_s;
-  auto range = success_data(await_answer(io, [&](auto done) {
+  auto range = answer_series(await_answer(io, [&](auto done) {
     client.query_range(o.rate_query, from_s, until_s, step_s, std::move(done));
   }));
   if (auto* e = std::get_if<std::string>(&range)) return where + *e;
-  const auto& d = std::get<nlohmann::json>(range);
-  if (d.value("resultType", "") != "matrix" || !d["result"].is_array())
-    return where + "expected a matrix from the range query";
-  if (d["result"].size() > 1)
-    return fmt::format("--rate-query: {} series answered; expected one (sum them)",
-                       d["result"].size());
-  std::vector<std::pair<std::int64_t, double>> answered;
-  if (!d["result"].empty()) {
-    for (const auto& v : d["result"][0].value("values", nlohmann::json::array())) {
-      if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_string())
-        return where + "a sample of the range query is not [time, \"value\"]";
-      const auto x = core::parse_go_float(v[1].get<std::string>());
-      if (!x) return where + "a sample value is not a number: " + v[1].get<std::string>();
-      if (!std::isfinite(*x)) continue;
-      answered.emplace_back(std::llround(v[0].get<double>() * 1000.0), *x);
-    }
-  }
-  auto t = sampled_traffic(answered, step_s,
-                           answered.empty() ? "no series answered from " +
-                                                  providers::ports::format_rfc3339(core::instant(
-                                                      core::millis(std::llround(from_s * 1000)))) +
-                                                  " to " +
-                                                  providers::ports::format_rfc3339(core::instant(
-                                                      core::millis(std::llround(until_s * 1000))))
-                                            : "");
+  auto answered = only_series(std::get<recorded::store>(range));
+  if (auto* e = std::get_if<std::string>(&answered)) return *e;
+  const auto& samples = std::get<0>(answered);
+  const std::string none = samples.empty()
+                               ? "no series answered from " + rfc3339_of_seconds(from_s) + " to " +
+                                     rfc3339_of_seconds(until_s)
+                               : "";
+  auto t = sampled_traffic(samples, step_s, none);
   if (auto* c = std::get_if<traffic_source>(&t)) {
     c->description = fmt::format(
         "{} from {}, {} from {}, every {}", o.rate_query, o.prometheus, format_duration(window_s),
-        providers::ports::format_rfc3339(core::instant(core::millis(*c->origin_ms))),
-        format_duration(step_s));
+        rfc3339_of_seconds(static_cast<double>(*c->origin_ms) / 1000.0), format_duration(step_s));
   }
   return t;
 }
