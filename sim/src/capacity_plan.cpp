@@ -349,7 +349,7 @@ capacity_result plan_capacity(const capacity_inputs& in) {
     st.duration_s = s.duration_s;
     st.required_canary_requests = size.required(s.weight, in.mde);
     st.required_seconds = in.traffic.time_for(t, st.required_canary_requests / s.weight);
-    const double ran = st.open_ended ? st.required_seconds : s.duration_s;
+    const double ran = st.ran_seconds();
     const double total = std::isfinite(ran) ? in.traffic.requests(t, t + ran) : inf_v;
     st.canary_requests = s.weight * total;
     st.baseline_requests = baseline_share_of(in, s.weight) * total;

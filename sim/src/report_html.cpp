@@ -463,13 +463,10 @@ std::string count_label(double v) {
 
 std::string capacity_weight_chart(const capacity_plan& p) {
   std::vector<std::pair<double, double>> w{{0.0, 0.0}};
-  double end = 0.0;
-  for (const auto& st : p.steps) {
-    const double d = st.open_ended ? st.required_seconds : st.duration_s;
-    w.emplace_back(st.start_s, st.weight * 100.0);
-    end = st.start_s + (std::isfinite(d) ? d : 0.0);
-  }
-  w.emplace_back(end, p.steps.empty() ? 0.0 : p.steps.back().weight * 100.0);
+  for (const auto& st : p.steps) w.emplace_back(st.start_s, st.weight * 100.0);
+  // The last weight holds to the plan's end (its total; the last start when it never ends).
+  w.emplace_back(std::isfinite(p.total_seconds) ? p.total_seconds : w.back().first,
+                 p.steps.empty() ? 0.0 : p.steps.back().weight * 100.0);
   return weight_chart_of("Canary weight over the plan", std::move(w)).render(760, 220);
 }
 
@@ -486,7 +483,7 @@ std::string capacity_test_chart(const capacity_report_test& t) {
   for (std::size_t i = 0; i < t.plan.steps.size(); ++i) {
     const auto& st = t.plan.steps[i];
     if (st.weight <= 0) continue;
-    const double d = st.open_ended ? st.required_seconds : st.duration_s;
+    const double d = st.ran_seconds();
     if (!std::isfinite(d)) continue;
     accrued.points.emplace_back(st.start_s, 0.0);
     accrued.points.emplace_back(st.start_s + d, st.canary_requests);

@@ -111,6 +111,9 @@ struct capacity_step {
   double required_seconds = 0.0;          ///< the shortest duration at this share that would do
   bool long_enough = false;
   double detectable_effect = 0.0;  ///< smallest δ this step can detect as written (NaN if none)
+
+  /// How long the step runs: as written, or an open-ended step until its test has its n.
+  double ran_seconds() const { return open_ended ? required_seconds : duration_s; }
 };
 
 /// The plan's answer.
