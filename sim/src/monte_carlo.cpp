@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -77,6 +78,16 @@ void summarise(monte_carlo_result& r) {
 }
 
 }  // namespace
+
+std::string format_estimate(const rate_estimate& r) {
+  return fmt::format("{:.4f}  [{:.4f}, {:.4f}]  ({} of {})", r.rate, r.low, r.high, r.count, r.of);
+}
+
+std::string format_estimate(const mean_estimate& m, const std::string& unit) {
+  if (m.n == 0) return "-";
+  return fmt::format("{:.1f}{u}  [{:.1f}, {:.1f}]  median {:.1f}{u}, p95 {:.1f}{u}  ({} runs)",
+                     m.mean, m.low, m.high, m.p50, m.p95, m.n, fmt::arg("u", unit));
+}
 
 std::uint64_t run_seed(std::uint64_t seed, std::size_t i) {
   std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1);

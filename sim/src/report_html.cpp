@@ -335,16 +335,6 @@ std::string run_sections(const replay_result& r, core::instant start) {
 
 // ---- Monte Carlo ----
 
-std::string estimate_text(const rate_estimate& e) {
-  return fmt::format("{:.4f} [{:.4f}, {:.4f}] ({} of {})", e.rate, e.low, e.high, e.count, e.of);
-}
-
-std::string estimate_text(const mean_estimate& m) {
-  if (m.n == 0) return "-";
-  return fmt::format("{:.1f} [{:.1f}, {:.1f}], median {:.1f}, p95 {:.1f} ({} runs)", m.mean, m.low,
-                     m.high, m.p50, m.p95, m.n);
-}
-
 struct histogram_series {
   std::string name;
   std::string colour;
@@ -419,12 +409,6 @@ svg::chart histogram(const std::string& title, const std::string& x_label, bool 
 }
 
 // ---- sweep ----
-
-std::string settings_text(const sweep_point& p) {
-  std::string s;
-  for (const auto& [k, v] : p.settings) s += (s.empty() ? "" : " ") + k + "=" + v;
-  return s;
-}
 
 // False-abort rate against one objective; the front's points coloured and labelled.
 std::string front_chart(const sweep_result& r, const std::string& title, const std::string& y_label,
@@ -605,13 +589,13 @@ std::string monte_carlo_html(const monte_carlo_result& r, const report_header& h
       {"runs", fmt::format("{} (seeds from {})", r.runs, r.seed)},
       {"promoted / aborted / undecided",
        fmt::format("{} / {} / {}", r.promoted, r.aborted, r.undecided)},
-      {"false-abort rate", estimate_text(r.false_abort)}};
+      {"false-abort rate", format_estimate(r.false_abort)}};
   if (r.regression_at) {
-    rows.push_back({"detection rate", estimate_text(r.detection)});
-    rows.push_back({"time to detect (s)", estimate_text(r.detect_s)});
-    rows.push_back({"bad requests served", estimate_text(r.bad_requests)});
+    rows.push_back({"detection rate", format_estimate(r.detection)});
+    rows.push_back({"time to detect (s)", format_estimate(r.detect_s)});
+    rows.push_back({"bad requests served", format_estimate(r.bad_requests)});
   }
-  rows.push_back({"time to decision (s)", estimate_text(r.decision_s)});
+  rows.push_back({"time to decision (s)", format_estimate(r.decision_s)});
   std::string body = "<h2>Estimates</h2>\n" + table({"", "estimate [95 % interval]"}, rows);
   body +=
       "<p class=\"note\">Rates: Wilson score intervals. Means: mean ± 1.96·s/√n. Percentiles: "
@@ -658,9 +642,9 @@ std::string sweep_html(const sweep_result& r, const report_header& h) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> classes;
   for (const auto& p : r.points) {
-    std::vector<std::string> row = {settings_text(p), estimate_text(p.false_abort)};
+    std::vector<std::string> row = {settings_text(p), format_estimate(p.false_abort)};
     if (regression) {
-      row.push_back(estimate_text(*p.detection));
+      row.push_back(format_estimate(*p.detection));
       row.push_back(p.detect_s->n ? svg::seconds_label(p.detect_s->mean) : "-");
       row.push_back(fmt::format("{:.1f}", p.bad_requests->mean));
     }

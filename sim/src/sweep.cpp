@@ -5,6 +5,12 @@
 #include <limits>
 
 namespace floodgate::sim {
+
+std::string settings_text(const sweep_point& p) {
+  std::string s;
+  for (const auto& [k, v] : p.settings) s += (s.empty() ? "" : " ") + k + "=" + v;
+  return s;
+}
 namespace {
 
 // The objectives a point is judged by, all to be minimised.

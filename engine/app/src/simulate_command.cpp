@@ -180,16 +180,6 @@ sim::report_header report_header_of(const std::string& plan, core::instant start
   return h;
 }
 
-std::string rate_text(const sim::rate_estimate& r) {
-  return fmt::format("{:.4f}  [{:.4f}, {:.4f}]  ({} of {})", r.rate, r.low, r.high, r.count, r.of);
-}
-
-std::string mean_text(const sim::mean_estimate& m, const char* unit) {
-  if (m.n == 0) return "-";
-  return fmt::format("{:.1f}{u}  [{:.1f}, {:.1f}]  median {:.1f}{u}, p95 {:.1f}{u}  ({} runs)",
-                     m.mean, m.low, m.high, m.p50, m.p95, m.n, fmt::arg("u", unit));
-}
-
 ojson rate_json(const sim::rate_estimate& r) {
   return {{"rate", r.rate}, {"low", r.low}, {"high", r.high}, {"count", r.count}, {"of", r.of}};
 }
@@ -226,23 +216,17 @@ void print_monte_carlo(const sim::monte_carlo_result& r, const config::scenario&
       r.plan, s.name, providers::ports::format_rfc3339(start), r.runs, r.seed);
   fmt::print("  promoted {}, aborted {}, undecided {}\n\n", r.promoted, r.aborted, r.undecided);
   fmt::print("  {:<18}{}\n", "", "estimate  [95 % interval]");
-  fmt::print("  {:<18}{}\n", "false-abort rate", rate_text(r.false_abort));
+  fmt::print("  {:<18}{}\n", "false-abort rate", sim::format_estimate(r.false_abort));
   if (r.regression_at) {
-    fmt::print("  {:<18}{}\n", "detection rate", rate_text(r.detection));
-    fmt::print("  {:<18}{}\n", "time to detect", mean_text(r.detect_s, " s"));
-    fmt::print("  {:<18}{}\n", "bad requests", mean_text(r.bad_requests, ""));
+    fmt::print("  {:<18}{}\n", "detection rate", sim::format_estimate(r.detection));
+    fmt::print("  {:<18}{}\n", "time to detect", sim::format_estimate(r.detect_s, " s"));
+    fmt::print("  {:<18}{}\n", "bad requests", sim::format_estimate(r.bad_requests, ""));
   }
-  fmt::print("  {:<18}{}\n", "time to decision", mean_text(r.decision_s, " s"));
+  fmt::print("  {:<18}{}\n", "time to decision", sim::format_estimate(r.decision_s, " s"));
   fmt::print("\n  rates: Wilson score intervals; means: mean ± 1.96·s/√n; percentiles: R-7\n");
   if (r.regression_at)
     fmt::print("  the canary regresses {} after the start; a false abort is an abort before it\n",
                core::format_go_duration(*r.regression_at));
-}
-
-std::string settings_text(const sim::sweep_point& p) {
-  std::string s;
-  for (const auto& [k, v] : p.settings) s += (s.empty() ? "" : " ") + k + "=" + v;
-  return s;
 }
 
 void print_sweep(const sim::sweep_result& r, const std::vector<config::scenario>& scenarios,
@@ -282,13 +266,13 @@ void print_sweep(const sim::sweep_result& r, const std::vector<config::scenario>
       "(seeds from {})\n\n",
       r.plan, names, providers::ports::format_rfc3339(start), r.runs, seed);
   std::size_t width = 8;
-  for (const auto& p : r.points) width = std::max(width, settings_text(p).size());
+  for (const auto& p : r.points) width = std::max(width, sim::settings_text(p).size());
   const bool regression = !r.points.empty() && r.points.front().detection.has_value();
   fmt::print("  {:<{}}  {:>24}", "settings", width, "false-abort [95 %]");
   if (regression) fmt::print("  {:>24}  {:>10}  {:>12}", "detection [95 %]", "detect s", "bad req");
   fmt::print("  {:>10}  {}\n", "decide s", "front");
   for (const auto& p : r.points) {
-    fmt::print("  {:<{}}  {:>24}", settings_text(p), width,
+    fmt::print("  {:<{}}  {:>24}", sim::settings_text(p), width,
                fmt::format("{:.4f} [{:.4f}, {:.4f}]", p.false_abort.rate, p.false_abort.low,
                            p.false_abort.high));
     if (regression) {

@@ -71,6 +71,12 @@ rate_estimate estimate_rate(std::size_t count, std::size_t of);
 /// A mean with mean ± z₀.₉₇₅·s/√n and R-7 percentiles.
 mean_estimate estimate_mean(std::vector<double> xs);
 
+/// "0.0150  [0.0101, 0.0221]  (15 of 1000)".
+std::string format_estimate(const rate_estimate& r);
+/// "296.0 s  [291.4, 300.6]  median 300.0 s, p95 480.0 s  (1848 runs)" with unit " s"; "-"
+/// without runs.
+std::string format_estimate(const mean_estimate& m, const std::string& unit = "");
+
 /// The seed of run `i` (splitmix64 of the pair): independent streams, whatever the threads.
 std::uint64_t run_seed(std::uint64_t seed, std::size_t i);
 

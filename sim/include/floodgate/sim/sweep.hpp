@@ -30,6 +30,9 @@ struct sweep_point {
                         ///< and better on one
 };
 
+/// "alpha=0.01 weight.1=25": a point's settings, as given.
+std::string settings_text(const sweep_point& p);
+
 struct sweep_result {
   std::string plan;
   std::size_t runs = 0;  ///< per point and scenario
