@@ -95,7 +95,8 @@ std::string decision_label(const core::decision& d) {
 
 // One metric's path through a run, gathered from its looks.
 struct metric_path {
-  std::string name;
+  std::string metric;    // the plan's name, which decisions carry
+  std::string name;      // as shown: "(background)" added for a background analysis's metric
   bool counts = false;   // a count comparison: event rates
   bool samples = false;  // a sample comparison: medians and 95th percentiles
   svg::line canary{"canary", svg::colour::canary, {}, false, false};
@@ -193,6 +194,7 @@ std::vector<metric_path> metric_paths(const replay_result& r, core::instant star
       auto [it, fresh] = index.try_emplace(name, paths.size());
       if (fresh) {
         paths.emplace_back();
+        paths.back().metric = look.metric;
         paths.back().name = name;
       }
       add_look(paths[it->second], x, look, observation_of(t, look.request));
@@ -235,14 +237,14 @@ std::string weight_chart(const replay_result& r, core::instant start) {
 
 // The metric's charts over the run's span [0, end] s, aligned with the weight chart.
 std::string metric_charts(const metric_path& p, const std::vector<core::decision>& decisions,
-                          core::instant start, const std::string& metric, double end) {
+                          core::instant start, double end) {
   std::string s = "<h3>" + escape(p.name) +
                   (p.statistic.empty() ? "" : " — " + escape(p.statistic)) + "</h3>\n";
   svg::chart c;
   c.x_seconds = true;
   c.x_label = "time since the start";
   c.x_include = {0.0, end};
-  c.markers = decision_markers(decisions, start, metric);
+  c.markers = decision_markers(decisions, start, p.metric);
   c.markers.insert(c.markers.end(), p.unplotted.begin(), p.unplotted.end());
   c.dots = p.failed;
   for (const auto& d : p.failed)
@@ -324,11 +326,7 @@ std::string run_sections(const replay_result& r, core::instant start) {
   s += "<h2>Metrics</h2>\n";
   const auto paths = metric_paths(r, start);
   if (paths.empty()) s += "<p class=\"empty\">No metric was measured.</p>\n";
-  for (const auto& p : paths) {
-    const auto bg = p.name.rfind(" (background)");
-    const std::string metric = bg == std::string::npos ? p.name : p.name.substr(0, bg);
-    s += metric_charts(p, r.decisions, start, metric, seconds(r.ended_at, start));
-  }
+  for (const auto& p : paths) s += metric_charts(p, r.decisions, start, seconds(r.ended_at, start));
   s += "<h2>Decisions</h2>\n" + decision_table(r.decisions, start);
   return s;
 }
