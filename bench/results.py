@@ -4,12 +4,14 @@
 
 RAW_DIR holds the Google Benchmark JSON of each suite (<suite>.json) and, when the peers ran,
 peers.csv (case, call, median seconds, repetitions). Every figure comes from this one run."""
-import csv
 import json
 import os
 import platform
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from report import read_timings  # noqa: E402  (bench/peers/report.py: one reader of the CSV)
 
 raw, out_path = sys.argv[1], sys.argv[2]
 
@@ -70,11 +72,10 @@ for name in sorted(os.listdir(raw)):
 peers = []
 peers_csv = os.path.join(raw, "peers.csv")
 if os.path.exists(peers_csv):
-    for row in csv.reader(open(peers_csv)):
-        case, call, seconds, reps = row[:4]
-        entry = {"case": case, "call": call, "seconds": float(seconds), "repetitions": int(reps)}
-        if len(row) > 4 and row[4]:
-            entry["result"] = float(row[4])
+    for case, call, seconds, reps, result in read_timings(peers_csv):
+        entry = {"case": case, "call": call, "seconds": seconds, "repetitions": reps}
+        if result is not None:
+            entry["result"] = result
         peers.append(entry)
 
 
