@@ -116,7 +116,7 @@ std::variant<monte_carlo_result, std::string> monte_carlo(const engine::rollout_
     for (;;) {
       const std::size_t i = next.fetch_add(1);
       if (i >= options.runs) break;
-      auto r = sim.run(run_seed(options.seed, i), false);
+      auto r = sim.run(run_seed(options.seed, i), i == 0 && options.keep_first);
       if (auto* e = std::get_if<std::string>(&r)) {
         const std::lock_guard<std::mutex> g(error_lock);
         error = *e;
@@ -125,7 +125,10 @@ std::variant<monte_carlo_result, std::string> monte_carlo(const engine::rollout_
       }
       const auto& rr = std::get<replay_result>(r);
       out.outcomes[i] = sim.outcome(rr);
-      if (i == 0) out.plan = rr.plan;
+      if (i == 0) {
+        out.plan = rr.plan;
+        if (options.keep_first) out.first = std::move(std::get<replay_result>(r));
+      }
       const std::size_t d = done.fetch_add(1) + 1;
       if (worker == 0 && options.progress) options.progress(d, options.runs);
     }

@@ -582,7 +582,7 @@ std::string timeline_html(const replay_result& r, core::instant start, const rep
 }
 
 std::string monte_carlo_html(const monte_carlo_result& r, const report_header& h,
-                             const replay_result* example, core::instant start) {
+                             core::instant start) {
   std::vector<std::vector<std::string>> rows = {
       {"runs", fmt::format("{} (seeds from {})", r.runs, r.seed)},
       {"promoted / aborted / undecided",
@@ -627,8 +627,7 @@ std::string monte_carlo_html(const monte_carlo_result& r, const report_header& h
                       {{"runs", svg::colour::canary, bad}})
                 .render();
   }
-  if (example != nullptr)
-    body += "<h2>The first run, in full</h2>\n" + run_sections(*example, start);
+  if (r.first) body += "<h2>The first run, in full</h2>\n" + run_sections(*r.first, start);
   return page(h, body);
 }
 

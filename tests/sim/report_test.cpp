@@ -102,7 +102,7 @@ TEST_CASE("a Monte Carlo without outcomes and a sweep that detected nothing", "[
   sim::monte_carlo_result mc;
   mc.plan = "p";
   mc.regression_at = core::millis(600000);
-  const auto mc_html = sim::monte_carlo_html(mc, {"mc", {}}, nullptr, at_s(0));
+  const auto mc_html = sim::monte_carlo_html(mc, {"mc", {}}, at_s(0));
   CHECK(mc_html.find("Time to decision: nothing to draw.") != std::string::npos);
   check_finite(mc_html);
 

@@ -338,6 +338,7 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
   mo.seed = seed;
   mo.threads = o.threads;
   mo.lookback = lookback;
+  mo.keep_first = o.output == "html";  // the report draws run 0 in full
   engine::progress_bar bar(stderr, "floodgate simulate", "runs");
   mo.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
   if (!grid.empty()) {
@@ -366,17 +367,13 @@ int run_scenario(const simulate_options& o, engine::rollout_spec spec, core::mil
   if (auto* e = std::get_if<std::string>(&result)) return fail(*e);
   const auto& mc = std::get<sim::monte_carlo_result>(result);
   if (o.output == "html") {
-    // The first run drawn in full: run 0 again, as the Monte Carlo ran it, kept tick by tick.
-    sim::scenario_simulator simulator(std::move(spec), s, start, lookback);
-    auto first = simulator.run(sim::run_seed(seed, 0), true);
-    if (auto* e = std::get_if<std::string>(&first)) return fail(*e);
     fmt::print("{}",
                sim::monte_carlo_html(
                    mc,
                    report_header_of(mc.plan, start,
                                     {{"scenario", s.name},
                                      {"runs", fmt::format("{} (seeds from {})", mc.runs, seed)}}),
-                   &std::get<sim::replay_result>(first), start));
+                   start));
     return 0;
   }
   print_monte_carlo(mc, s, start, o.output);

@@ -27,6 +27,8 @@ struct monte_carlo_options {
   std::uint64_t seed = 1;
   unsigned threads = 0;           ///< 0: every core
   core::millis lookback{300000};  ///< how old a sample an instant query still sees (5m)
+  /// Keep run 0 tick by tick (monte_carlo_result::first), for a report to draw it.
+  bool keep_first = false;
   /// Told (runs done, runs in all) now and then, from one thread.
   std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -61,9 +63,10 @@ struct monte_carlo_result {
   rate_estimate false_abort;
   rate_estimate detection;  ///< only with a regression
   mean_estimate decision_s;
-  mean_estimate detect_s;             ///< only with a regression
-  mean_estimate bad_requests;         ///< only with a regression
-  std::vector<run_outcome> outcomes;  ///< run i drew its traffic from run_seed(seed, i)
+  mean_estimate detect_s;              ///< only with a regression
+  mean_estimate bad_requests;          ///< only with a regression
+  std::vector<run_outcome> outcomes;   ///< run i drew its traffic from run_seed(seed, i)
+  std::optional<replay_result> first;  ///< run 0 in full, with options.keep_first
 };
 
 /// A proportion with its Wilson score interval (95 %).

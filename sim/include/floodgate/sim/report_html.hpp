@@ -37,9 +37,9 @@ struct report_header {
 /// One run, its times drawn from `start`.
 std::string timeline_html(const replay_result& r, core::instant start, const report_header& h);
 
-/// A Monte Carlo; `example`, when given, is one of its runs drawn in full from `start`.
+/// A Monte Carlo; its first run (monte_carlo_options::keep_first) drawn in full from `start`.
 std::string monte_carlo_html(const monte_carlo_result& r, const report_header& h,
-                             const replay_result* example, core::instant start);
+                             core::instant start);
 
 /// A sweep.
 std::string sweep_html(const sweep_result& r, const report_header& h);
