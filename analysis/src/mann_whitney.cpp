@@ -179,6 +179,24 @@ double kth_pairwise_difference(std::span<const double> a, std::span<const double
   return out[0];
 }
 
+std::vector<double> pairwise_difference_order_stats(std::span<const double> a,
+                                                    std::span<const double> b,
+                                                    std::span<const std::size_t> ks) {
+  std::vector<double> out(ks.size(), nan_v);
+  std::vector<std::size_t> valid;
+  std::vector<std::size_t> where;
+  for (std::size_t t = 0; t < ks.size(); ++t) {
+    if (!a.empty() && !b.empty() && ks[t] >= 1 && ks[t] <= a.size() * b.size()) {
+      valid.push_back(ks[t]);
+      where.push_back(t);
+    }
+  }
+  std::vector<double> found(valid.size(), nan_v);
+  detail::select_pairwise_differences(a, b, valid, found);
+  for (std::size_t t = 0; t < valid.size(); ++t) out[where[t]] = found[t];
+  return out;
+}
+
 shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const double> y,
                                   double conf_level, alternative alt, bool correct,
                                   shift_ci_mode mode) {

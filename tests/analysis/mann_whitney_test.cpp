@@ -124,6 +124,54 @@ TEST_CASE("k-th pairwise difference equals the brute-force order statistic", "[a
   CHECK(std::isnan(fa::kth_pairwise_difference(x, y, 0)));
 }
 
+TEST_CASE("order statistics of many pairwise differences equal the brute-force ones",
+          "[analysis]") {
+  // Large enough that the selection samples, brackets and splits rather than listing every
+  // difference: continuous values, values rounded to whole units, four distinct values only (the
+  // wanted ranks sit inside huge runs of equal differences), one arm constant, and values near
+  // the largest double (differences overflow to ±∞, and −∞ is a pivot).
+  const int kind = GENERATE(0, 1, 2, 3, 4);
+  const auto seed = GENERATE(31u, 32u);
+  fa::rng g(seed);
+  auto x = draw(g, 700, 0.0, kind == 1);
+  auto y = draw(g, 450, 2.0, kind == 1);
+  if (kind == 2) {
+    for (auto& v : x) v = std::floor(g.uniform() * 4.0);
+    for (auto& v : y) v = std::floor(g.uniform() * 4.0);
+  }
+  if (kind == 3) std::fill(y.begin(), y.end(), 7.0);
+  if (kind == 4) {
+    const double big = 0.9 * std::numeric_limits<double>::max();
+    for (auto& v : x) v = g.uniform() < 0.5 ? -big : (g.uniform() < 0.5 ? big : 1.0);
+    for (auto& v : y) v = g.uniform() < 0.5 ? -big : (g.uniform() < 0.5 ? big : 2.0);
+  }
+  std::sort(x.begin(), x.end());
+  std::sort(y.begin(), y.end());
+  std::vector<double> diffs;
+  for (double a : x) {
+    for (double b : y) diffs.push_back(a - b);
+  }
+  std::sort(diffs.begin(), diffs.end());
+  const std::size_t total = diffs.size();
+  // Hodges-Lehmann's set (the two middle ranks and two interval ends), the extremes, ranks that
+  // repeat, arrive out of order, lie next to each other, and one out of range.
+  std::vector<std::size_t> ks{total / 2, total / 2 + 1, total / 50, total - total / 50, 1,
+                              total,     total / 2,     17,         total / 3 + 1,      total / 3,
+                              total / 3, total + 1};
+  for (std::size_t k = 5; k <= total; k += total / 40) ks.push_back(k);
+  const auto got = fa::pairwise_difference_order_stats(x, y, ks);
+  REQUIRE(got.size() == ks.size());
+  for (std::size_t t = 0; t < ks.size(); ++t) {
+    INFO("rank " << ks[t] << " of " << total);
+    if (ks[t] > total) {
+      CHECK(std::isnan(got[t]));
+    } else {
+      CHECK(got[t] == diffs[ks[t] - 1]);
+      CHECK(fa::kth_pairwise_difference(x, y, ks[t]) == diffs[ks[t] - 1]);
+    }
+  }
+}
+
 TEST_CASE("exact selection and R's root finding give the same interval", "[analysis]") {
   const auto seed = GENERATE(11u, 12u, 13u);
   const bool rounded = GENERATE(false, true);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 #include <floodgate/analysis/common.hpp>
 #include <floodgate/analysis/status.hpp>
@@ -70,9 +71,15 @@ shift_result hodges_lehmann_shift_exact(std::span<const double> x, std::span<con
                                         alternative alt = alternative::two_sided);
 
 /// The k-th smallest (1-based) of the m·n differences a_i − b_j, for ascending `a` and `b`.
-/// Exact on the computed differences; O((m + n)·64).
+/// Exact on the computed differences, without forming them: expected O((m + n)·log(m·n)).
 double kth_pairwise_difference(std::span<const double> a_sorted, std::span<const double> b_sorted,
                                std::size_t k);
+
+/// The ks[t]-th smallest (1-based) of the differences a_i − b_j for every t, found in one
+/// selection (ranks in any order, repeats allowed); NaN for a rank outside [1, m·n].
+std::vector<double> pairwise_difference_order_stats(std::span<const double> a_sorted,
+                                                    std::span<const double> b_sorted,
+                                                    std::span<const std::size_t> ks);
 
 /// Common-language effect size P(x > y) + ½·P(x = y) = U1/(m·n) (McGraw & Wong 1992; Kayenta
 /// `EffectSizes.cles`). NaN when either arm is empty.
