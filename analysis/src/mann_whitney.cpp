@@ -111,9 +111,7 @@ mann_whitney_result mann_whitney_u(std::span<const double> x, std::span<const do
   if (x.empty() || y.empty()) return {status::empty_sample, nan_v, nan_v, nan_v, nan_v};
   if (!all_finite(x) || !all_finite(y))
     return {status::non_finite_input, nan_v, nan_v, nan_v, nan_v};
-  const auto xs = detail::sorted_copy(x);
-  const auto ys = detail::sorted_copy(y);
-  const auto s = detail::merge_ranks(xs, ys, 0.0);
+  const auto s = detail::rank_sums_unsorted(x, y);
   const double m = static_cast<double>(x.size());
   const double n = static_cast<double>(y.size());
   r.u1 = s.two_u / 2.0;
@@ -137,9 +135,7 @@ mann_whitney_result mann_whitney_u_exact(std::span<const double> x, std::span<co
     return {status::non_finite_input, nan_v, nan_v, nan_v, nan_v};
   if (x.size() * y.size() > exact_limit)
     return {status::invalid_argument, nan_v, nan_v, nan_v, nan_v};
-  const auto xs = detail::sorted_copy(x);
-  const auto ys = detail::sorted_copy(y);
-  const auto s = detail::merge_ranks(xs, ys, 0.0);
+  const auto s = detail::rank_sums_unsorted(x, y);
   mann_whitney_result r;
   r.u1 = s.two_u / 2.0;
   r.tie_term = s.tie_sum;
@@ -210,7 +206,7 @@ shift_result hodges_lehmann_shift(std::span<const double> x, std::span<const dou
   const double m = static_cast<double>(xs.size());
   const double n = static_cast<double>(ys.size());
   const double mn = m * n;
-  const auto s0 = detail::merge_ranks(xs, ys, 0.0);
+  const auto s0 = detail::rank_sums(xs, ys);
   r.u1 = s0.two_u / 2.0;
   {
     const double dz = r.u1 - mn / 2.0;
@@ -308,9 +304,7 @@ shift_result hodges_lehmann_shift_exact(std::span<const double> x, std::span<con
 
 double common_language_effect_size(std::span<const double> x, std::span<const double> y) {
   if (x.empty() || y.empty()) return nan_v;
-  const auto xs = detail::sorted_copy(x);
-  const auto ys = detail::sorted_copy(y);
-  const auto s = detail::merge_ranks(xs, ys, 0.0);
+  const auto s = detail::rank_sums_unsorted(x, y);
   return s.two_u / 2.0 / (static_cast<double>(x.size()) * static_cast<double>(y.size()));
 }
 

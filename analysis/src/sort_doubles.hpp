@@ -19,63 +19,92 @@ inline double from_order_key(std::uint64_t k) {
   return std::bit_cast<double>((k >> 63) != 0U ? (k & 0x7FFFFFFFFFFFFFFFULL) : ~k);
 }
 
-// A sorted copy of finite doubles: a least-significant-digit radix sort of the order-preserving
-// keys, six 11-bit digits, all six histograms counted in the pass that makes the keys, and a
-// digit every key shares (the sign and high exponent bits of latencies, say) skipped. Each
-// remaining pass reads the keys once and writes them once to 2048 sequential streams: O(n)
-// memory traffic, where std::sort makes log₂ n ≈ 20 passes over 1M values and mispredicts half
-// its comparisons. The key buffers are not zero-filled (every slot is written before it is
-// read). Small inputs use std::sort, which is faster in cache.
-inline std::vector<double> sorted_copy(std::span<const double> v) {
-  constexpr std::size_t direct_threshold = 2048;
-  const std::size_t n = v.size();
-  if (n < direct_threshold) {
-    std::vector<double> out(v.begin(), v.end());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
+// LSD radix sort of n keys by the bits [shift, shift + 11·passes) of (key − low), 11 bits a
+// pass, ping-ponging between `src` and `tmp`; returns the buffer that holds the result. A digit
+// every key shares is skipped.
+inline std::uint64_t* radix_passes(std::uint64_t* src, std::uint64_t* tmp, std::size_t n,
+                                   std::uint64_t low, std::size_t shift, std::size_t passes) {
   constexpr std::size_t digit_bits = 11;
-  constexpr std::size_t digits = 6;  // 66 bits ≥ 64
   constexpr std::size_t radix = std::size_t{1} << digit_bits;
   constexpr std::uint64_t mask = radix - 1;
-  std::unique_ptr<std::uint64_t[]> keys(new std::uint64_t[n]);
-  std::unique_ptr<std::uint64_t[]> other(new std::uint64_t[n]);
-  std::vector<std::uint32_t> count(digits * radix, 0);
+  std::vector<std::uint32_t> count(passes * radix, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = order_key(v[i] + 0.0);  // + 0.0 folds −0 into +0, as == does
-    keys[i] = k;
-    for (std::size_t d = 0; d < digits; ++d) ++count[d * radix + ((k >> (d * digit_bits)) & mask)];
+    const std::uint64_t k = (src[i] - low) >> shift;
+    for (std::size_t d = 0; d < passes; ++d) ++count[d * radix + ((k >> (d * digit_bits)) & mask)];
   }
-  const auto shared = [&](std::size_t d) {
-    return count[d * radix + ((keys[0] >> (d * digit_bits)) & mask)] == n;
-  };
-  std::size_t end = digits;  // one past the last digit the keys differ in
-  while (end > 0 && shared(end - 1)) --end;
-  std::vector<double> out(n);
-  for (std::size_t d = 0; d < end; ++d) {
-    if (shared(d)) continue;
+  const std::uint64_t first = (src[0] - low) >> shift;
+  for (std::size_t d = 0; d < passes; ++d) {
     std::uint32_t* c = count.data() + d * radix;
-    const std::size_t shift = d * digit_bits;
+    if (c[(first >> (d * digit_bits)) & mask] == n) continue;  // shared by every key
+    const std::size_t at = shift + d * digit_bits;
     std::uint32_t sum = 0;
     for (std::size_t b = 0; b < radix; ++b) {
       const std::uint32_t here = c[b];
       c[b] = sum;
       sum += here;
     }
-    if (d + 1 == end) {  // the last pass writes the doubles themselves
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::uint64_t k = keys[i];
-        out[c[(k >> shift) & mask]++] = from_order_key(k);
-      }
-      return out;
-    }
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t k = keys[i];
-      other[c[(k >> shift) & mask]++] = k;
+      const std::uint64_t k = src[i];
+      tmp[c[((k - low) >> at) & mask]++] = k;
     }
-    keys.swap(other);
+    std::swap(src, tmp);
   }
-  for (std::size_t i = 0; i < n; ++i) out[i] = from_order_key(keys[i]);  // all keys equal
+  return src;
+}
+
+// The order keys of finite doubles, sorted: least-significant-digit radix passes of 11 bits on
+// the keys' offset from the smallest one. Latencies span a few binades, so the offsets have ≈ 55
+// significant bits (five passes); instead the keys are sorted by their top 33 significant bits
+// only (three passes) and an insertion pass then orders the rare neighbours that share those bits
+// (1M continuous values: ≈ 100 pairs). Should that pass find much to do (values clustered far
+// below the range's resolution), the offsets are sorted in full. Each pass reads the keys once
+// and writes them once to 2048 sequential streams: O(n) memory traffic, where std::sort makes
+// log₂ n ≈ 20 passes over 1M values and mispredicts half its comparisons. `a` and `b` hold n
+// keys each; the result is in one of them, returned.
+inline std::uint64_t* sort_keys(std::span<const double> v, std::uint64_t* a, std::uint64_t* b) {
+  constexpr std::size_t digit_bits = 11;
+  constexpr std::size_t prefix_passes = 3;
+  const std::size_t n = v.size();
+  if (n == 0) return a;
+  std::uint64_t low = ~std::uint64_t{0};
+  std::uint64_t high = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t k = order_key(v[i] + 0.0);  // + 0.0 folds −0 into +0, as == does
+    a[i] = k;
+    low = std::min(low, k);
+    high = std::max(high, k);
+  }
+  const auto bits = static_cast<std::size_t>(std::bit_width(high - low));
+  const std::size_t full_passes = (bits + digit_bits - 1) / digit_bits;
+  if (full_passes <= prefix_passes) return radix_passes(a, b, n, low, 0, full_passes);
+  std::uint64_t* k = radix_passes(a, b, n, low, bits - prefix_passes * digit_bits, prefix_passes);
+  std::size_t moves = 0;
+  for (std::size_t i = 1; i < n && moves <= n; ++i) {
+    const std::uint64_t x = k[i];
+    std::size_t j = i;
+    for (; j > 0 && k[j - 1] > x; --j) k[j] = k[j - 1];
+    k[j] = x;
+    moves += i - j;
+  }
+  if (moves <= n) return k;
+  for (std::size_t i = 0; i < n; ++i) a[i] = order_key(v[i] + 0.0);  // overwritten: again
+  return radix_passes(a, b, n, low, 0, full_passes);
+}
+
+// A sorted copy of finite doubles (sort_keys, decoded). Small inputs use std::sort, which is
+// faster in cache.
+inline std::vector<double> sorted_copy(std::span<const double> v) {
+  constexpr std::size_t direct_threshold = 2048;
+  const std::size_t n = v.size();
+  std::vector<double> out(v.begin(), v.end());
+  if (n < direct_threshold) {
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::unique_ptr<std::uint64_t[]> a(new std::uint64_t[n]);
+  std::unique_ptr<std::uint64_t[]> b(new std::uint64_t[n]);
+  const std::uint64_t* k = sort_keys(v, a.get(), b.get());
+  for (std::size_t i = 0; i < n; ++i) out[i] = from_order_key(k[i]);
   return out;
 }
 

@@ -70,21 +70,41 @@ TEST_CASE("Mann-Whitney properties: p in [0,1], arm swap, common shift", "[analy
 }
 
 TEST_CASE("large samples (radix-sorted) give the U and tie sum of plain ranking", "[analysis]") {
-  // Above 2048 values the arms are radix-sorted on their bit patterns: negative values, −0 and
-  // +0 (equal), huge and tiny magnitudes and ties must rank as std::sort ranks them.
+  // Above 2048 values the arms are radix-sorted on their bit patterns, by their top bits first
+  // with an insertion pass after, and U is counted by walks that take ties to a merge. Layouts:
+  // 0: negative values, −0 and +0 (equal), huge and tiny magnitudes and ties; 1: the same without
+  // any tie (the walks' path); 2: values clustered far below the range's resolution beside one
+  // huge value (the insertion pass gives up and the keys are sorted in full); 3 and 4: every x
+  // above, or below, every y. Each must rank as std::sort ranks it.
+  const int layout = GENERATE(0, 1, 2, 3, 4);
   fa::rng g(GENERATE(5u, 6u));
-  const bool rounded = GENERATE(false, true);
+  const bool rounded = layout == 0 && GENERATE(false, true);
   auto x = draw(g, 3000, 0.0, rounded);
   auto y = draw(g, 5000, 2.0, rounded);
-  for (std::size_t i = 0; i < 200; ++i) {
-    x[i] = -x[i];
-    y[3 * i] = -y[3 * i];
+  if (layout <= 1) {
+    for (std::size_t i = 0; i < 200; ++i) {
+      x[i] = -x[i];
+      y[3 * i] = -y[3 * i];
+    }
+    x[11] = 1e300;
+    y[13] = -1e-300;
   }
-  x[7] = -0.0;
-  y[9] = 0.0;
-  x[11] = 1e300;
-  y[13] = -1e-300;
-  y[17] = x[23];
+  if (layout == 0) {
+    x[7] = -0.0;
+    y[9] = 0.0;
+    y[17] = x[23];
+  }
+  if (layout == 2) {
+    for (auto& v : x) v = 1.0 + 1e-12 * g.uniform();
+    for (auto& v : y) v = 1.0 + 1e-12 * g.uniform();
+    y[5] = 1e300;
+  }
+  if (layout == 3) {
+    for (auto& v : x) v += 1e6;
+  }
+  if (layout == 4) {
+    for (auto& v : x) v -= 1e6;
+  }
   std::vector<std::pair<double, int>> pooled;
   for (const double v : x) pooled.emplace_back(v, 0);
   for (const double v : y) pooled.emplace_back(v, 1);
@@ -99,10 +119,13 @@ TEST_CASE("large samples (radix-sorted) give the U and tie sum of plain ranking"
     tie_sum += t * t * t - t;
     i = j;
   }
+  if (layout != 0 && layout != 2) REQUIRE(tie_sum == 0.0);
   const auto r = fa::mann_whitney_u(x, y);
   REQUIRE(r.status == fa::status::ok);
   CHECK(r.u1 == rank_sum_x - 3000.0 * 3001.0 / 2.0);
   CHECK(r.tie_term == tie_sum);
+  // The Hodges-Lehmann path sorts copies of the doubles: its U must agree.
+  CHECK(fa::hodges_lehmann_shift(x, y).u1 == r.u1);
 }
 
 TEST_CASE("k-th pairwise difference equals the brute-force order statistic", "[analysis]") {
