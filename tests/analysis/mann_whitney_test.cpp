@@ -21,6 +21,16 @@ std::vector<double> draw(fa::rng& g, std::size_t n, double shift, bool rounded) 
   }
   return v;
 }
+
+// Every difference a − b, ascending: the brute force the selection is checked against.
+std::vector<double> sorted_differences(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<double> diffs;
+  for (double a : x) {
+    for (double b : y) diffs.push_back(a - b);
+  }
+  std::sort(diffs.begin(), diffs.end());
+  return diffs;
+}
 }  // namespace
 
 TEST_CASE("Mann-Whitney reports empty, non-finite and all-tied input explicitly", "[analysis]") {
@@ -135,11 +145,7 @@ TEST_CASE("k-th pairwise difference equals the brute-force order statistic", "[a
   auto y = draw(g, 17, 3.0, true);
   std::sort(x.begin(), x.end());
   std::sort(y.begin(), y.end());
-  std::vector<double> diffs;
-  for (double a : x) {
-    for (double b : y) diffs.push_back(a - b);
-  }
-  std::sort(diffs.begin(), diffs.end());
+  const auto diffs = sorted_differences(x, y);
   for (std::size_t k = 1; k <= diffs.size(); k += 7) {
     CHECK(fa::kth_pairwise_difference(x, y, k) == diffs[k - 1]);
   }
@@ -170,11 +176,7 @@ TEST_CASE("order statistics of many pairwise differences equal the brute-force o
   }
   std::sort(x.begin(), x.end());
   std::sort(y.begin(), y.end());
-  std::vector<double> diffs;
-  for (double a : x) {
-    for (double b : y) diffs.push_back(a - b);
-  }
-  std::sort(diffs.begin(), diffs.end());
+  const auto diffs = sorted_differences(x, y);
   const std::size_t total = diffs.size();
   // Hodges-Lehmann's set (the two middle ranks and two interval ends), the extremes, ranks that
   // repeat, arrive out of order, lie next to each other, and one out of range.
