@@ -60,7 +60,7 @@ class selector {
     const std::size_t n = n_cols();
     const std::size_t threshold = std::max<std::size_t>(m + n, 8192);
     row_counts_mut none = std::make_shared<std::size_t[]>(m + 1, 0);
-    none[m] = n;
+    none.get()[m] = n;
     none_ = none;
     row_counts all = std::make_shared<std::size_t[]>(m + 1, n);
     // Ranks closer than a quarter of the listing threshold are bracketed together.

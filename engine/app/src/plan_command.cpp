@@ -412,8 +412,9 @@ void print_table(const std::string& plan_name, const traffic_source& traffic,
                "shortest", "detects", "what");
     int i = 0;
     for (const auto& st : s.plan.steps) {
-      const std::string what =
-          static_cast<std::size_t>(i) < outline.steps.size() ? outline.steps[i].what : "";
+      const std::string what = static_cast<std::size_t>(i) < outline.steps.size()
+                                   ? outline.steps[static_cast<std::size_t>(i)].what
+                                   : "";
       fmt::print(
           "{:>4} {:>5.4g}% {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {:<22} {}\n", ++i,
           st.weight * 100.0, st.open_ended ? "open" : format_duration(st.duration_s),
