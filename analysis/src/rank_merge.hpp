@@ -48,7 +48,7 @@ inline rank_summary merge_ranks(std::span<const double> xs, std::span<const doub
   return s;
 }
 
-// Whether an ascending sample holds two equal values (no early exit: the loop vectorises).
+// Whether an ascending sample holds two equal values (no early exit, no branch on the data).
 template <class T>
 bool has_adjacent_equal(std::span<const T> v) {
   bool any = false;
