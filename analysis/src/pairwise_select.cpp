@@ -4,10 +4,10 @@
 // a stratified sample of the window's elements gives two pivots that bracket the group's ranks
 // (3 standard errors of the sample quantile either side), one branch-free O(m + n) walk per pivot
 // counts the elements below it in every row (the walks of all groups' pivots side by side), and
-// the counts become the new window. A pivot that
-// falls between a group's ranks splits the group; a value held by a whole run of equal differences
-// at a wanted rank is found as that rank's answer directly. Once few candidates are left they are
-// listed and the ranks selected. Expected O((m + n)·log(m·n)) with a small constant.
+// the counts become the new window. A pivot that falls between a group's ranks splits the group;
+// a value held by a whole run of equal differences at a wanted rank is found as that rank's answer
+// directly. Once few candidates are left they are listed and the ranks selected. Expected
+// O((m + n)·log(m·n)) with a small constant.
 
 #include "pairwise_select.hpp"
 
@@ -53,21 +53,21 @@ class selector {
       : a_(a), b_(b.begin(), b.end()), out_(out), gen_(0x5e1ec7ULL) {
     // +∞ after the last b stops every walk at j = n: a_i − ∞ = −∞ exceeds no pivot.
     b_.push_back(std::numeric_limits<double>::infinity());
+    const row_counts_mut none = std::make_shared<std::size_t[]>(a.size() + 1, 0);
+    none.get()[a.size()] = b.size();
+    none_ = none;
   }
 
   void solve(std::vector<target> ts) {
     const std::size_t m = a_.size();
     const std::size_t n = n_cols();
     const std::size_t threshold = std::max<std::size_t>(m + n, 8192);
-    row_counts_mut none = std::make_shared<std::size_t[]>(m + 1, 0);
-    none.get()[m] = n;
-    none_ = none;
-    row_counts all = std::make_shared<std::size_t[]>(m + 1, n);
+    const row_counts all = std::make_shared<std::size_t[]>(m + 1, n);
     // Ranks closer than a quarter of the listing threshold are bracketed together.
     std::vector<group> open;
     for (const auto& t : ts) {
       if (open.empty() || t.k - open.back().ts.back().k > threshold / 4) {
-        open.push_back({{}, {none, 0}, {all, m * n}});
+        open.push_back({{}, {none_, 0}, {all, m * n}});
       }
       open.back().ts.push_back(t);
     }
@@ -89,17 +89,17 @@ class selector {
  private:
   std::size_t n_cols() const { return b_.size() - 1; }
 
-  // A pivot and the per-row counts of elements ≤ it (< it when strict).
-  struct cut {
-    double value = 0.0;
-    bool strict = false;
-    bound counts;
-  };
+  // The element in row i, window column c (counted from the row's smallest): b_{n−1−c}.
+  double element(std::size_t i, std::size_t c) const { return a_[i] - b_[n_cols() - 1 - c]; }
 
-  // A group's round: pivots from a sample of its window, and the counts below them.
+  // A group's round: two pivots from a sample of its window (equal when a lone pivot is counted
+  // both ways), and the counts below them.
   struct plan {
     group g;
-    std::vector<cut> cuts;
+    double p_lo = 0.0;  // counted as #{≤ p_lo}
+    double p_hi = 0.0;  // counted as #{< p_hi}
+    bound le;
+    bound lt;
   };
 
   plan choose_pivots(group g) {
@@ -120,50 +120,38 @@ class selector {
                        sample.end());
       return sample[idx];
     };
-    plan pl{std::move(g), {}};
-    const auto both_ways = [&](double v) {
-      pl.cuts.push_back({v, false, {}});
-      pl.cuts.push_back({v, true, {}});
-    };
+    plan pl{std::move(g), 0.0, 0.0, {}, {}};
     if (lo_at > 0.0 && hi_at < 1.0) {
-      // #{≤ p_lo} and #{< p_hi}: below and above every rank, as far as the sample can tell.
-      const double p_lo = pick(lo_at);
-      const double p_hi = pick(hi_at);
-      pl.cuts.push_back({p_lo, false, {}});
-      pl.cuts.push_back({p_hi, true, {}});
+      // Below and above every rank, as far as the sample can tell.
+      pl.p_lo = pick(lo_at);
+      pl.p_hi = pick(hi_at);
     } else {
       // A lone pivot (the ranks fill the window's top or bottom) is counted both ways, so that
       // equal values at a rank are always recognised.
-      both_ways(pick(lo_at > 0.0 ? lo_at : (hi_at < 1.0 ? hi_at : 0.5)));
+      pl.p_lo = pick(lo_at > 0.0 ? lo_at : (hi_at < 1.0 ? hi_at : 0.5));
+      pl.p_hi = pl.p_lo;
     }
     return pl;
   }
 
-  // Each target's tightest bounds among the old ones and the round's counts; targets that end up
-  // with the same bounds stay together, and go on in `next`. A target whose rank lies between a
-  // pivot's two counts, #{< p} < k ≤ #{≤ p}, is p.
+  // Each target's tightest bounds among the old ones and the round's two counts; targets that
+  // end up with the same bounds stay together, and go on in `next`. When both pivots are one
+  // value p, a target whose rank lies between its counts, #{< p} < k ≤ #{≤ p}, is p.
   void split(const plan& pl, std::vector<group>& next) {
     const group& g = pl.g;
     std::vector<group> parts;
     for (const auto& t : g.ts) {
-      bool found = false;
-      for (const cut& le : pl.cuts) {
-        for (const cut& lt : pl.cuts) {
-          if (!found && !le.strict && lt.strict && le.value == lt.value && lt.counts.total < t.k &&
-              t.k <= le.counts.total) {
-            out_[t.out] = le.value;
-            found = true;
-          }
-        }
+      if (pl.p_lo == pl.p_hi && pl.lt.total < t.k && t.k <= pl.le.total) {
+        out_[t.out] = pl.p_lo;
+        continue;
       }
-      if (found) continue;
       bound lower = g.lo;
       bound upper = g.hi;
-      for (const cut& c : pl.cuts) {
-        if (c.counts.total < t.k) {
-          if (c.counts.total > lower.total) lower = c.counts;
-        } else if (c.counts.total < upper.total) {
-          upper = c.counts;
+      for (const bound* c : {&pl.le, &pl.lt}) {
+        if (c->total < t.k) {
+          if (c->total > lower.total) lower = *c;
+        } else if (c->total < upper.total) {
+          upper = *c;
         }
       }
       if (parts.empty() || parts.back().lo.rows != lower.rows ||
@@ -198,14 +186,11 @@ class selector {
       dest.rows = rows;
     };
     for (auto& pl : plans) {
-      for (cut& c : pl.cuts) {
-        if (!c.strict) {
-          add(c.value, pl, c.counts);
-        } else if (c.value == minus_inf) {
-          c.counts = {none_, 0};  // nothing lies below −∞ (differences overflow to ±∞)
-        } else {
-          add(std::nextafter(c.value, minus_inf), pl, c.counts);
-        }
+      add(pl.p_lo, pl, pl.le);
+      if (pl.p_hi == minus_inf) {
+        pl.lt = {none_, 0};  // nothing lies below −∞ (differences overflow to ±∞)
+      } else {
+        add(std::nextafter(pl.p_hi, minus_inf), pl, pl.lt);
       }
     }
     std::size_t w = 0;
@@ -276,8 +261,7 @@ class selector {
         before += hi[row] - lo[row];
         ++row;
       }
-      // Window column c from the bottom is b_{n−1−c}.
-      out.push_back(a_[row] - b_[n - 1 - (lo[row] + (at - before))]);
+      out.push_back(element(row, lo[row] + (at - before)));
     }
     return out;
   }
@@ -285,11 +269,10 @@ class selector {
   void finish(const group& g) {
     const std::size_t* lo = g.lo.rows.get();
     const std::size_t* hi = g.hi.rows.get();
-    const std::size_t n = n_cols();
     std::vector<double> vals;
     vals.reserve(g.hi.total - g.lo.total);
     for (std::size_t i = 0; i < a_.size(); ++i) {
-      for (std::size_t c = lo[i]; c < hi[i]; ++c) vals.push_back(a_[i] - b_[n - 1 - c]);
+      for (std::size_t c = lo[i]; c < hi[i]; ++c) vals.push_back(element(i, c));
     }
     // Targets ascend, so each nth_element only needs the part right of the previous one.
     auto first = vals.begin();
