@@ -125,8 +125,7 @@ inline rank_summary rank_sums(std::span<const double> xs, std::span<const double
 // three buffers (sort_keys; the second sort reuses the first's spare) and walked as keys: a third
 // less fresh memory to fault in than two sorted copies, and no decoding unless something is tied.
 inline rank_summary rank_sums_unsorted(std::span<const double> x, std::span<const double> y) {
-  constexpr std::size_t direct_threshold = 2048;
-  if (x.size() < direct_threshold || y.size() < direct_threshold) {
+  if (x.size() < radix_threshold || y.size() < radix_threshold) {
     return rank_sums(sorted_copy(x), sorted_copy(y));
   }
   const std::size_t most = std::max(x.size(), y.size());

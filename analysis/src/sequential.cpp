@@ -412,14 +412,6 @@ bool has_nan(std::span<const double> v) {
   return std::any_of(v.begin(), v.end(), [](double x) { return std::isnan(x); });
 }
 
-std::vector<double> sorted(std::span<const double> v) {
-  if (std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }))
-    return detail::sorted_copy(v);              // radix sort (sort_doubles.hpp)
-  std::vector<double> out(v.begin(), v.end());  // with infinities: no NaN here
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace
 
 quantile_ab_result quantile_ab_p_value(std::span<const double> a, std::span<const double> b,
@@ -437,8 +429,8 @@ quantile_ab_result quantile_ab_p_value(std::span<const double> a, std::span<cons
     r.status = status::non_finite_input;
     return r;
   }
-  const auto xa = sorted(a);
-  const auto xb = sorted(b);
+  const auto xa = detail::sorted_copy(a);  // radix sort (sort_doubles.hpp)
+  const auto xb = detail::sorted_copy(b);
   const double rho = best_rho(t_opt * p * (1.0 - p), alpha_opt);
   const double rr = std::max(rho - p * (1.0 - p), 1e-3 * p * (1.0 - p));
   arm_mixture ma(static_cast<double>(xa.size()), p, rr);

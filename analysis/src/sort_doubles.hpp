@@ -1,6 +1,6 @@
 #pragma once
 // Sorting doubles for the rank tests, which are bounded by it: order-preserving 64-bit keys and a
-// radix sort (below). Finite values only.
+// radix sort (below). Any values but NaN (±∞ have keys at the ends).
 
 #include <algorithm>
 #include <bit>
@@ -10,6 +10,9 @@
 #include <vector>
 
 namespace floodgate::analysis::detail {
+
+// Below this many values std::sort, in cache, beats the radix passes.
+inline constexpr std::size_t radix_threshold = 2048;
 
 inline std::uint64_t order_key(double v) {
   const auto u = std::bit_cast<std::uint64_t>(v);
@@ -52,7 +55,7 @@ inline std::uint64_t* radix_passes(std::uint64_t* src, std::uint64_t* tmp, std::
   return src;
 }
 
-// The order keys of finite doubles, sorted: least-significant-digit radix passes of 11 bits on
+// The order keys of doubles (no NaN), sorted: least-significant-digit radix passes of 11 bits on
 // the keys' offset from the smallest one. Latencies span a few binades, so the offsets have ≈ 55
 // significant bits (five passes); instead the keys are sorted by their top 33 significant bits
 // only (three passes) and an insertion pass then orders the rare neighbours that share those bits
@@ -91,13 +94,12 @@ inline std::uint64_t* sort_keys(std::span<const double> v, std::uint64_t* a, std
   return radix_passes(a, b, n, low, 0, full_passes);
 }
 
-// A sorted copy of finite doubles (sort_keys, decoded). Small inputs use std::sort, which is
+// A sorted copy of doubles without NaN (sort_keys, decoded). Small inputs use std::sort, which is
 // faster in cache.
 inline std::vector<double> sorted_copy(std::span<const double> v) {
-  constexpr std::size_t direct_threshold = 2048;
   const std::size_t n = v.size();
   std::vector<double> out(v.begin(), v.end());
-  if (n < direct_threshold) {
+  if (n < radix_threshold) {
     std::sort(out.begin(), out.end());
     return out;
   }
