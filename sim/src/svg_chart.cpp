@@ -182,7 +182,9 @@ std::string chart::render(int width, int height) const {
   }
   const double x_step = x_seconds ? duration_step(f.x1 - f.x0, 8) : nice_step(f.x1 - f.x0, 8);
   const auto x_ticks_at = linear_ticks(f.x0, f.x1, x_step);
-  const auto x_text = x_seconds ? tick_format(seconds_label) : x_format;
+  const auto tick_text = [](bool secs, double v) {
+    return secs ? seconds_label(v) : number_label(v);
+  };
 
   std::string s = fmt::format(
       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" "
@@ -203,7 +205,7 @@ std::string chart::render(int width, int height) const {
         "<text x=\"{lt}\" y=\"{yt}\" text-anchor=\"end\" fill=\"#444\">{v}</text>\n",
         fmt::arg("l", px(left)), fmt::arg("r", px(plot_right)), fmt::arg("y", px(y)),
         fmt::arg("lt", px(left - 6)), fmt::arg("yt", px(y + 4)),
-        fmt::arg("v", escape(y_seconds ? seconds_label(t) : y_format(t))));
+        fmt::arg("v", escape(tick_text(y_seconds, t))));
   }
   for (double t : x_ticks_at) {
     const double x = f.x(t);
@@ -211,7 +213,7 @@ std::string chart::render(int width, int height) const {
         "<line x1=\"{x}\" x2=\"{x}\" y1=\"{b}\" y2=\"{b5}\" stroke=\"#444\"/>"
         "<text x=\"{x}\" y=\"{bt}\" text-anchor=\"middle\" fill=\"#444\">{v}</text>\n",
         fmt::arg("x", px(x)), fmt::arg("b", px(plot_bottom)), fmt::arg("b5", px(plot_bottom + 5)),
-        fmt::arg("bt", px(plot_bottom + 17)), fmt::arg("v", escape(x_text(t))));
+        fmt::arg("bt", px(plot_bottom + 17)), fmt::arg("v", escape(tick_text(x_seconds, t))));
   }
   s += fmt::format(
       "<line x1=\"{l}\" x2=\"{r}\" y1=\"{b}\" y2=\"{b}\" stroke=\"#444\"/>"

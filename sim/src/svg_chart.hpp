@@ -5,7 +5,6 @@
 // of the page. Each drawn datum carries data-mark="<series>" (the report test counts them) and
 // a <title> a browser shows on hover.
 
-#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,9 +65,6 @@ struct threshold {
   std::string colour = colour::threshold;
 };
 
-/// How an axis' tick values are written.
-using tick_format = std::function<std::string(double)>;
-
 /// "90s" → "1m30s", "3600" → "1h": an axis of seconds.
 std::string seconds_label(double s);
 /// 1, 2 or 5 × 10^k: the smallest such step that cuts `span` into at most `most` pieces.
@@ -82,9 +78,7 @@ struct chart {
   std::string y_label;
   bool log_y = false;
   bool y_from_zero = true;  ///< linear axes: include 0
-  tick_format x_format = number_label;
-  tick_format y_format = number_label;
-  bool x_seconds = false;  ///< ticks at round durations (10 s, 1 min, 5 min, 1 h…)
+  bool x_seconds = false;   ///< ticks at round durations (10 s, 1 min, 5 min, 1 h…), else numbers
   bool y_seconds = false;
   std::vector<double> x_include;  ///< x values the axis spans even without data there
   std::vector<line> lines;
