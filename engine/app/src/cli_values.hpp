@@ -32,12 +32,12 @@ std::optional<std::string> parse_assignments(const std::vector<std::string>& ite
 // naming `what` when it cannot be read.
 std::string read_secret_file(const std::string& path, const std::string& what);
 
-// An instant flag (unix seconds or RFC 3339): nothing when `text` is empty; on a bad value,
-// nothing and `error` set to "<flag>: …".
 /// `--output html` onto a terminal: the reason to refuse (a page is for a file or a pipe), else
 /// nothing.
 std::optional<std::string> html_to_terminal(const std::string& output);
 
+// An instant flag (unix seconds or RFC 3339): nothing when `text` is empty; on a bad value,
+// nothing and `error` set to "<flag>: …".
 std::optional<core::instant> time_flag(const std::string& text, const char* flag,
                                        std::string& error);
 

@@ -168,7 +168,7 @@ std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o
   return t;
 }
 
-// Runs one request of `client` to completion.
+// Runs one request (`send`, given the callback to answer) on `io` to completion.
 providers::prometheus_answer await_answer(
     boost::asio::io_context& io,
     const std::function<void(std::function<void(providers::prometheus_answer)>)>& send) {
@@ -410,14 +410,12 @@ void print_table(const std::string& plan_name, const traffic_source& traffic,
                "step", "share", "duration", "canary req", "baseline req",
                latency ? "" : "canary err", latency ? "" : "base err", "needed (req)", "enough",
                "shortest", "detects", "what");
-    int i = 0;
-    for (const auto& st : s.plan.steps) {
-      const std::string what = static_cast<std::size_t>(i) < outline.steps.size()
-                                   ? outline.steps[static_cast<std::size_t>(i)].what
-                                   : "";
+    for (std::size_t i = 0; i < s.plan.steps.size(); ++i) {
+      const auto& st = s.plan.steps[i];
+      const std::string what = i < outline.steps.size() ? outline.steps[i].what : "";
       fmt::print(
-          "{:>4} {:>5.4g}% {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {:<22} {}\n", ++i,
-          st.weight * 100.0, st.open_ended ? "open" : format_duration(st.duration_s),
+          "{:>4} {:>5.4g}% {:>9} {:>12} {:>13} {:>10} {:>10} {:>13} {:>6} {:>10}  {:<22} {}\n",
+          i + 1, st.weight * 100.0, st.open_ended ? "open" : format_duration(st.duration_s),
           count_text(st.canary_requests), count_text(st.baseline_requests),
           latency ? "" : fmt::format("{:.1f}", st.canary_error_events),
           latency ? "" : fmt::format("{:.1f}", st.baseline_error_events),

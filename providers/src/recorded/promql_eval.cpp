@@ -517,7 +517,7 @@ bool evaluator::distinct_without_name(const detail::node& selector) {
   const auto [it, fresh] = distinct_.try_emplace(selector.key, true);
   if (!fresh) return it->second;
   std::vector<label_set> ls;
-  for (const auto i : picked) ls.push_back(drop_name(view_.labels(i)));
+  for (const auto i : picked) ls.push_back(without_name(view_.labels(i)));
   std::sort(ls.begin(), ls.end());
   it->second = std::adjacent_find(ls.begin(), ls.end()) == ls.end();
   return it->second;
