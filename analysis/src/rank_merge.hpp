@@ -1,6 +1,6 @@
 #pragma once
-// One merge pass over two ascending samples gives everything the rank tests need: U of the
-// first sample and the tie-correction sum, with no rank array.
+// What the rank tests need of two ascending samples — U of the first and the tie-correction sum —
+// with no rank array: one merge pass, or without ties four branch-free walks.
 
 #include <algorithm>
 #include <array>
