@@ -91,15 +91,29 @@ z_test_result two_proportion_z_test(std::int64_t x1, std::int64_t n1, std::int64
   }
   const double dn1 = static_cast<double>(n1);
   const double dn2 = static_cast<double>(n2);
-  const double p1 = static_cast<double>(x1) / dn1;
-  const double p2 = static_cast<double>(x2) / dn2;
-  double var = 0.0;
+  const double dx1 = static_cast<double>(x1);
+  const double dx2 = static_cast<double>(x2);
   if (pooled) {
-    const double p = static_cast<double>(x1 + x2) / (dn1 + dn2);
-    var = p * (1.0 - p) * (1.0 / dn1 + 1.0 / dn2);
-  } else {
-    var = p1 * (1.0 - p1) / dn1 + p2 * (1.0 - p2) / dn2;
+    // The batch kernel's code for one comparison (batch_lanes.hpp): the same bits as
+    // two_proportion_z_batch.
+    detail::z_and_p r{};
+    switch (alt) {
+      case alternative::less:
+        r = detail::two_proportion_lane<alternative::less>(dx1, dn1, dx2, dn2);
+        break;
+      case alternative::greater:
+        r = detail::two_proportion_lane<alternative::greater>(dx1, dn1, dx2, dn2);
+        break;
+      case alternative::two_sided:
+        r = detail::two_proportion_lane<alternative::two_sided>(dx1, dn1, dx2, dn2);
+        break;
+    }
+    if (std::isnan(r.z)) return {status::constant_data, nan_v, nan_v};  // counts checked above
+    return {status::ok, r.z, r.p_value};
   }
+  const double p1 = dx1 / dn1;
+  const double p2 = dx2 / dn2;
+  const double var = p1 * (1.0 - p1) / dn1 + p2 * (1.0 - p2) / dn2;
   if (!(var > 0.0)) return {status::constant_data, nan_v, nan_v};
   const double z = (p1 - p2) / std::sqrt(var);
   return {status::ok, z, detail::p_value_from_z(z, alt)};

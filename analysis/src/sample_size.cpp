@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "batch_lanes.hpp"
 #include "root_finding.hpp"
 
 namespace floodgate::analysis {
@@ -107,12 +108,9 @@ two_arm_n two_proportion_n_ratio(double p_canary, double p_baseline, double alph
       !is_open_prob(alpha) || !is_open_prob(power) || !(ratio > 0.0)) {
     return {status::invalid_argument, nan_v, nan_v};
   }
-  const double pbar = (p_canary + ratio * p_baseline) / (1.0 + ratio);
-  const double sd0 = std::sqrt(pbar * (1.0 - pbar) * (1.0 + 1.0 / ratio));
-  const double sd1 =
-      std::sqrt(p_canary * (1.0 - p_canary) + p_baseline * (1.0 - p_baseline) / ratio);
-  const double num = z_alpha(alpha, s) * sd0 + normal_quantile(power) * sd1;
-  const double n1 = std::pow(std::max(num, 0.0) / (p_canary - p_baseline), 2.0);
+  // The sample-size gate's code for one comparison (batch_lanes.hpp).
+  const double n1 = detail::two_proportion_n_lane(p_canary, p_baseline, ratio, z_alpha(alpha, s),
+                                                  normal_quantile(power));
   return {status::ok, n1, ratio * n1};
 }
 

@@ -8,6 +8,7 @@
 #include <numbers>
 #include <vector>
 
+#include "batch_lanes.hpp"
 #include "root_finding.hpp"
 #include "sort_doubles.hpp"
 #include "stirling.hpp"
@@ -100,6 +101,14 @@ e_value_result multinomial_log_e_value(std::span<const double> counts, std::span
     x_sum += counts[i];
   }
   if (x_sum == 0.0) return {status::ok, 0.0};  // no events, no evidence: exactly E = 1
+  if (counts.size() == 2) {
+    // The batch kernel's code for one comparison (batch_lanes.hpp): the same bits as
+    // count_log_e_value_batch. NaN only for a prior mass kρᵢ below its range (1e-150).
+    const double log_e =
+        detail::count_log_e_lane(counts[0], counts[1], rho[1] / rho_sum, k, std::lgamma(k));
+    if (std::isnan(log_e)) return {status::invalid_argument, nan_v};
+    return {status::ok, log_e};
+  }
   // log E = Σ lgamma(aᵢ + xᵢ) − lgamma(T) − Σ lgamma(aᵢ) + lgamma(k) − Σ xᵢ log ρᵢ with aᵢ = kρᵢ,
   // T = k + X. Writing lgamma through Stirling's series, the large terms cancel analytically:
   // log E = Σ xᵢ log(qᵢ/ρᵢ) + Σ (aᵢ − ½) log qᵢ − (d−1)/2·log T + (d−1)·½ log 2π

@@ -9,21 +9,22 @@
 #include <floodgate/analysis/common.hpp>
 #include <floodgate/analysis/distributions.hpp>
 
+#include "batch_lanes.hpp"
+
 namespace floodgate::analysis::detail {
 
 // P-value of a standard normal statistic z (NaN stays NaN); two-sided is 2·min(tails) =
-// 2·P(Z > |z|), ≤ 1, one erfc.
+// 2·P(Z > |z|), ≤ 1. The batch kernels' code (batch_lanes.hpp), so the same bits.
 inline double p_value_from_z(double z, alternative alt) {
-  if (std::isnan(z)) return std::numeric_limits<double>::quiet_NaN();
   switch (alt) {
     case alternative::less:
-      return normal_cdf(z);
+      return p_value_lane<alternative::less>(z);
     case alternative::greater:
-      return normal_sf(z);
+      return p_value_lane<alternative::greater>(z);
     case alternative::two_sided:
       break;
   }
-  return std::min(1.0, 2.0 * normal_sf(std::fabs(z)));
+  return p_value_lane<alternative::two_sided>(z);
 }
 
 // [lower, upper] for a two-sided alternative; a one-sided one leaves the other end open.

@@ -25,7 +25,8 @@ struct e_value_result {
 /// 2022, arXiv 2011.03567; savvi `Multinomial`): log E = log B(kρ + x) − log B(kρ) − Σ xᵢ log ρᵢ,
 /// x the cumulative events per arm, ρ the arms' traffic shares (normalised here), k the prior
 /// concentration (savvi's default 100). Evaluated through Stirling's series so that large counts
-/// (10⁵ events) keep ~1e-12 absolute accuracy. Counts may be non-integer (planning).
+/// (10⁵ events) keep ~1e-12 absolute accuracy. Counts may be non-integer (planning). Two arms run
+/// the code of `count_log_e_value_batch` (the same bits), which takes prior masses kρᵢ ≥ 1e-150.
 e_value_result multinomial_log_e_value(std::span<const double> counts, std::span<const double> rho,
                                        double k = 100.0) noexcept;
 

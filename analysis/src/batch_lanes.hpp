@@ -1,0 +1,146 @@
+#pragma once
+// One comparison of each batch kernel (analysis/batch.hpp), written as a lane: straight-line
+// arithmetic on doubles with blends for the special cases (see lane_math.hpp). batch.cpp runs
+// these over K comparisons in vectorised loops; the scalar functions named in batch.hpp call the
+// same lanes for one comparison, so a scalar result and a batch result are the same bits (the
+// analysis module is compiled with -ffp-contract=off, so no build fuses their operations
+// differently).
+
+#include <cmath>
+
+#include <floodgate/analysis/common.hpp>
+
+#include "lane_math.hpp"
+#include "stirling.hpp"
+
+namespace floodgate::analysis::detail {
+
+struct z_and_p {
+  double z;
+  double p_value;
+};
+
+// The p-value of a standard normal statistic z for an alternative: Q(z), Q(−z), or min(1,
+// 2·Q(|z|)), Q the upper tail. NaN stays NaN. (A template: a run-time choice inside the kernels'
+// loops would stop their vectorisation.)
+template <alternative Alt>
+[[gnu::always_inline]] inline double p_value_lane(double z) {
+  if constexpr (Alt == alternative::greater) return lanes::normal_upper_lane(z);
+  if constexpr (Alt == alternative::less) return lanes::normal_upper_lane(-z);
+  const double doubled = 2.0 * lanes::normal_upper_lane(std::fabs(z));
+  return doubled > 1.0 ? 1.0 : doubled;
+}
+
+// Pooled two-proportion z (statsmodels `proportions_ztest`; z² equals R `prop.test(correct =
+// FALSE)`'s X²): z = (x1/n1 − x2/n2)/√(p̄(1 − p̄)(1/n1 + 1/n2)), p̄ = (x1 + x2)/(n1 + n2). Counts
+// outside 0 ≤ x ≤ n, or zero variance, give NaN.
+template <alternative Alt>
+[[gnu::always_inline]] inline z_and_p two_proportion_lane(double x1, double n1, double x2,
+                                                          double n2) {
+  const double pooled = (x1 + x2) / (n1 + n2);
+  const double var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2);
+  const bool valid = (x1 >= 0.0) & (x2 >= 0.0) & (x1 <= n1) & (x2 <= n2) & (var > 0.0);
+  const double z = (x1 / n1 - x2 / n2) / std::sqrt(var);
+  const double zz = valid ? z : lanes::nan;
+  return {zz, p_value_lane<Alt>(zz)};
+}
+
+// Shifting log Γ's argument: for z < 10, w = z + 10 and the ratio num/den = z(z+1)…(z+9)/w¹⁰ in
+// (0, 1], so that log Γ(z) = log Γ(w) − log(num/den) − 10 log w … is Stirling's form at w; for
+// z ≥ 10, w = z and num = den = 1. (Stirling's series is evaluated only at w ≥ 10.) `inv_w` is
+// 1/w, shared by the series and the caller.
+struct shifted {
+  double w;
+  double inv_w;
+  double num;
+  double den;
+  bool small;
+};
+[[gnu::always_inline]] inline shifted shift_up_lane(double z) {
+  double p = z;
+#pragma GCC unroll 9
+  for (int j = 1; j < 10; ++j) p *= z + j;  // overflows only where z ≥ 10, and is not used there
+  const double w = z + 10.0;
+  const double w2 = w * w;
+  const double w8 = (w2 * w2) * (w2 * w2);
+  const bool small = z < 10.0;
+  const double shifted_w = small ? w : z;
+  return {shifted_w, 1.0 / shifted_w, small ? p : 1.0, small ? w8 * w2 : 1.0, small};
+}
+
+// Stirling's error s(z) = log Γ(z) − [(z − ½) log z − z + ½ log 2π] without the shift's
+// log(num/den), which the caller gathers into one logarithm: for z < 10 it is (z − ½) log(w/z) −
+// 10 + series(w) − log(num/den).
+[[gnu::always_inline]] inline double stirling_error_part(double z, const shifted& s) {
+  const double shifted_part = (z - 0.5) * lanes::log_lane(s.w / z) - 10.0;
+  return detail::stirling_series_inv(s.inv_w) + (s.small ? shifted_part : 0.0);
+}
+
+// The two-arm Dirichlet–multinomial count e-value (sequential.hpp, multinomial_log_e_value with
+// counts {xb, xc} and shares {1 − ρ, ρ}), written through Stirling's series so that the large
+// terms cancel analytically (see sequential.cpp):
+//   log E = Σᵢ xᵢ log(qᵢ/ρᵢ) + Σᵢ [(aᵢ − ½) log qᵢ − log Γ(aᵢ)] − ½ log T + ½ log 2π
+//           + Σᵢ s(aᵢ + xᵢ) − s(T) + log Γ(k),   aᵢ = kρᵢ, T = k + Σxᵢ, qᵢ = (aᵢ + xᵢ)/T,
+// with (a − ½) log q − log Γ(a) = (a − ½) log(q/w) + log(num/den) + w − ½ log 2π − series(w) at
+// the shifted w. The shifts' numerators and denominators are multiplied into one quotient (each
+// factor lies in [z·9!, 20¹⁰], so no product of the five over- or underflows while both prior
+// masses kρᵢ are at least 1e-150) and take one logarithm: eight logarithms and twelve divisions per
+// comparison. Invalid input (negative or infinite counts, ρ outside (0, 1), a prior mass below
+// 1e-150) gives NaN; no events gives 0.
+struct count_terms {
+  double num = 1.0;  // the shifts' quotient, num/den
+  double den = 1.0;
+  double sum = 0.0;  // everything else
+};
+
+// One arm's terms, a = kr, with inv_total = 1/T.
+[[gnu::always_inline]] inline void count_arm(double x, double r, double k, double x_sum,
+                                             double inv_total, count_terms& t) {
+  const double a = k * r;
+  const double q = (a + x) * inv_total;
+  const double rel = (x - r * x_sum) * inv_total / r;  // q/ρ − 1 from the counts: keeps precision
+  const double xlog = x * lanes::log1p_lane(rel);
+  const shifted sa = shift_up_lane(a);
+  const shifted sz = shift_up_lane(a + x);
+  t.num *= sa.num * sz.den;
+  t.den *= sa.den * sz.num;
+  t.sum += (x > 0.0 ? xlog : 0.0) + (a - 0.5) * lanes::log_lane(q * sa.inv_w) + sa.w -
+           detail::half_log_2pi - detail::stirling_series_inv(sa.inv_w) +
+           stirling_error_part(a + x, sz);
+}
+
+[[gnu::always_inline]] inline double count_log_e_lane(double xb, double xc, double rho, double k,
+                                                      double lgamma_k) {
+  const double x_sum = xb + xc;
+  const double total = k + x_sum;
+  const shifted st = shift_up_lane(total);
+  count_terms t{st.num, st.den, 0.0};  // −s(T) contributes + log(num/den) of T's shift
+  const double inv_total = 1.0 / total;
+  count_arm(xb, 1.0 - rho, k, x_sum, inv_total, t);
+  count_arm(xc, rho, k, x_sum, inv_total, t);
+  const double value = -0.5 * lanes::log_lane(total) + detail::half_log_2pi -
+                       stirling_error_part(total, st) + lgamma_k + t.sum +
+                       lanes::log_lane(t.num / t.den);
+  const bool valid = (xb >= 0.0) & (xc >= 0.0) & (rho > 0.0) & (rho < 1.0) & (k * rho >= 1e-150) &
+                     (k * (1.0 - rho) >= 1e-150) & (x_sum < lanes::inf);
+  const double result = x_sum == 0.0 ? 0.0 : value;
+  return valid ? result : lanes::nan;
+}
+
+// The canary requests n1 that a level-α test of p1 against p2 needs for the given power with r
+// baseline requests per canary request (statsmodels 0.13.5
+// `samplesize_proportions_2indep_onetail`): p̄ = (p1 + r·p2)/(1 + r), sd0 = √(p̄q̄(1 + 1/r)), sd1 =
+// √(p1q1 + p2q2/r), n1 = ((z_a·sd0 + z_b·sd1)/(p1 − p2))², z_a = z_{1−α/2} (or z_{1−α} one-sided),
+// z_b = z_{power}.
+[[gnu::always_inline]] inline double two_proportion_n_lane(double p1, double p2, double ratio,
+                                                           double z_a, double z_b) {
+  const double pbar = (p1 + ratio * p2) / (1.0 + ratio);
+  const double sd0 = std::sqrt(pbar * (1.0 - pbar) * (1.0 + 1.0 / ratio));
+  const double sd1 = std::sqrt(p1 * (1.0 - p1) + p2 * (1.0 - p2) / ratio);
+  const double num = z_a * sd0 + z_b * sd1;
+  const double delta = p1 - p2;
+  const double n = (num > 0.0 ? num : 0.0) / delta;
+  return n * n;
+}
+
+}  // namespace floodgate::analysis::detail
