@@ -5,8 +5,9 @@
 // computes the same bits: IEEE addition, multiplication, division and square root are exactly
 // rounded in every lane, and the build is ISO C++, in which GCC contracts nothing into FMA.
 //
-// Accuracy, against glibc over 10⁶ arguments each (tests/analysis/lane_math_test.cpp): log within
-// 1 ulp, exp within 1 ulp, the normal tail within 6e-16 relative.
+// Accuracy against the C library's long double functions, 2·10⁵ arguments each over the whole range
+// (tests/analysis/lane_math_test.cpp; measured over 2·10⁶ in development): log below 1 ulp (0.93),
+// exp below 1.5 ulp (1.14), the normal tail below 1e-15 relative (7.8e-16).
 
 #include <bit>
 #include <cstddef>

@@ -1,10 +1,11 @@
 #pragma once
 /// \file
 /// Batch kernels: K independent comparisons updated in one call, structure of arrays (one span
-/// per field, all of length K). They compute the same formulas as the scalar functions named
-/// below (equal within 1e-12) without per-comparison branching or allocation, vectorised with
-/// Eigen inside the implementation. Invalid elements (negative counts, shares outside (0,1))
-/// produce NaN in their slot; the other slots are unaffected. Pure; thread-safe.
+/// per field, all of length K). Each runs the code of the scalar function named below for every
+/// comparison, vectorised (AVX-512, AVX2 or SSE2, picked at load time), so its results are the
+/// same bits as the scalar function's, without per-comparison branching or allocation. Invalid
+/// elements (negative counts, shares outside (0,1)) produce NaN in their slot; the other slots
+/// are unaffected. Pure; thread-safe.
 
 #include <cstdint>
 #include <span>
