@@ -9,8 +9,9 @@
 #include "batch_lanes.hpp"
 
 // The kernels are loops over the lanes of batch_lanes.hpp, which the compiler vectorises (this
-// file is compiled with -fno-trapping-math, which lets it turn the lanes' choices into blends, and
-// -fvect-cost-model=dynamic, which vectorises at -O2). On x86-64 each kernel is compiled three
+// file is compiled with -fno-trapping-math, which lets it turn the lanes' choices into blends,
+// -fno-math-errno, which keeps square roots inline, and -fvect-cost-model=dynamic, which
+// vectorises at -O2). On x86-64 each kernel is compiled three
 // times, for AVX-512 (x86-64-v4), AVX2 (x86-64-v3) and the baseline (SSE2), and the loader picks
 // the widest the CPU has (GCC's target_clones, an ifunc); the three give the same bits.
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__)
@@ -69,18 +70,10 @@ void two_proportion_z_batch(std::span<const double> x1, std::span<const double> 
                             std::span<double> z, std::span<double> p_value) {
   assert(n1.size() == x1.size() && x2.size() == x1.size() && n2.size() == x1.size());
   assert(z.size() == x1.size() && p_value.size() == x1.size());
-  const auto run = [&](auto loop) {
-    loop(x1.data(), n1.data(), x2.data(), n2.data(), x1.size(), z.data(), p_value.data());
-  };
-  switch (alt) {
-    case alternative::less:
-      return run(two_proportion_loop<alternative::less>);
-    case alternative::greater:
-      return run(two_proportion_loop<alternative::greater>);
-    case alternative::two_sided:
-      break;
-  }
-  run(two_proportion_loop<alternative::two_sided>);
+  detail::with_alternative(alt, [&](auto a) {
+    two_proportion_loop<decltype(a)::value>(x1.data(), n1.data(), x2.data(), n2.data(), x1.size(),
+                                            z.data(), p_value.data());
+  });
 }
 
 void count_log_e_value_batch(std::span<const double> baseline_events,

@@ -7,6 +7,7 @@
 // differently).
 
 #include <cmath>
+#include <type_traits>
 
 #include <floodgate/analysis/common.hpp>
 
@@ -29,6 +30,21 @@ template <alternative Alt>
   if constexpr (Alt == alternative::less) return lanes::normal_upper_lane(-z);
   const double doubled = 2.0 * lanes::normal_upper_lane(std::fabs(z));
   return doubled > 1.0 ? 1.0 : doubled;
+}
+
+// Calls f(std::integral_constant<alternative, alt>{}): the run-time alternative as the lanes'
+// template argument (decltype(a)::value inside f).
+template <class F>
+decltype(auto) with_alternative(alternative alt, F&& f) {
+  switch (alt) {
+    case alternative::less:
+      return f(std::integral_constant<alternative, alternative::less>{});
+    case alternative::greater:
+      return f(std::integral_constant<alternative, alternative::greater>{});
+    case alternative::two_sided:
+      break;
+  }
+  return f(std::integral_constant<alternative, alternative::two_sided>{});
 }
 
 // Pooled two-proportion z (statsmodels `proportions_ztest`; z² equals R `prop.test(correct =

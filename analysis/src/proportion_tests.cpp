@@ -96,18 +96,9 @@ z_test_result two_proportion_z_test(std::int64_t x1, std::int64_t n1, std::int64
   if (pooled) {
     // The batch kernel's code for one comparison (batch_lanes.hpp): the same bits as
     // two_proportion_z_batch.
-    detail::z_and_p r{};
-    switch (alt) {
-      case alternative::less:
-        r = detail::two_proportion_lane<alternative::less>(dx1, dn1, dx2, dn2);
-        break;
-      case alternative::greater:
-        r = detail::two_proportion_lane<alternative::greater>(dx1, dn1, dx2, dn2);
-        break;
-      case alternative::two_sided:
-        r = detail::two_proportion_lane<alternative::two_sided>(dx1, dn1, dx2, dn2);
-        break;
-    }
+    const auto r = detail::with_alternative(alt, [&](auto a) {
+      return detail::two_proportion_lane<decltype(a)::value>(dx1, dn1, dx2, dn2);
+    });
     if (std::isnan(r.z)) return {status::constant_data, nan_v, nan_v};  // counts checked above
     return {status::ok, r.z, r.p_value};
   }

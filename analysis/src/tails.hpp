@@ -16,15 +16,7 @@ namespace floodgate::analysis::detail {
 // P-value of a standard normal statistic z (NaN stays NaN); two-sided is 2·min(tails) =
 // 2·P(Z > |z|), ≤ 1. The batch kernels' code (batch_lanes.hpp), so the same bits.
 inline double p_value_from_z(double z, alternative alt) {
-  switch (alt) {
-    case alternative::less:
-      return p_value_lane<alternative::less>(z);
-    case alternative::greater:
-      return p_value_lane<alternative::greater>(z);
-    case alternative::two_sided:
-      break;
-  }
-  return p_value_lane<alternative::two_sided>(z);
+  return with_alternative(alt, [z](auto a) { return p_value_lane<decltype(a)::value>(z); });
 }
 
 // [lower, upper] for a two-sided alternative; a one-sided one leaves the other end open.

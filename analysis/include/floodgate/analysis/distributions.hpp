@@ -15,7 +15,7 @@ double normal_sf(double x) noexcept;
 /// Standard normal density φ(x).
 double normal_pdf(double x) noexcept;
 /// Quantile Φ⁻¹(p) for p in [0,1]: Abramowitz & Stegun 26.2.23 start, refined by Halley steps
-/// on the erfc-based CDF to full double precision (matches R `qnorm`, SciPy `norm.ppf`).
+/// on `normal_cdf` to full double precision (matches R `qnorm`, SciPy `norm.ppf`).
 double normal_quantile(double p) noexcept;
 
 /// log B(a, b) for a, b > 0, by Stirling's series with exact corrections (no cancellation
