@@ -5,6 +5,7 @@
 #include <floodgate/analysis/descriptive.hpp>
 #include <floodgate/analysis/distributions.hpp>
 #include <floodgate/analysis/proportion_tests.hpp>
+#include <floodgate/sim/lockstep.hpp>
 #include <floodgate/sim/monte_carlo.hpp>
 #include <mutex>
 #include <thread>
@@ -106,30 +107,39 @@ std::variant<monte_carlo_result, std::string> monte_carlo(const engine::rollout_
   out.regression_at = s.canary_regression_at();
   out.outcomes.resize(options.runs);
   unsigned threads = options.threads != 0 ? options.threads : std::thread::hardware_concurrency();
-  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(options.runs)));
+  // The runs go in groups of promql::lane_width, each group in lockstep (lockstep.hpp).
+  constexpr std::size_t group = providers::recorded::promql::lane_width;
+  const std::size_t groups = (options.runs + group - 1) / group;
+  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(groups)));
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> done{0};
   std::mutex error_lock;
   std::string error;
   auto work = [&](unsigned worker) {
-    scenario_simulator sim(spec, s, start, options.lookback);
+    lockstep_simulator sim(spec, s, start, options.lookback);
+    std::vector<std::uint64_t> seeds;
     for (;;) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= options.runs) break;
-      auto r = sim.run(run_seed(options.seed, i), i == 0 && options.keep_first);
+      const std::size_t g = next.fetch_add(1);
+      if (g >= groups) break;
+      const std::size_t first = g * group;
+      const std::size_t count = std::min(group, options.runs - first);
+      seeds.clear();
+      for (std::size_t i = first; i < first + count; ++i)
+        seeds.push_back(run_seed(options.seed, i));
+      auto r = sim.run(seeds, first == 0 && options.keep_first);
       if (auto* e = std::get_if<std::string>(&r)) {
-        const std::lock_guard<std::mutex> g(error_lock);
+        const std::lock_guard<std::mutex> lock(error_lock);
         error = *e;
-        next = options.runs;
+        next = groups;
         break;
       }
-      const auto& rr = std::get<replay_result>(r);
-      out.outcomes[i] = sim.outcome(rr);
-      if (i == 0) {
-        out.plan = rr.plan;
-        if (options.keep_first) out.first = std::move(std::get<replay_result>(r));
+      auto& rr = std::get<std::vector<replay_result>>(r);
+      for (std::size_t k = 0; k < count; ++k) out.outcomes[first + k] = sim.outcome(k, rr[k]);
+      if (first == 0) {
+        out.plan = rr[0].plan;
+        if (options.keep_first) out.first = std::move(rr[0]);
       }
-      const std::size_t d = done.fetch_add(1) + 1;
+      const std::size_t d = done.fetch_add(count) + count;
       if (worker == 0 && options.progress) options.progress(d, options.runs);
     }
   };

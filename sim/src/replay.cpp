@@ -2,76 +2,110 @@
 
 namespace floodgate::sim {
 
+// The live engine's loop (engine/runtime/src/engine.cpp, run()) without the router and the
+// journal: wake at the instant asked for, measure what is due, advance.
+
+std::variant<replay_run, std::string> replay_run::start(engine::rollout_spec spec,
+                                                        const replay_options& options,
+                                                        engine::plan_cache* cache) {
+  auto started = engine::session::start(std::move(spec), options.start, cache);
+  if (auto* e = std::get_if<std::string>(&started)) return std::move(*e);
+  return replay_run(std::move(std::get<engine::session>(started)), options);
+}
+
+replay_run::replay_run(engine::session s, const replay_options& options)
+    : s_(std::move(s)), options_(options), next_(options.start), now_(options.start) {
+  if (const auto* c = std::get_if<config::canary_strategy>(&s_.plan().strategy)) {
+    out_.steps = c->plan.steps.size();
+  } else {
+    out_.steps = 4;
+  }
+  out_.plan = s_.plan().name;
+  weight_ = s_.weight();
+  settle();
+}
+
+void replay_run::settle() {
+  if (s_.finished()) {
+    out_.ended = core::rollout_status_name(s_.status());
+  } else if (!next_) {
+    out_.ended = "waiting for a human";
+  } else if (options_.until && *next_ > *options_.until) {
+    out_.ended = "the recorded data ends";
+    now_ = *options_.until;
+  } else if (ticks_ >= options_.max_ticks) {
+    out_.ended = "max ticks reached";
+  } else {
+    return;
+  }
+  next_.reset();
+  out_.status = s_.status();
+  out_.weight = s_.weight();
+  out_.step = s_.step();
+  out_.ended_at = now_;
+}
+
+std::vector<replay_run::due_query> replay_run::due() const {
+  std::vector<due_query> out;
+  if (!next_) return out;
+  for (const auto& r : s_.due(*next_))
+    out.push_back({r, s_.metric_name(r), s_.query_for(r, *next_)});
+  return out;
+}
+
+void replay_run::tick(const std::vector<due_query>& asked,
+                      std::vector<providers::ports::metric_answer> answers) {
+  if (!next_) return;
+  now_ = *next_;
+  replay_tick t;
+  t.at = now_;
+  t.step = s_.step();
+  t.weight = s_.weight();
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    const auto& r = asked[i].request;
+    if (const auto* e = std::get_if<std::string>(&asked[i].query)) {
+      t.observations.push_back({r, *e, ""});
+    } else if (i < answers.size()) {
+      t.observations.push_back({r, std::move(answers[i].result), std::move(answers[i].value_text)});
+    } else {
+      t.observations.push_back({r, std::string("no answer was given"), ""});
+    }
+  }
+  auto result = s_.advance(now_, t.observations, options_.decisions_only ? nullptr : &t.looks);
+  ++ticks_;
+  next_ = result.next_wake_up;
+  if (s_.weight() != weight_) {
+    weight_ = s_.weight();
+    if (options_.on_weight) options_.on_weight(now_, weight_);
+  }
+  out_.decisions.insert(out_.decisions.end(), result.decisions.begin(), result.decisions.end());
+  if (!options_.decisions_only) {
+    t.decisions = std::move(result.decisions);
+    out_.ticks.push_back(std::move(t));
+  }
+  settle();
+}
+
 std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
                                                 const replay_options& options,
                                                 const answer_fn& answer,
                                                 engine::plan_cache* cache) {
-  auto started = engine::session::start(std::move(spec), options.start, cache);
+  auto started = replay_run::start(std::move(spec), options, cache);
   if (auto* e = std::get_if<std::string>(&started)) return std::move(*e);
-  auto& s = std::get<engine::session>(started);
-  replay_result out;
-  if (const auto* c = std::get_if<config::canary_strategy>(&s.plan().strategy)) {
-    out.steps = c->plan.steps.size();
-  } else {
-    out.steps = 4;
-  }
-  // The live engine's loop (engine/runtime/src/engine.cpp, run()) without the router and the
-  // journal: wake at the instant asked for, measure what is due, advance.
-  std::optional<core::instant> next = options.start;
-  core::instant now = options.start;
-  std::size_t ticks = 0;
-  int weight = s.weight();
-  for (;;) {
-    if (s.finished()) {
-      out.ended = core::rollout_status_name(s.status());
-      break;
-    }
-    if (!next) {
-      out.ended = "waiting for a human";
-      break;
-    }
-    if (options.until && *next > *options.until) {
-      out.ended = "the recorded data ends";
-      now = *options.until;
-      break;
-    }
-    if (ticks >= options.max_ticks) {
-      out.ended = "max ticks reached";
-      break;
-    }
-    now = *next;
-    replay_tick t;
-    t.at = now;
-    t.step = s.step();
-    t.weight = s.weight();
-    for (const auto& r : s.due(now)) {
-      auto q = s.query_for(r, now);
-      if (auto* e = std::get_if<std::string>(&q)) {
-        t.observations.push_back({r, *e, ""});
+  auto& run = std::get<replay_run>(started);
+  while (const auto at = run.next()) {
+    const auto asked = run.due();
+    std::vector<providers::ports::metric_answer> answers;
+    for (const auto& d : asked) {
+      if (const auto* q = std::get_if<providers::ports::metric_query>(&d.query)) {
+        answers.push_back(answer(d.metric, *q, *at));
       } else {
-        auto a = answer(s.metric_name(r), std::get<providers::ports::metric_query>(q), now);
-        t.observations.push_back({r, std::move(a.result), std::move(a.value_text)});
+        answers.emplace_back();
       }
     }
-    auto result = s.advance(now, t.observations, options.decisions_only ? nullptr : &t.looks);
-    ++ticks;
-    next = result.next_wake_up;
-    if (s.weight() != weight) {
-      weight = s.weight();
-      if (options.on_weight) options.on_weight(now, weight);
-    }
-    out.decisions.insert(out.decisions.end(), result.decisions.begin(), result.decisions.end());
-    if (!options.decisions_only) {
-      t.decisions = std::move(result.decisions);
-      out.ticks.push_back(std::move(t));
-    }
+    run.tick(asked, std::move(answers));
   }
-  out.status = s.status();
-  out.weight = s.weight();
-  out.step = s.step();
-  out.ended_at = now;
-  out.plan = s.plan().name;
-  return out;
+  return std::move(run).take();
 }
 
 }  // namespace floodgate::sim

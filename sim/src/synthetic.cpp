@@ -124,6 +124,7 @@ synthetic_traffic::synthetic_traffic(config::scenario s, core::instant start)
     st.total.assign(2 * buckets, 0);
   }
   samples_.resize(labels_.size());
+  row_.resize(labels_.size());
   means_.resize(2 * buckets);
   mass_.resize(buckets);
   pm_.resize(buckets);
@@ -224,14 +225,19 @@ void synthetic_traffic::scrape(core::instant a, core::instant b) {
       by_code[0] += st.total[q];
       by_code[1] += st.total[buckets + q];
     }
-    samples_[series++].push_back({at_ms, by_code[0], false});
-    samples_[series++].push_back({at_ms, by_code[1], false});
+    row_[series++] = by_code[0];
+    row_[series++] = by_code[1];
     for (std::size_t q = 0; q < buckets; ++q) {
       cumulative += st.total[q] + st.total[buckets + q];
-      samples_[series++].push_back({at_ms, cumulative, false});
+      row_[series++] = cumulative;
     }
-    samples_[series++].push_back({at_ms, cumulative, false});
-    samples_[series].push_back({at_ms, st.sum, false});
+    row_[series++] = cumulative;
+    row_[series] = st.sum;
+  }
+  if (sink_) {
+    sink_(at_ms, row_);
+  } else {
+    for (std::size_t i = 0; i < row_.size(); ++i) samples_[i].push_back({at_ms, row_[i], false});
   }
   ++scrapes_;
 }

@@ -4,8 +4,11 @@
 // evaluator against a real Prometheus on the same samples.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <floodgate/providers/recorded/promql.hpp>
+#include <functional>
 
 namespace {
 
@@ -264,4 +267,166 @@ TEST_CASE("instant selectors look back 5 minutes and stop at a staleness marker"
   CHECK(w.one("g offset 1m", 90000) == 1);
   // A range over the marker leaves it out.
   CHECK(w.one("count_over_time(g[5m])", 130000) == 2);
+}
+
+namespace {
+
+// Lanes of one world: the same series and instants, values differing lane by lane (counter
+// resets in some lanes, NaN and infinities in others, histograms of different shapes).
+class lanes_world final : public promql::lane_view {
+ public:
+  std::vector<rec::label_set> names;
+  std::vector<std::int64_t> t;
+  std::vector<std::vector<promql::lanes>> v;
+
+  std::size_t size() const override { return names.size(); }
+  const rec::label_set& labels(std::size_t i) const override { return names[i]; }
+  std::span<const std::int64_t> times(std::size_t) const override { return t; }
+  std::span<const promql::lanes> values(std::size_t i) const override { return v[i]; }
+
+  void add(const std::string& metric, rec::label_set l,
+           const std::function<double(std::size_t j, std::size_t lane)>& f) {
+    l.emplace_back("__name__", metric);
+    std::sort(l.begin(), l.end());
+    names.push_back(l);
+    auto& rows = v.emplace_back(t.size());
+    for (std::size_t j = 0; j < t.size(); ++j)
+      for (std::size_t k = 0; k < promql::lane_width; ++k) rows[j][k] = f(j, k);
+  }
+  /// Lane `lane` as a store.
+  void fill(rec::store& s, std::size_t lane) const {
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      std::string metric;
+      rec::label_set l;
+      for (const auto& kv : names[i]) {
+        if (kv.first == "__name__") {
+          metric = kv.second;
+        } else {
+          l.push_back(kv);
+        }
+      }
+      for (std::size_t j = 0; j < t.size(); ++j)
+        s.add(metric, l, {t[j], v[i][j][lane], false}, "lanes", 0);
+    }
+  }
+};
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+}  // namespace
+
+TEST_CASE("a lane evaluation gives each lane the value the evaluator gives over it",
+          "[providers][promql]") {
+  lanes_world w;
+  for (std::int64_t j = 0; j < 40; ++j) w.t.push_back(1000000 + j * 15000 + (j % 3) * 700);
+  const auto lane = [](std::size_t k) { return static_cast<double>(k); };
+  for (const char* code : {"200", "500"})
+    for (const char* pod : {"a", "b"}) {
+      const double c = code[0] == '5' ? 0.05 : 1.0;
+      const double p = pod[0] == 'a' ? 1.0 : 1.7;
+      w.add("req", {{"code", code}, {"pod", pod}}, [=](std::size_t j, std::size_t k) {
+        // A counter; lanes 3 and 7 reset it at sample 20, lane 11 holds still.
+        const double x = static_cast<double>(j);
+        if (k == 11) return 5.0;
+        if ((k == 3 || k == 7) && j >= 20) return c * p * (x - 20) * (3 + lane(k));
+        return c * p * x * (3 + lane(k)) + 2;
+      });
+    }
+  w.add("gauge", {{"pod", "a"}}, [=](std::size_t j, std::size_t k) {
+    if (k == 5 && j == 38) return std::nan("");
+    if (k == 6 && j == 37) return HUGE_VAL;
+    return std::sin(static_cast<double>(j) + lane(k)) * 10;
+  });
+  w.add("gauge", {{"pod", "b"}},
+        [=](std::size_t j, std::size_t k) { return std::cos(static_cast<double>(j) * lane(k)); });
+  for (const char* le : {"0.1", "0.25", "0.5", "1", "+Inf"}) {
+    const double bound = std::string(le) == "+Inf" ? 2.0 : std::stod(le);
+    w.add("lat_bucket", {{"le", le}}, [=](std::size_t j, std::size_t k) {
+      // Lane 9's buckets stay empty: NaN quantiles.
+      if (k == 9) return 0.0;
+      return std::floor(static_cast<double>(j) * (10 + lane(k)) *
+                        std::min(1.0, bound * (0.5 + lane(k) / 40)));
+    });
+  }
+  std::vector<rec::store> stores(promql::lane_width);
+  std::vector<std::optional<promql::store_view>> views(promql::lane_width);
+  std::vector<std::optional<promql::evaluator>> evals(promql::lane_width);
+  for (std::size_t k = 0; k < promql::lane_width; ++k) {
+    w.fill(stores[k], k);
+    REQUIRE(stores[k].finish().empty());
+    views[k].emplace(stores[k]);
+    evals[k].emplace(*views[k]);
+  }
+  promql::lane_evaluator lanes(w);
+  const char* queries[] = {
+      "sum(rate(req[1m]))",
+      R"(sum(rate(req{code=~"5.."}[2m])) / sum(rate(req[2m])))",
+      "sum(increase(req[5m])) by (pod)",
+      "irate(req[1m])",
+      "delta(gauge[3m])",
+      "increase(req[9m] offset 1m)",
+      "histogram_quantile(0.99, sum by (le) (rate(lat_bucket[2m])))",
+      "histogram_quantile(scalar(gauge{pod=\"b\"}), rate(lat_bucket[2m]))",
+      "avg_over_time(gauge[2m])",
+      "min_over_time(gauge[4m])",
+      "max_over_time(gauge[4m])",
+      "sum_over_time(gauge[1m])",
+      "count_over_time(gauge[1m])",
+      "last_over_time(gauge[1m])",
+      "abs(gauge) + ceil(gauge) - floor(gauge)",
+      "clamp_min(gauge, 0.5)",
+      "clamp_max(gauge, scalar(gauge{pod=\"b\"}))",
+      "-gauge % 3 ^ 2",
+      "gauge > bool 0",
+      "sum by (pod) (req) / on(pod) sum by (pod) (req{code=\"200\"})",
+      "min(gauge)",
+      "max(gauge)",
+      "avg(req)",
+      "count(req)",
+      "scalar(sum(gauge))",
+      "vector(3) * 2",
+      "req",
+      "gauge offset 30s",
+  };
+  for (const char* q : queries) {
+    const auto e = parsed(q);
+    REQUIRE(promql::lanewise(e));
+    for (const std::int64_t at : {1000000 + 14000, 1000000 + 300000, 1000000 + 584000}) {
+      INFO(q << " at " << at);
+      auto got = lanes.evaluate(e, at);
+      REQUIRE(std::holds_alternative<promql::lane_result>(got));
+      const auto& r = std::get<promql::lane_result>(got);
+      for (std::size_t k = 0; k < promql::lane_width; ++k) {
+        INFO("lane " << k);
+        auto one = evals[k]->evaluate(e, at);
+        REQUIRE(std::holds_alternative<promql::result>(one));
+        const auto& x = std::get<promql::result>(one);
+        REQUIRE(r.is_scalar == x.is_scalar);
+        if (x.is_scalar) CHECK(same_bits(r.scalar[k], x.scalar));
+        REQUIRE(r.vector.size() == x.vector.size());
+        for (std::size_t i = 0; i < x.vector.size(); ++i) {
+          CHECK(r.vector[i].labels == x.vector[i].labels);
+          INFO(r.vector[i].values[k] << " against " << x.vector[i].value);
+          CHECK(same_bits(r.vector[i].values[k], x.vector[i].value));
+        }
+      }
+    }
+  }
+  // Errors are the labels', the same in every lane.
+  const auto dup = parsed("req / on(pod) gauge");
+  auto dup_lanes = lanes.evaluate(dup, 1300000);
+  auto dup_one = evals[0]->evaluate(dup, 1300000);
+  REQUIRE(std::holds_alternative<std::string>(dup_lanes));
+  REQUIRE(std::holds_alternative<std::string>(dup_one));
+  CHECK(std::get<std::string>(dup_lanes) == std::get<std::string>(dup_one));
+  // A comparison that filters a vector keeps different elements in different lanes.
+  CHECK_FALSE(promql::lanewise(parsed("gauge > 0")));
+  CHECK_FALSE(promql::lanewise(parsed("sum(rate(req[1m])) > 3 * 2")));
+  CHECK_FALSE(promql::lanewise(parsed("1 < gauge")));
+  CHECK(promql::lanewise(parsed("gauge > bool 0")));
+  CHECK(promql::lanewise(parsed("scalar(gauge) > bool 1")));
+  auto filtered = lanes.evaluate(parsed("gauge > 0"), 1300000);
+  REQUIRE(std::holds_alternative<std::string>(filtered));
+  CHECK(std::get<std::string>(filtered) ==
+        "a comparison without bool does not evaluate lane by lane");
 }

@@ -9,6 +9,7 @@
 #include <floodgate/providers/recorded/promql.hpp>
 #include <limits>
 #include <span>
+#include <type_traits>
 
 #include "promql_ast.hpp"
 
@@ -55,19 +56,6 @@ label_set signature(const label_set& l, const std::vector<std::string>& names, b
   return out;
 }
 
-/// Prometheus refuses a result holding one label set twice (a function or an operator dropped
-/// the metric name of two series that differed only by it).
-void check_unique(const std::vector<element>& v) {
-  std::vector<const label_set*> ls;
-  ls.reserve(v.size());
-  for (const auto& e : v) ls.push_back(&e.labels);
-  std::sort(ls.begin(), ls.end(), [](const auto* a, const auto* b) { return *a < *b; });
-  for (std::size_t i = 1; i < ls.size(); ++i)
-    if (*ls[i] == *ls[i - 1])
-      throw eval_error{"vector cannot contain metrics with the same labelset " +
-                       format_labels(*ls[i])};
-}
-
 double arithmetic(detail::op o, double a, double b) {
   switch (o) {
     case detail::op::add:
@@ -102,68 +90,159 @@ bool compare(detail::op o, double a, double b) {
   }
 }
 
+// The numbers of the walk: a double over a series_view, `lanes` over a lane_view. Every
+// operation on them is written once, on doubles, and applied to each lane by `each`, so a
+// lane's value is the double evaluator's to the bit.
+
+template <typename F, typename... A>
+double each(F&& f, double a, A... b) {
+  return f(a, b...);
+}
+
+template <typename F, typename... A>
+lanes each(F&& f, const lanes& a, const A&... b) {
+  lanes out;
+  for (std::size_t l = 0; l < lane_width; ++l) out[l] = f(a[l], b[l]...);
+  return out;
+}
+
+template <typename Num>
+Num constant(double x) {
+  if constexpr (std::is_same_v<Num, double>) {
+    return x;
+  } else {
+    Num out;
+    out.fill(x);
+    return out;
+  }
+}
+
+/// A series' samples in a range, over a series_view: staleness markers in.
+struct sample_window {
+  std::span<const sample> s;
+  std::size_t size() const { return s.size(); }
+  std::int64_t at(std::size_t j) const { return s[j].at_ms; }
+  double value(std::size_t j) const { return s[j].value; }
+  bool stale(std::size_t j) const { return s[j].stale; }
+};
+
+/// The same over a lane_view: shared instants, a value per lane, no staleness markers.
+struct lane_window {
+  std::span<const std::int64_t> t;
+  std::span<const lanes> v;
+  std::size_t size() const { return t.size(); }
+  std::int64_t at(std::size_t j) const { return t[j]; }
+  const lanes& value(std::size_t j) const { return v[j]; }
+  static bool stale(std::size_t) { return false; }
+};
+
+template <typename View>
+struct view_kind;
+
+template <>
+struct view_kind<series_view> {
+  using num = double;
+  using result_type = result;
+  static sample_window window(const series_view& v, std::size_t i, std::int64_t start,
+                              std::int64_t end) {
+    const auto s = v.samples(i);
+    const auto from = std::lower_bound(s.begin(), s.end(), start,
+                                       [](const sample& x, std::int64_t t) { return x.at_ms < t; });
+    const auto to = std::upper_bound(from, s.end(), end,
+                                     [](std::int64_t t, const sample& x) { return t < x.at_ms; });
+    return {std::span<const sample>(from, to)};
+  }
+  static std::optional<double> at(const series_view& v, std::size_t i, std::int64_t t,
+                                  core::millis lookback) {
+    return value_at(v.samples(i), t, lookback);
+  }
+};
+
+template <>
+struct view_kind<lane_view> {
+  using num = lanes;
+  using result_type = lane_result;
+  static lane_window window(const lane_view& v, std::size_t i, std::int64_t start,
+                            std::int64_t end) {
+    const auto t = v.times(i);
+    const auto from = std::lower_bound(t.begin(), t.end(), start);
+    const auto to = std::upper_bound(from, t.end(), end);
+    const auto first = static_cast<std::size_t>(from - t.begin());
+    const auto n = static_cast<std::size_t>(to - from);
+    return {t.subspan(first, n), v.values(i).subspan(first, n)};
+  }
+  /// value_at's rule (series.cpp) on the shared instants.
+  static std::optional<lanes> at(const lane_view& v, std::size_t i, std::int64_t t,
+                                 core::millis lookback) {
+    const auto ts = v.times(i);
+    const auto it = std::upper_bound(ts.begin(), ts.end(), t);
+    if (it == ts.begin() || *std::prev(it) < t - lookback.count()) return std::nullopt;
+    return v.values(i)[static_cast<std::size_t>(it - ts.begin()) - 1];
+  }
+};
+
 /// extrapolatedRate (promql/functions.go): the increase between the first and last sample of
 /// the window, counter resets added back, extrapolated towards the window's edges — all the
 /// way when a sample is within 1.1 average intervals of the edge, else by half an interval;
 /// a counter is not extrapolated below zero.
-std::optional<double> extrapolated(std::span<const sample> window, std::int64_t range_start,
-                                   std::int64_t range_end, bool counter, bool per_second) {
+template <typename Num, typename W>
+std::optional<Num> extrapolated(const W& w, std::int64_t range_start, std::int64_t range_end,
+                                bool counter, bool per_second) {
   // One pass over the window's samples, staleness markers left out: the first and last, how
   // many, and the counter resets between consecutive ones.
-  const sample* first = nullptr;
-  const sample* last = nullptr;
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::size_t first = none;
+  std::size_t last = none;
   std::size_t count = 0;
-  double resets = 0;
-  for (const auto& x : window) {
-    if (x.stale) continue;
-    if (counter && last != nullptr && x.value < last->value) resets += last->value;
-    if (first == nullptr) first = &x;
-    last = &x;
+  Num resets = constant<Num>(0);
+  for (std::size_t j = 0; j < w.size(); ++j) {
+    if (w.stale(j)) continue;
+    if (counter && last != none)
+      resets = each([](double r, double before, double x) { return x < before ? r + before : r; },
+                    resets, w.value(last), w.value(j));
+    if (first == none) first = j;
+    last = j;
     ++count;
   }
   if (count < 2) return std::nullopt;
-  double result = last->value - first->value + resets;
-  double to_start = static_cast<double>(first->at_ms - range_start) / 1000.0;
-  const double to_end = static_cast<double>(range_end - last->at_ms) / 1000.0;
-  const double sampled = static_cast<double>(last->at_ms - first->at_ms) / 1000.0;
+  const double first_to_start = static_cast<double>(w.at(first) - range_start) / 1000.0;
+  const double to_end = static_cast<double>(range_end - w.at(last)) / 1000.0;
+  const double sampled = static_cast<double>(w.at(last) - w.at(first)) / 1000.0;
   const double average = sampled / static_cast<double>(count - 1);
-  if (counter && result > 0 && first->value >= 0) {
-    const double to_zero = sampled * (first->value / result);
-    if (to_zero < to_start) to_start = to_zero;
-  }
   const double threshold = average * 1.1;
-  double interval = sampled;
-  interval += to_start < threshold ? to_start : average / 2;
-  interval += to_end < threshold ? to_end : average / 2;
-  result *= interval / sampled;
-  if (per_second) result /= static_cast<double>(range_end - range_start) / 1000.0;
-  return result;
+  const double range = static_cast<double>(range_end - range_start) / 1000.0;
+  return each(
+      [&](double first_value, double last_value, double reset_sum) {
+        double result = last_value - first_value + reset_sum;
+        double to_start = first_to_start;
+        if (counter && result > 0 && first_value >= 0) {
+          const double to_zero = sampled * (first_value / result);
+          if (to_zero < to_start) to_start = to_zero;
+        }
+        double interval = sampled;
+        interval += to_start < threshold ? to_start : average / 2;
+        interval += to_end < threshold ? to_end : average / 2;
+        result *= interval / sampled;
+        if (per_second) result /= range;
+        return result;
+      },
+      w.value(first), w.value(last), resets);
 }
 
-/// bucketQuantile (promql/quantile.go, Prometheus 2.x): linear interpolation inside the bucket
-/// holding the rank; the +Inf bucket answers with the highest finite bound.
-double bucket_quantile(double q, std::vector<std::pair<double, double>>& buckets) {
+/// bucketQuantile (promql/quantile.go, Prometheus 2.x) once the buckets are in bound order with
+/// equal bounds summed (coalesceBuckets) and the last bound is +Inf: counts forced monotonic,
+/// then linear interpolation inside the bucket holding the rank; the +Inf bucket answers with
+/// the highest finite bound.
+double bucket_quantile_merged(double q, std::vector<std::pair<double, double>>& b) {
   if (std::isnan(q)) return std::nan("");
   if (q < 0) return -HUGE_VAL;
   if (q > 1) return HUGE_VAL;
-  std::sort(buckets.begin(), buckets.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  if (buckets.empty() || !std::isinf(buckets.back().first)) return std::nan("");
-  // Buckets of one bound summed (coalesceBuckets), then counts forced monotonic.
-  std::vector<std::pair<double, double>> b;
-  for (const auto& x : buckets) {
-    if (!b.empty() && b.back().first == x.first) {
-      b.back().second += x.second;
-    } else {
-      b.push_back(x);
-    }
-  }
+  if (b.size() < 2) return std::nan("");
   double highest = b.front().second;
   for (auto& x : b) {
     if (x.second < highest) x.second = highest;
     highest = x.second;
   }
-  if (b.size() < 2) return std::nan("");
   const double observations = b.back().second;
   if (observations == 0) return std::nan("");
   double rank = q * observations;
@@ -181,6 +260,42 @@ double bucket_quantile(double q, std::vector<std::pair<double, double>>& buckets
   return start + (b[k].first - start) * (rank / count);
 }
 
+/// bucket_quantile_merged for each lane: the buckets put in bound order with equal bounds summed
+/// (NaN in every lane without an +Inf bucket, after the quantile's own checks).
+template <typename Num>
+Num bucket_quantile(const Num& q, std::vector<std::pair<double, Num>>& buckets) {
+  std::sort(buckets.begin(), buckets.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  const bool usable = !buckets.empty() && std::isinf(buckets.back().first);
+  std::vector<std::pair<double, Num>> merged;
+  if (usable) {
+    for (const auto& x : buckets) {
+      if (!merged.empty() && merged.back().first == x.first) {
+        merged.back().second =
+            each([](double a, double c) { return a + c; }, merged.back().second, x.second);
+      } else {
+        merged.push_back(x);
+      }
+    }
+  }
+  std::vector<std::pair<double, double>> b(merged.size());
+  std::size_t lane = 0;
+  return each(
+      [&](double quantile) {
+        for (std::size_t i = 0; i < merged.size(); ++i) {
+          if constexpr (std::is_same_v<Num, double>) {
+            b[i] = merged[i];
+          } else {
+            b[i] = {merged[i].first, merged[i].second[lane]};
+          }
+        }
+        ++lane;
+        if (!usable && !std::isnan(quantile) && quantile >= 0 && quantile <= 1) return std::nan("");
+        return bucket_quantile_merged(quantile, b);
+      },
+      q);
+}
+
 /// A bucket's upper bound as Go's strconv.ParseFloat reads it ("0.25", "+Inf", "1e3").
 std::optional<double> le_bound(const std::string& text) {
   if (text == "+Inf" || text == "Inf" || text == "+inf" || text == "inf") return HUGE_VAL;
@@ -192,30 +307,57 @@ std::optional<double> le_bound(const std::string& text) {
   return v;
 }
 
-struct value {
-  bool scalar = false;
-  double number = 0;
-  std::vector<element> vec;
+template <typename Num>
+struct elem {
+  label_set labels;
+  Num value;
 };
 
+template <typename Num>
+struct value {
+  bool scalar = false;
+  Num number{};
+  std::vector<elem<Num>> vec;
+};
+
+/// Prometheus refuses a result holding one label set twice (a function or an operator dropped
+/// the metric name of two series that differed only by it).
+template <typename Num>
+void check_unique(const std::vector<elem<Num>>& v) {
+  std::vector<const label_set*> ls;
+  ls.reserve(v.size());
+  for (const auto& e : v) ls.push_back(&e.labels);
+  std::sort(ls.begin(), ls.end(), [](const auto* a, const auto* b) { return *a < *b; });
+  for (std::size_t i = 1; i < ls.size(); ++i)
+    if (*ls[i] == *ls[i - 1])
+      throw eval_error{"vector cannot contain metrics with the same labelset " +
+                       format_labels(*ls[i])};
+}
+
+template <typename View>
 class walker {
  public:
-  walker(evaluator& e, std::int64_t at) : e_(e), at_(at) {}
+  using num = typename view_kind<View>::num;
+  using val = value<num>;
 
-  value eval(const node& n) {
+  walker(selection& sel, const View& view, core::millis lookback, std::int64_t at)
+      : sel_(sel), view_(view), lookback_(lookback), at_(at) {}
+
+  val eval(const node& n) {
     switch (n.k) {
       case node::kind::number:
-        return {true, n.number, {}};
+        return {true, constant<num>(n.number), {}};
       case node::kind::string:
         throw eval_error{"a string cannot be evaluated here"};
       case node::kind::selector:
         return instant(n);
       case node::kind::negate: {
         auto v = eval(*n.args[0]);
-        if (v.scalar) return {true, -v.number, {}};
+        const auto neg = [](double x) { return -x; };
+        if (v.scalar) return {true, each(neg, v.number), {}};
         for (auto& x : v.vec) {
           x.labels = drop_name(std::move(x.labels));
-          x.value = -x.value;
+          x.value = each(neg, x.value);
         }
         check_unique(v.vec);
         return v;
@@ -231,15 +373,16 @@ class walker {
   }
 
  private:
-  evaluator& e_;
+  selection& sel_;
+  const View& view_;
+  core::millis lookback_;
   std::int64_t at_;
 
-  value instant(const node& n) {
-    value out;
-    const auto& view = e_.view();
-    for (const auto i : e_.select(n)) {
-      if (const auto v = value_at(view.samples(i), at_ - n.offset_ms, e_.lookback()))
-        out.vec.push_back({view.labels(i), *v});
+  val instant(const node& n) {
+    val out;
+    for (const auto i : sel_.select(n)) {
+      if (auto v = view_kind<View>::at(view_, i, at_ - n.offset_ms, lookback_))
+        out.vec.push_back({view_.labels(i), std::move(*v)});
     }
     return out;
   }
@@ -247,111 +390,117 @@ class walker {
   /// Each selected series' samples in [t − range, t] (staleness markers still in: `f` skips
   /// them), with the window's edges.
   template <typename F>
-  value over_range(const node& sel, bool keep_name, F&& f) {
-    const auto& view = e_.view();
-    const std::int64_t end = at_ - sel.offset_ms;
-    const std::int64_t start = end - sel.range_ms;
-    value out;
-    const auto& picked = e_.select(sel);
+  val over_range(const node& s, bool keep_name, F&& f) {
+    const std::int64_t end = at_ - s.offset_ms;
+    const std::int64_t start = end - s.range_ms;
+    val out;
+    const auto& picked = sel_.select(s);
     out.vec.reserve(picked.size());
     for (const auto i : picked) {
-      const auto s = view.samples(i);
-      const auto from = std::lower_bound(
-          s.begin(), s.end(), start, [](const sample& x, std::int64_t t) { return x.at_ms < t; });
-      const auto to = std::upper_bound(from, s.end(), end,
-                                       [](std::int64_t t, const sample& x) { return t < x.at_ms; });
-      const std::span<const sample> window(from, to);
-      if (const std::optional<double> v = f(window, start, end))
-        out.vec.push_back({keep_name ? view.labels(i) : without_name(view.labels(i)), *v});
+      const auto window = view_kind<View>::window(view_, i, start, end);
+      if (std::optional<num> v = f(window, start, end))
+        out.vec.push_back({keep_name ? view_.labels(i) : without_name(view_.labels(i)), *v});
     }
     // Series differing only by their name collide once it is dropped: the view's labels do not
     // change, so whether they do is settled once per selector.
-    if (!keep_name && !e_.distinct_without_name(sel)) check_unique(out.vec);
+    if (!keep_name && !sel_.distinct_without_name(s)) check_unique(out.vec);
     return out;
   }
 
-  value call(const node& n) {
+  val call(const node& n) {
     using detail::op;
     const op f = n.code;
     if (f == op::rate || f == op::increase || f == op::delta) {
       const bool counter = f != op::delta;
       const bool per_second = f == op::rate;
-      return over_range(*n.args[0], false,
-                        [&](std::span<const sample> w, std::int64_t s, std::int64_t e) {
-                          return extrapolated(w, s, e, counter, per_second);
-                        });
+      return over_range(*n.args[0], false, [&](const auto& w, std::int64_t s, std::int64_t e) {
+        return extrapolated<num>(w, s, e, counter, per_second);
+      });
     }
     if (f == op::irate) {
-      return over_range(
-          *n.args[0], false, [](std::span<const sample> w, std::int64_t, std::int64_t) {
-            // The window's last two samples that are not staleness markers.
-            const sample* b = nullptr;
-            const sample* a = nullptr;
-            for (auto it = w.rbegin(); it != w.rend() && a == nullptr; ++it) {
-              if (it->stale) continue;
-              (b == nullptr ? b : a) = &*it;
-            }
-            if (a == nullptr) return std::optional<double>{};
-            // A reset: b is all new.
-            const double d = b->value < a->value ? b->value : b->value - a->value;
-            return std::optional<double>{d / (static_cast<double>(b->at_ms - a->at_ms) / 1000)};
-          });
+      return over_range(*n.args[0], false, [](const auto& w, std::int64_t, std::int64_t) {
+        // The window's last two samples that are not staleness markers.
+        constexpr std::size_t none = static_cast<std::size_t>(-1);
+        std::size_t b = none;
+        std::size_t a = none;
+        for (std::size_t j = w.size(); j-- > 0 && a == none;) {
+          if (w.stale(j)) continue;
+          (b == none ? b : a) = j;
+        }
+        if (a == none) return std::optional<num>{};
+        const double dt = static_cast<double>(w.at(b) - w.at(a)) / 1000;
+        // A reset: b is all new.
+        return std::optional<num>{
+            each([dt](double before, double x) { return (x < before ? x : x - before) / dt; },
+                 w.value(a), w.value(b))};
+      });
     }
     if (f >= op::sum_over_time && f <= op::last_over_time) return over_time(n);
     if (f == op::histogram_quantile) return histogram_quantile(n);
     if (f == op::scalar) {
       const auto v = eval(*n.args[0]);
-      return {true, v.vec.size() == 1 ? v.vec[0].value : std::nan(""), {}};
+      return {true, v.vec.size() == 1 ? v.vec[0].value : constant<num>(std::nan("")), {}};
     }
-    if (f == op::vector) return {false, 0, {{{}, eval(*n.args[0]).number}}};
+    if (f == op::vector) return {false, constant<num>(0), {{{}, eval(*n.args[0]).number}}};
     auto v = eval(*n.args[0]);
-    const double bound = n.args.size() > 1 ? eval(*n.args[1]).number : 0;
+    const num bound = n.args.size() > 1 ? eval(*n.args[1]).number : constant<num>(0);
     for (auto& x : v.vec) {
       x.labels = drop_name(std::move(x.labels));
-      if (f == op::abs) x.value = std::fabs(x.value);
-      if (f == op::ceil) x.value = std::ceil(x.value);
-      if (f == op::floor) x.value = std::floor(x.value);
-      if (f == op::clamp_min) x.value = std::max(x.value, bound);
-      if (f == op::clamp_max) x.value = std::min(x.value, bound);
+      x.value = each(
+          [f](double y, double b) {
+            if (f == op::abs) return std::fabs(y);
+            if (f == op::ceil) return std::ceil(y);
+            if (f == op::floor) return std::floor(y);
+            if (f == op::clamp_min) return std::max(y, b);
+            return std::min(y, b);  // clamp_max
+          },
+          x.value, bound);
     }
     check_unique(v.vec);
     return v;
   }
 
-  value over_time(const node& n) {
+  val over_time(const node& n) {
     using detail::op;
     const op f = n.code;
     return over_range(*n.args[0], f == op::last_over_time,
-                      [&](std::span<const sample> w, std::int64_t, std::int64_t) {
+                      [&](const auto& w, std::int64_t, std::int64_t) {
                         // The window's samples that are not staleness markers.
                         std::size_t count = 0;
-                        double acc = 0;
-                        double last = 0;
-                        for (const auto& x : w) {
-                          if (x.stale) continue;
-                          const double v = x.value;
-                          if (count == 0 && (f == op::min_over_time || f == op::max_over_time))
-                            acc = v;
-                          if (f == op::sum_over_time || f == op::avg_over_time) acc += v;
-                          if (f == op::min_over_time && (v < acc || std::isnan(acc))) acc = v;
-                          if (f == op::max_over_time && (v > acc || std::isnan(acc))) acc = v;
-                          last = v;
+                        num acc = constant<num>(0);
+                        std::size_t last = 0;
+                        for (std::size_t j = 0; j < w.size(); ++j) {
+                          if (w.stale(j)) continue;
+                          const bool first = count == 0;
+                          acc = each(
+                              [f, first](double a, double v) {
+                                if (first && (f == op::min_over_time || f == op::max_over_time))
+                                  a = v;
+                                if (f == op::sum_over_time || f == op::avg_over_time) a += v;
+                                if (f == op::min_over_time && (v < a || std::isnan(a))) a = v;
+                                if (f == op::max_over_time && (v > a || std::isnan(a))) a = v;
+                                return a;
+                              },
+                              acc, w.value(j));
+                          last = j;
                           ++count;
                         }
-                        if (count == 0) return std::optional<double>{};
-                        if (f == op::avg_over_time) acc /= static_cast<double>(count);
-                        if (f == op::count_over_time) acc = static_cast<double>(count);
-                        if (f == op::last_over_time) acc = last;
-                        return std::optional<double>{acc};
+                        if (count == 0) return std::optional<num>{};
+                        const double c = static_cast<double>(count);
+                        if (f == op::avg_over_time)
+                          acc = each([c](double a) { return a / c; }, acc);
+                        if (f == op::count_over_time) acc = constant<num>(c);
+                        if (f == op::last_over_time) acc = w.value(last);
+                        return std::optional<num>{acc};
                       });
   }
 
-  value histogram_quantile(const node& n) {
-    const double q = eval(*n.args[0]).number;
+  val histogram_quantile(const node& n) {
+    const num q = eval(*n.args[0]).number;
     const auto v = eval(*n.args[1]);
     struct group {
       label_set labels;
-      std::vector<std::pair<double, double>> buckets;
+      std::vector<std::pair<double, num>> buckets;
     };
     std::vector<group> groups;
     static const std::vector<std::string> le{"le"};
@@ -370,19 +519,21 @@ class walker {
       }
       g->buckets.emplace_back(*bound, x.value);
     }
-    value out;
+    val out;
     for (auto& g : groups) out.vec.push_back({std::move(g.labels), bucket_quantile(q, g.buckets)});
     return out;
   }
 
-  value aggregate(const node& n) {
+  val aggregate(const node& n) {
     const auto v = eval(*n.args[0]);
     struct group {
       label_set labels;
-      double value;
+      num value;
       double count;
     };
     std::vector<group> groups;
+    using detail::op;
+    const op code = n.code;
     for (const auto& x : v.vec) {
       auto key = signature(x.labels, n.grouping, !n.without);
       auto g = std::find_if(groups.begin(), groups.end(),
@@ -392,44 +543,62 @@ class walker {
         continue;
       }
       g->count += 1;
-      using detail::op;
-      if (n.code == op::sum || n.code == op::avg) g->value += x.value;
-      if (n.code == op::min && (x.value < g->value || std::isnan(g->value))) g->value = x.value;
-      if (n.code == op::max && (x.value > g->value || std::isnan(g->value))) g->value = x.value;
+      g->value = each(
+          [code](double a, double y) {
+            if (code == op::sum || code == op::avg) return a + y;
+            if (code == op::min && (y < a || std::isnan(a))) return y;
+            if (code == op::max && (y > a || std::isnan(a))) return y;
+            return a;
+          },
+          g->value, x.value);
     }
-    value out;
+    val out;
     for (auto& g : groups) {
-      double r = g.value;
-      if (n.code == detail::op::avg) r /= g.count;
-      if (n.code == detail::op::count) r = g.count;
+      num r = g.value;
+      const double c = g.count;
+      if (code == op::avg) r = each([c](double a) { return a / c; }, r);
+      if (code == op::count) r = constant<num>(c);
       out.vec.push_back({std::move(g.labels), r});
     }
     return out;
   }
 
-  value binary(const node& n) {
+  val binary(const node& n) {
     auto l = eval(*n.args[0]);
     auto r = eval(*n.args[1]);
     const bool cmp = detail::is_comparison(n.code);
-    auto apply = [&](double a, double b, double kept, bool& keep) {
-      if (!cmp) return arithmetic(n.code, a, b);
-      const bool yes = compare(n.code, a, b);
-      if (n.return_bool) return yes ? 1.0 : 0.0;
-      keep = yes;
-      return kept;
+    const auto code = n.code;
+    // Arithmetic, or a comparison's 1/0 with `bool`, in every lane; a filtering comparison
+    // between scalars keeps the left one.
+    const auto combine = [&](const num& a, const num& b) {
+      return each(
+          [code, cmp, flag = n.return_bool](double x, double y) {
+            if (!cmp) return arithmetic(code, x, y);
+            if (flag) return compare(code, x, y) ? 1.0 : 0.0;
+            return x;
+          },
+          a, b);
     };
-    bool keep = true;
-    if (l.scalar && r.scalar) return {true, apply(l.number, r.number, l.number, keep), {}};
-    const bool drop = !cmp || n.return_bool;
-    value out;
+    if (l.scalar && r.scalar) return {true, combine(l.number, r.number), {}};
+    const bool filter = cmp && !n.return_bool;
+    // A filtering comparison keeps or drops an element: over lanes that differs lane by lane.
+    const auto kept = [&](const num& a, const num& b) {
+      if constexpr (std::is_same_v<num, double>) {
+        return compare(code, a, b);
+      } else {
+        throw eval_error{"a comparison without bool does not evaluate lane by lane"};
+        return false;
+      }
+    };
+    const bool drop = !filter;
+    val out;
     if (l.scalar || r.scalar) {
       auto& vec = l.scalar ? r.vec : l.vec;
       for (auto& x : vec) {
-        keep = true;
-        const double a = l.scalar ? l.number : x.value;
-        const double b = l.scalar ? x.value : r.number;
-        const double y = apply(a, b, x.value, keep);
-        if (!keep) continue;
+        const num& a = l.scalar ? l.number : x.value;
+        const num& b = l.scalar ? x.value : r.number;
+        if (filter && !kept(a, b)) continue;
+        const num y = filter ? x.value : combine(a, b);
         out.vec.push_back({drop ? drop_name(std::move(x.labels)) : std::move(x.labels), y});
       }
       check_unique(out.vec);
@@ -454,10 +623,9 @@ class walker {
         throw eval_error{"multiple matches for labels " + format_labels(key) +
                          ": many-to-one matching must be explicit (group_left/group_right)"};
       matched.push_back(key);
-      keep = true;
-      const double y = apply(
-          x.value, r.vec[static_cast<std::size_t>(it - right_keys.begin())].value, x.value, keep);
-      if (!keep) continue;
+      const num& b = r.vec[static_cast<std::size_t>(it - right_keys.begin())].value;
+      if (filter && !kept(x.value, b)) continue;
+      const num y = filter ? x.value : combine(x.value, b);
       label_set labels = drop ? drop_name(std::move(x.labels)) : std::move(x.labels);
       if (n.on) {
         std::erase_if(labels, [&](const auto& kv) { return !listed(n.grouping, kv.first); });
@@ -475,6 +643,24 @@ class walker {
   }
 };
 
+template <typename View>
+std::variant<typename view_kind<View>::result_type, std::string> evaluate_over(
+    selection& sel, const View& view, core::millis lookback, const expression& e,
+    std::int64_t at_ms) {
+  try {
+    walker<View> w(sel, view, lookback, at_ms);
+    auto v = w.eval(e.root());
+    typename view_kind<View>::result_type out;
+    out.is_scalar = v.scalar;
+    out.scalar = v.number;
+    out.vector.reserve(v.vec.size());
+    for (auto& x : v.vec) out.vector.push_back({std::move(x.labels), x.value});
+    return out;
+  } catch (const eval_error& err) {
+    return err.message;
+  }
+}
+
 }  // namespace
 
 store_view::store_view(const store& s) {
@@ -490,12 +676,12 @@ store_view::store_view(const store& s) {
   }
 }
 
-const std::vector<std::size_t>& evaluator::select(const detail::node& selector) {
+const std::vector<std::size_t>& selection::select(const detail::node& selector) {
   auto [it, fresh] = selected_.try_emplace(selector.key);
   if (!fresh) return it->second;
   std::vector<std::size_t> picked;
-  for (std::size_t i = 0; i < view_.size(); ++i) {
-    const auto& labels = view_.labels(i);
+  for (std::size_t i = 0; i < labelled_.size(); ++i) {
+    const auto& labels = labelled_.labels(i);
     static const std::string none;
     const bool all = std::all_of(
         selector.matchers.begin(), selector.matchers.end(), [&](const detail::matcher& m) {
@@ -506,24 +692,25 @@ const std::vector<std::size_t>& evaluator::select(const detail::node& selector) 
     if (all) picked.push_back(i);
   }
   // Prometheus returns a selector's series in the order of their label sets.
-  std::sort(picked.begin(), picked.end(),
-            [&](std::size_t a, std::size_t b) { return view_.labels(a) < view_.labels(b); });
+  std::sort(picked.begin(), picked.end(), [&](std::size_t a, std::size_t b) {
+    return labelled_.labels(a) < labelled_.labels(b);
+  });
   it->second = std::move(picked);
   return it->second;
 }
 
-bool evaluator::distinct_without_name(const detail::node& selector) {
+bool selection::distinct_without_name(const detail::node& selector) {
   const auto& picked = select(selector);
   const auto [it, fresh] = distinct_.try_emplace(selector.key, true);
   if (!fresh) return it->second;
   std::vector<label_set> ls;
-  for (const auto i : picked) ls.push_back(without_name(view_.labels(i)));
+  for (const auto i : picked) ls.push_back(without_name(labelled_.labels(i)));
   std::sort(ls.begin(), ls.end());
   it->second = std::adjacent_find(ls.begin(), ls.end()) == ls.end();
   return it->second;
 }
 
-std::size_t evaluator::series_seen(const expression& e) {
+std::size_t selection::series_seen(const expression& e) {
   std::vector<std::size_t> all;
   std::vector<const detail::node*> todo{&e.root()};
   while (!todo.empty()) {
@@ -540,17 +727,25 @@ std::size_t evaluator::series_seen(const expression& e) {
 }
 
 std::variant<result, std::string> evaluator::evaluate(const expression& e, std::int64_t at_ms) {
-  try {
-    walker w(*this, at_ms);
-    auto v = w.eval(e.root());
-    result out;
-    out.is_scalar = v.scalar;
-    out.scalar = v.number;
-    out.vector = std::move(v.vec);
-    return out;
-  } catch (const eval_error& err) {
-    return err.message;
+  return evaluate_over(*this, view_, lookback_, e, at_ms);
+}
+
+std::variant<lane_result, std::string> lane_evaluator::evaluate(const expression& e,
+                                                                std::int64_t at_ms) {
+  return evaluate_over(*this, view_, lookback_, e, at_ms);
+}
+
+bool lanewise(const expression& e) {
+  std::vector<const node*> todo{&e.root()};
+  while (!todo.empty()) {
+    const auto* n = todo.back();
+    todo.pop_back();
+    if (n->k == node::kind::binary && detail::is_comparison(n->code) && !n->return_bool &&
+        (n->args[0]->type == value_type::vector || n->args[1]->type == value_type::vector))
+      return false;
+    for (const auto& a : n->args) todo.push_back(a.get());
   }
+  return true;
 }
 
 }  // namespace floodgate::providers::recorded::promql

@@ -33,6 +33,36 @@ std::optional<std::variant<reading, std::string>> promql_source::read(const std:
   return read_numbers(values);
 }
 
+std::optional<std::variant<std::vector<reading>, std::string>> lane_source::read(
+    const std::string& query, core::instant at,
+    const std::array<bool, promql::lane_width>& wanted) {
+  auto it = queries_.find(query);
+  if (it == queries_.end()) {
+    query_entry q;
+    if (auto e = promql::expression::parse(query);
+        auto* parsed = std::get_if<promql::expression>(&e))
+      if (eval_.series_seen(*parsed) > 0 && promql::lanewise(*parsed))
+        q.parsed = std::move(*parsed);
+    it = queries_.emplace(query, std::move(q)).first;
+  }
+  if (!it->second.parsed) return std::nullopt;
+  auto r = eval_.evaluate(*it->second.parsed, at.time_since_epoch().count());
+  if (auto* err = std::get_if<std::string>(&r)) return std::move(*err);
+  const auto& got = std::get<promql::lane_result>(r);
+  std::vector<reading> out(promql::lane_width);
+  std::vector<double> values(got.vector.size());
+  for (std::size_t l = 0; l < promql::lane_width; ++l) {
+    if (!wanted[l]) continue;
+    if (got.is_scalar) {
+      out[l] = read_scalar(got.scalar[l]);
+      continue;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = got.vector[i].values[l];
+    out[l] = read_numbers(values);
+  }
+  return out;
+}
+
 ports::metric_answer answer_query(const ports::metric_query& q, std::string_view what,
                                   const std::function<std::variant<reading, std::string>(
                                       const std::string& arm, const std::string& query)>& read) {

@@ -55,6 +55,51 @@ struct replay_result {
   core::instant ended_at;
 };
 
+/// A replay advanced tick by tick by its caller: `replay` drives one to its end; the Monte Carlo
+/// drives many in lockstep, answering the queries of every run that ticks at an instant
+/// together.
+class replay_run {
+ public:
+  /// The error says why the rollout cannot start (the plan's, as `floodgate run` would report
+  /// it). With `cache`, runs of the same files share one loaded plan.
+  static std::variant<replay_run, std::string> start(engine::rollout_spec spec,
+                                                     const replay_options& options,
+                                                     engine::plan_cache* cache = nullptr);
+
+  /// The instant of the next tick; nothing once the replay has ended.
+  std::optional<core::instant> next() const { return next_; }
+
+  /// A request due at the next tick, with its rendered query or why it cannot be rendered.
+  struct due_query {
+    core::metric_request request;
+    std::string metric;  ///< the plan's name for it
+    std::variant<providers::ports::metric_query, std::string> query;
+  };
+  /// What the next tick measures.
+  std::vector<due_query> due() const;
+  /// Takes the next tick: `asked` is what due() gave, `answers` answers its queries in order (a
+  /// query that could not be rendered is not asked: its answer is not read).
+  void tick(const std::vector<due_query>& asked,
+            std::vector<providers::ports::metric_answer> answers);
+
+  /// Everything so far, and how the replay ended.
+  const replay_result& result() const { return out_; }
+  replay_result take() && { return std::move(out_); }
+
+ private:
+  replay_run(engine::session s, const replay_options& options);
+  /// Whether another tick is due, and if not, why the replay ended.
+  void settle();
+
+  engine::session s_;
+  replay_options options_;
+  replay_result out_;
+  std::optional<core::instant> next_;
+  core::instant now_;
+  std::size_t ticks_ = 0;
+  int weight_ = 0;
+};
+
 /// Replays the rollout `spec` (its files, plan, arguments) from `options.start`. The error says
 /// why it cannot start (the plan's, as `floodgate run` would report it). With `cache`, runs
 /// of the same files share one loaded plan (Monte Carlo).

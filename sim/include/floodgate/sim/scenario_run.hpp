@@ -27,6 +27,15 @@ struct run_outcome {
   double bad_requests = 0;  ///< canary requests served under the regression until the end
 };
 
+/// What a run on `traffic` tells about the plan.
+run_outcome outcome_of(const synthetic_traffic& traffic, const replay_result& r);
+
+/// The reading of `query` at `at` through `source` (a PromQL source over `traffic`); the errors
+/// say what is not PromQL floodgate evaluates or name the scenario's series a query missed.
+std::variant<providers::reading, std::string> read_traffic(
+    providers::recorded::promql_source& source, const synthetic_traffic& traffic,
+    const std::string& query, core::instant at);
+
 class scenario_simulator {
  public:
   scenario_simulator(engine::rollout_spec spec, const config::scenario& s, core::instant start,
@@ -36,7 +45,7 @@ class scenario_simulator {
   /// without it only the decisions. The error says why the plan cannot start.
   std::variant<replay_result, std::string> run(std::uint64_t seed, bool keep_ticks);
   /// The outcome of a run just made.
-  run_outcome outcome(const replay_result& r) const;
+  run_outcome outcome(const replay_result& r) const { return outcome_of(traffic_, r); }
 
   const synthetic_traffic& traffic() const { return traffic_; }
 
@@ -46,7 +55,6 @@ class scenario_simulator {
   engine::plan_cache cache_{true};  ///< the plan loaded once, kept from run to run
   synthetic_traffic traffic_;
   providers::recorded::promql_source source_;
-  std::string series_names_;  ///< for the message of a query that sees none
 };
 
 }  // namespace floodgate::sim

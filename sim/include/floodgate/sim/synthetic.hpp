@@ -16,6 +16,7 @@
 // (analysis/random.hpp), the same on every machine.
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -44,6 +45,13 @@ class synthetic_traffic final : public providers::recorded::promql::series_view 
   void set_weight(core::instant at, int weight);
   /// Makes every scrape up to `at` (no further than start + duration).
   void advance_to(core::instant at);
+
+  /// Where scrapes go instead of samples(): each scrape's instant and every series' value, in
+  /// series order.
+  using scrape_sink = std::function<void(std::int64_t at_ms, std::span<const double> values)>;
+  /// Hands every scrape from now on (the first of each reset() included) to `take` instead of
+  /// keeping it: runs in lockstep keep all their lanes' scrapes in one table (lockstep.cpp).
+  void hand_scrapes_to(scrape_sink take) { sink_ = std::move(take); }
 
   std::size_t size() const override { return labels_.size(); }
   const providers::recorded::label_set& labels(std::size_t i) const override { return labels_[i]; }
@@ -93,6 +101,8 @@ class synthetic_traffic final : public providers::recorded::promql::series_view 
   std::vector<double> means_;  ///< scratch: one interval's expected count per cell
   std::vector<double> mass_;   ///< scratch: per bucket
   std::vector<double> pm_;     ///< scratch: per bucket
+  std::vector<double> row_;    ///< scratch: one scrape, per series
+  scrape_sink sink_;
 };
 
 }  // namespace floodgate::sim

@@ -4,6 +4,7 @@
 // Argo's conversion of a vector (read_numbers) or a scalar (read_scalar), a comparison's arms
 // combined as live (comparison_answer).
 
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
@@ -37,6 +38,28 @@ class promql_source {
   const query_entry& entry(const std::string& query);
   promql::evaluator eval_;
   /// Each query text parsed, and its selectors resolved, once.
+  std::map<std::string, query_entry, std::less<>> queries_;
+};
+
+/// The same over a lane view (promql.hpp): a query evaluated once for every lane.
+class lane_source {
+ public:
+  /// `view`'s labels must not change while the source lives (its samples may).
+  lane_source(const promql::lane_view& view, core::millis lookback) : eval_(view, lookback) {}
+
+  /// The reading of `query` at `at` in each lane `wanted` names (the others are left empty), or
+  /// the evaluation's error (the same in every lane); nothing when the query is not PromQL
+  /// floodgate evaluates, its selectors see none of the view's series, or it does not evaluate
+  /// lane by lane (promql::lanewise) — a promql_source over each lane answers it then.
+  std::optional<std::variant<std::vector<reading>, std::string>> read(
+      const std::string& query, core::instant at,
+      const std::array<bool, promql::lane_width>& wanted);
+
+ private:
+  struct query_entry {
+    std::optional<promql::expression> parsed;  ///< when it parses, sees series and is lanewise
+  };
+  promql::lane_evaluator eval_;
   std::map<std::string, query_entry, std::less<>> queries_;
 };
 
