@@ -7,8 +7,9 @@
 // The Monte Carlo (sim/monte_carlo.hpp): 10 000 runs of a 30-minute canary on synthetic traffic
 // (200 requests a second, 15 s scrapes), three metrics looked at every 10 s — a 1-minute success
 // rate, a p99 latency from the histogram, and the anytime-valid count comparison over
-// {{elapsed}} — each run drawing its traffic, evaluating its PromQL over it and driving the
-// controller. Goals: under 10 s on 2 cores (issue 5), 2 s (issue 6).
+// {{elapsed}} — each run drawing its traffic and driving its controller, the runs in lockstep
+// groups of 32 whose queries are evaluated once per instant for the group (sim/lockstep.hpp).
+// Goals: under 10 s on 2 cores (issue 5), 2 s (issue 6).
 
 #include <benchmark/benchmark.h>
 

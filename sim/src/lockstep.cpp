@@ -89,7 +89,7 @@ class lockstep_simulator::lane_series final : public promql::series_view {
 
 lockstep_simulator::lockstep_simulator(engine::rollout_spec spec, const config::scenario& s,
                                        core::instant start, core::millis lookback)
-    : spec_(std::move(spec)), lookback_(lookback) {
+    : spec_(std::move(spec)) {
   traffic_.reserve(promql::lane_width);
   for (std::size_t l = 0; l < promql::lane_width; ++l) traffic_.emplace_back(s, start);
   view_ = std::make_unique<lanes_view>(traffic_.front());

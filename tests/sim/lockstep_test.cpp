@@ -5,12 +5,14 @@
 // (a filtering comparison), or fail (a query that does not parse, one that sees nothing).
 
 #include <catch2/catch.hpp>
+
 #include <cmath>
 #include <cstring>
 #include <floodgate/config/scenario.hpp>
 #include <floodgate/core/decision.hpp>
 #include <floodgate/sim/lockstep.hpp>
 #include <floodgate/sim/monte_carlo.hpp>
+#include "scenario_fixtures.hpp"
 
 namespace sim = floodgate::sim;
 namespace core = floodgate::core;
@@ -19,21 +21,9 @@ namespace engine = floodgate::engine;
 
 namespace {
 
-const core::instant start{core::millis(1767607200000)};  // 2026-01-05T10:00:00Z
-
-config::scenario scenario_of(const std::string& spec) {
-  auto r = config::read_scenario(
-      {"s.yaml",
-       "apiVersion: floodgate.dev/v1\nkind: Scenario\nmetadata: {name: t}\nspec:\n" + spec});
-  if (auto* e = std::get_if<std::vector<config::diagnostic>>(&r)) FAIL(e->front().format());
-  return std::get<config::scenario>(r);
-}
-
-engine::rollout_spec spec_of(const std::string& text) {
-  engine::rollout_spec s;
-  s.files = {{"plan.yaml", text}};
-  return s;
-}
+const core::instant start = floodgate::test::scenario_start;
+using floodgate::test::scenario_of;
+using floodgate::test::spec_of;
 
 bool same_number(const std::optional<double>& a, const std::optional<double>& b) {
   if (a.has_value() != b.has_value()) return false;

@@ -4,12 +4,14 @@
 // summary (the same on one thread as on two; its rates and intervals).
 
 #include <catch2/catch.hpp>
+
 #include <cmath>
 #include <floodgate/config/scenario.hpp>
 #include <floodgate/providers/recorded/promql.hpp>
 #include <floodgate/sim/monte_carlo.hpp>
 #include <floodgate/sim/sweep.hpp>
 #include <floodgate/sim/synthetic.hpp>
+#include "scenario_fixtures.hpp"
 
 namespace sim = floodgate::sim;
 namespace core = floodgate::core;
@@ -19,15 +21,9 @@ namespace promql = floodgate::providers::recorded::promql;
 
 namespace {
 
-const core::instant start{core::millis(1767607200000)};  // 2026-01-05T10:00:00Z
-
-config::scenario scenario_of(const std::string& spec) {
-  auto r = config::read_scenario(
-      {"s.yaml",
-       "apiVersion: floodgate.dev/v1\nkind: Scenario\nmetadata: {name: t}\nspec:\n" + spec});
-  if (auto* e = std::get_if<std::vector<config::diagnostic>>(&r)) FAIL(e->front().format());
-  return std::get<config::scenario>(r);
-}
+const core::instant start = floodgate::test::scenario_start;
+using floodgate::test::scenario_of;
+using floodgate::test::spec_of;
 
 double eval(promql::evaluator& e, const std::string& q, core::instant at) {
   auto p = promql::expression::parse(q);
@@ -176,12 +172,6 @@ spec:
                 query: sum(rate(http_requests_total{track="canary",code!~"5.."}[1m])) / sum(rate(http_requests_total{track="canary"}[1m]))
       - setWeight: 60
 )";
-
-engine::rollout_spec spec_of(const std::string& text) {
-  engine::rollout_spec s;
-  s.files = {{"plan.yaml", text}};
-  return s;
-}
 
 }  // namespace
 

@@ -42,7 +42,6 @@ class lockstep_simulator {
   class lane_series;
   engine::rollout_spec spec_;
   engine::plan_cache cache_{true};
-  core::millis lookback_;
   std::vector<synthetic_traffic> traffic_;  ///< one per lane
   std::unique_ptr<lanes_view> view_;
   std::unique_ptr<providers::recorded::lane_source> source_;
