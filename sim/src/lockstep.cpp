@@ -8,29 +8,26 @@ namespace floodgate::sim {
 namespace promql = providers::recorded::promql;
 using lane_mask = std::array<bool, promql::lane_width>;
 
-/// The lanes' traffic as one lane view: the labels of the first lane's traffic (every lane's
-/// are the same), the scrape instants they share, and each scrape's value per lane, written by
-/// each lane's traffic as it scrapes (synthetic_traffic::hand_scrapes_to). A lane whose run
-/// has ended reads 0 from then on.
+/// The lanes' traffic as one lane view: the labels every lane's traffic has, the scrape
+/// instants they share, and each scrape's value per lane, written by each lane's traffic as it
+/// scrapes (synthetic_traffic::hand_scrapes_to). A lane whose run has ended reads 0 from then
+/// on.
 class lockstep_simulator::lanes_view final : public promql::lane_view {
  public:
-  explicit lanes_view(const synthetic_traffic& first) : first_(first), values_(first.size()) {}
-
-  std::size_t size() const override { return first_.size(); }
-  const providers::recorded::label_set& labels(std::size_t i) const override {
-    return first_.labels(i);
+  /// With the labels of `like`'s series.
+  explicit lanes_view(const synthetic_traffic& like) : values_(like.size()) {
+    for (std::size_t i = 0; i < like.size(); ++i) labels_.push_back(like.labels(i));
   }
+
+  std::size_t size() const override { return labels_.size(); }
+  const providers::recorded::label_set& labels(std::size_t i) const override { return labels_[i]; }
   std::span<const std::int64_t> times(std::size_t) const override { return times_; }
   std::span<const promql::lanes> values(std::size_t i) const override { return values_[i]; }
-  std::size_t rows() const { return times_.size(); }
-  /// Changes with every clear(): what a lane's samples were copied from.
-  std::uint64_t generation() const { return generation_; }
 
   void clear() {
     times_.clear();
     for (auto& v : values_) v.clear();
     rows_.fill(0);
-    ++generation_;
   }
 
   /// Lane `lane`'s next scrape: a new row for the first lane to make it.
@@ -46,60 +43,69 @@ class lockstep_simulator::lanes_view final : public promql::lane_view {
   }
 
  private:
-  const synthetic_traffic& first_;
+  std::vector<providers::recorded::label_set> labels_;
   std::vector<std::int64_t> times_;
   std::vector<std::vector<promql::lanes>> values_;
-  std::array<std::size_t, promql::lane_width> rows_{};
-  std::uint64_t generation_ = 0;
+  std::array<std::size_t, promql::lane_width> rows_{};  ///< the scrapes each lane has made
 };
 
-/// One lane of the table as a series view, for the queries that do not evaluate lane by lane:
-/// its samples copied out when the table has grown since they were.
-class lockstep_simulator::lane_series final : public promql::series_view {
+namespace {
+
+/// One lane of a lane view as a series view, for the queries that do not evaluate lane by lane:
+/// its samples copied out as the table grows.
+class lane_series final : public promql::series_view {
  public:
-  lane_series(const lanes_view& table, std::size_t lane)
+  lane_series(const promql::lane_view& table, std::size_t lane)
       : table_(table), lane_(lane), samples_(table.size()) {}
+
+  /// For a new run: the table has been cleared.
+  void clear() {
+    for (auto& s : samples_) s.clear();
+  }
 
   std::size_t size() const override { return table_.size(); }
   const providers::recorded::label_set& labels(std::size_t i) const override {
     return table_.labels(i);
   }
   std::span<const providers::recorded::sample> samples(std::size_t i) const override {
-    if (generation_ != table_.generation()) {
-      for (auto& s : samples_) s.clear();
-      generation_ = table_.generation();
-    }
-    if (samples_[i].size() != table_.rows()) {
-      for (std::size_t k = 0; k < samples_.size(); ++k) {
-        auto& s = samples_[k];
-        const auto t = table_.times(k);
-        const auto v = table_.values(k);
-        for (std::size_t j = s.size(); j < t.size(); ++j) s.push_back({t[j], v[j][lane_], false});
-      }
+    if (samples_[i].size() == table_.times(i).size()) return samples_[i];
+    for (std::size_t k = 0; k < samples_.size(); ++k) {
+      auto& s = samples_[k];
+      const auto t = table_.times(k);
+      const auto v = table_.values(k);
+      for (std::size_t j = s.size(); j < t.size(); ++j) s.push_back({t[j], v[j][lane_], false});
     }
     return samples_[i];
   }
 
  private:
-  const lanes_view& table_;
+  const promql::lane_view& table_;
   std::size_t lane_;
   mutable std::vector<std::vector<providers::recorded::sample>> samples_;
-  mutable std::uint64_t generation_ = static_cast<std::uint64_t>(-1);
+};
+
+}  // namespace
+
+/// A lane: its run's traffic, scraped into the table, and that lane of the table with its own
+/// evaluator for the queries that do not evaluate lane by lane.
+struct lockstep_simulator::lane_state {
+  lane_state(const config::scenario& s, core::instant start, lanes_view& table, std::size_t index,
+             core::millis lookback)
+      : traffic(s, start), samples(table, index), source(samples, lookback) {
+    traffic.hand_scrapes_to([&table, index](std::int64_t at_ms, std::span<const double> row) {
+      table.take(index, at_ms, row);
+    });
+  }
+  synthetic_traffic traffic;
+  lane_series samples;
+  providers::recorded::promql_source source;
 };
 
 lockstep_simulator::lockstep_simulator(engine::rollout_spec spec, const config::scenario& s,
                                        core::instant start, core::millis lookback)
-    : spec_(std::move(spec)) {
-  traffic_.reserve(promql::lane_width);
-  for (std::size_t l = 0; l < promql::lane_width; ++l) traffic_.emplace_back(s, start);
-  view_ = std::make_unique<lanes_view>(traffic_.front());
-  for (std::size_t l = 0; l < promql::lane_width; ++l) {
-    traffic_[l].hand_scrapes_to(
-        [this, l](std::int64_t at_ms, std::span<const double> row) { view_->take(l, at_ms, row); });
-    lane_views_.push_back(std::make_unique<lane_series>(*view_, l));
-    lane_sources_.push_back(
-        std::make_unique<providers::recorded::promql_source>(*lane_views_.back(), lookback));
-  }
+    : spec_(std::move(spec)), view_(std::make_unique<lanes_view>(synthetic_traffic(s, start))) {
+  for (std::size_t l = 0; l < promql::lane_width; ++l)
+    lanes_.push_back(std::make_unique<lane_state>(s, start, *view_, l, lookback));
   source_ = std::make_unique<providers::recorded::lane_source>(*view_, lookback);
 }
 
@@ -112,59 +118,56 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
   runs.reserve(n);
   view_->clear();
   for (std::size_t l = 0; l < n; ++l) {
-    traffic_[l].reset(seeds[l]);
-    replay_options o;
-    o.start = traffic_[l].start();
-    o.until = traffic_[l].end();
-    o.decisions_only = !(keep_first_ticks && l == 0);
-    o.on_weight = [this, l](core::instant at, int w) { traffic_[l].set_weight(at, w); };
-    auto r = replay_run::start(spec_, o, &cache_);
+    auto& lane = *lanes_[l];
+    lane.samples.clear();
+    lane.traffic.reset(seeds[l]);
+    auto r =
+        replay_run::start(spec_, run_options(lane.traffic, keep_first_ticks && l == 0), &cache_);
     if (auto* e = std::get_if<std::string>(&r)) return std::move(*e);
     runs.push_back(std::move(std::get<replay_run>(r)));
   }
-  lane_mask live{};
 
   std::vector<std::vector<replay_run::due_query>> asked(n);
-  // Per query text: the lanes that ask it, then each one's reading.
-  std::map<std::string, lane_mask, std::less<>> wanted;
-  std::map<std::string, std::vector<std::variant<providers::reading, std::string>>, std::less<>>
-      read;
+  // Per query text asked at an instant: the lanes that ask it, then each one's reading.
+  struct asking {
+    lane_mask lanes{};
+    std::vector<std::variant<providers::reading, std::string>> read;
+  };
+  std::map<std::string, asking, std::less<>> queries;
   for (;;) {
     std::optional<core::instant> now;
-    for (std::size_t l = 0; l < n; ++l) {
-      live[l] = runs[l].next().has_value();
-      if (live[l] && (!now || *runs[l].next() < *now)) now = runs[l].next();
-    }
+    for (const auto& r : runs)
+      if (r.next() && (!now || *r.next() < *now)) now = r.next();
     if (!now) break;
-    for (std::size_t l = 0; l < n; ++l)
-      if (live[l]) traffic_[l].advance_to(*now);
-
-    wanted.clear();
-    read.clear();
     lane_mask ticking{};
     for (std::size_t l = 0; l < n; ++l) {
-      ticking[l] = live[l] && *runs[l].next() == *now;
+      if (!runs[l].next()) continue;
+      lanes_[l]->traffic.advance_to(*now);
+      ticking[l] = *runs[l].next() == *now;
+    }
+
+    queries.clear();
+    for (std::size_t l = 0; l < n; ++l) {
       if (!ticking[l]) continue;
       asked[l] = runs[l].due();
       for (const auto& d : asked[l]) {
         const auto* q = std::get_if<providers::ports::metric_query>(&d.query);
         if (q == nullptr || q->provider != "prometheus" || q->range) continue;
-        if (q->arms.empty()) wanted[q->query][l] = true;
-        for (const auto& [arm, text] : q->arms) wanted[text][l] = true;
+        if (q->arms.empty()) queries[q->query].lanes[l] = true;
+        for (const auto& [arm, text] : q->arms) queries[text].lanes[l] = true;
       }
     }
-    for (const auto& [text, lanes] : wanted) {
-      auto& out = read[text];
-      out.resize(n);
-      auto together = source_->read(text, *now, lanes);
+    for (auto& [text, q] : queries) {
+      q.read.resize(n);
+      auto together = source_->read(text, *now, q.lanes);
       for (std::size_t l = 0; l < n; ++l) {
-        if (!lanes[l]) continue;
+        if (!q.lanes[l]) continue;
         if (!together) {
-          out[l] = read_traffic(*lane_sources_[l], traffic_[l], text, *now);
+          q.read[l] = read_traffic(lanes_[l]->source, lanes_[l]->traffic, text, *now);
         } else if (const auto* e = std::get_if<std::string>(&*together)) {
-          out[l] = *e;
+          q.read[l] = *e;
         } else {
-          out[l] = std::move(std::get<std::vector<providers::reading>>(*together)[l]);
+          q.read[l] = std::move(std::get<std::vector<providers::reading>>(*together)[l]);
         }
       }
     }
@@ -180,7 +183,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
         }
         answers.push_back(providers::recorded::answer_query(
             *q, "synthetic traffic",
-            [&](const std::string&, const std::string& text) { return read[text][l]; }));
+            [&](const std::string&, const std::string& text) { return queries[text].read[l]; }));
       }
       runs[l].tick(asked[l], std::move(answers));
     }
@@ -192,7 +195,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
 }
 
 run_outcome lockstep_simulator::outcome(std::size_t lane, const replay_result& r) const {
-  return outcome_of(traffic_[lane], r);
+  return outcome_of(lanes_[lane]->traffic, r);
 }
 
 }  // namespace floodgate::sim

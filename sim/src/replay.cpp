@@ -1,4 +1,5 @@
 #include <floodgate/sim/replay.hpp>
+#include <stdexcept>
 
 namespace floodgate::sim {
 
@@ -61,14 +62,14 @@ void replay_run::tick(const std::vector<due_query>& asked,
   t.at = now_;
   t.step = s_.step();
   t.weight = s_.weight();
+  if (answers.size() != asked.size())
+    throw std::invalid_argument("replay_run::tick: one answer per request asked");
   for (std::size_t i = 0; i < asked.size(); ++i) {
     const auto& r = asked[i].request;
     if (const auto* e = std::get_if<std::string>(&asked[i].query)) {
       t.observations.push_back({r, *e, ""});
-    } else if (i < answers.size()) {
-      t.observations.push_back({r, std::move(answers[i].result), std::move(answers[i].value_text)});
     } else {
-      t.observations.push_back({r, std::string("no answer was given"), ""});
+      t.observations.push_back({r, std::move(answers[i].result), std::move(answers[i].value_text)});
     }
   }
   auto result = s_.advance(now_, t.observations, options_.decisions_only ? nullptr : &t.looks);

@@ -34,17 +34,21 @@ providers::ports::metric_answer scenario_simulator::answer(const providers::port
 std::variant<replay_result, std::string> scenario_simulator::run(std::uint64_t seed,
                                                                  bool keep_ticks) {
   traffic_.reset(seed);
-  replay_options o;
-  o.start = traffic_.start();
-  o.until = traffic_.end();
-  o.decisions_only = !keep_ticks;
-  o.on_weight = [&](core::instant at, int w) { traffic_.set_weight(at, w); };
   return replay(
-      spec_, o,
+      spec_, run_options(traffic_, keep_ticks),
       [&](const std::string&, const providers::ports::metric_query& q, core::instant at) {
         return answer(q, at);
       },
       &cache_);
+}
+
+replay_options run_options(synthetic_traffic& traffic, bool keep_ticks) {
+  replay_options o;
+  o.start = traffic.start();
+  o.until = traffic.end();
+  o.decisions_only = !keep_ticks;
+  o.on_weight = [&traffic](core::instant at, int w) { traffic.set_weight(at, w); };
+  return o;
 }
 
 run_outcome outcome_of(const synthetic_traffic& traffic, const replay_result& r) {

@@ -260,15 +260,15 @@ double bucket_quantile_merged(double q, std::vector<std::pair<double, double>>& 
   return start + (b[k].first - start) * (rank / count);
 }
 
-/// bucket_quantile_merged for each lane: the buckets put in bound order with equal bounds summed
-/// (NaN in every lane without an +Inf bucket, after the quantile's own checks).
+/// bucketQuantile from the buckets as selected: put in bound order with equal bounds summed,
+/// then bucket_quantile_merged in each lane. Without an +Inf bucket none are kept, so every lane
+/// is NaN after the quantile's own checks.
 template <typename Num>
 Num bucket_quantile(const Num& q, std::vector<std::pair<double, Num>>& buckets) {
   std::sort(buckets.begin(), buckets.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  const bool usable = !buckets.empty() && std::isinf(buckets.back().first);
   std::vector<std::pair<double, Num>> merged;
-  if (usable) {
+  if (!buckets.empty() && std::isinf(buckets.back().first)) {
     for (const auto& x : buckets) {
       if (!merged.empty() && merged.back().first == x.first) {
         merged.back().second =
@@ -278,22 +278,17 @@ Num bucket_quantile(const Num& q, std::vector<std::pair<double, Num>>& buckets) 
       }
     }
   }
-  std::vector<std::pair<double, double>> b(merged.size());
-  std::size_t lane = 0;
-  return each(
-      [&](double quantile) {
-        for (std::size_t i = 0; i < merged.size(); ++i) {
-          if constexpr (std::is_same_v<Num, double>) {
-            b[i] = merged[i];
-          } else {
-            b[i] = {merged[i].first, merged[i].second[lane]};
-          }
-        }
-        ++lane;
-        if (!usable && !std::isnan(quantile) && quantile >= 0 && quantile <= 1) return std::nan("");
-        return bucket_quantile_merged(quantile, b);
-      },
-      q);
+  if constexpr (std::is_same_v<Num, double>) {
+    return bucket_quantile_merged(q, merged);
+  } else {
+    Num out;
+    std::vector<std::pair<double, double>> b(merged.size());
+    for (std::size_t l = 0; l < lane_width; ++l) {
+      for (std::size_t i = 0; i < merged.size(); ++i) b[i] = {merged[i].first, merged[i].second[l]};
+      out[l] = bucket_quantile_merged(q[l], b);
+    }
+    return out;
+  }
 }
 
 /// A bucket's upper bound as Go's strconv.ParseFloat reads it ("0.25", "+Inf", "1e3").
@@ -582,15 +577,13 @@ class walker {
     if (l.scalar && r.scalar) return {true, combine(l.number, r.number), {}};
     const bool filter = cmp && !n.return_bool;
     // A filtering comparison keeps or drops an element: over lanes that differs lane by lane.
-    const auto kept = [&](const num& a, const num& b) {
+    const auto kept = [&](const num& a, const num& b) -> bool {
       if constexpr (std::is_same_v<num, double>) {
         return compare(code, a, b);
       } else {
         throw eval_error{"a comparison without bool does not evaluate lane by lane"};
-        return false;
       }
     };
-    const bool drop = !filter;
     val out;
     if (l.scalar || r.scalar) {
       auto& vec = l.scalar ? r.vec : l.vec;
@@ -599,7 +592,7 @@ class walker {
         const num& b = l.scalar ? x.value : r.number;
         if (filter && !kept(a, b)) continue;
         const num y = filter ? x.value : combine(a, b);
-        out.vec.push_back({drop ? drop_name(std::move(x.labels)) : std::move(x.labels), y});
+        out.vec.push_back({filter ? std::move(x.labels) : drop_name(std::move(x.labels)), y});
       }
       check_unique(out.vec);
       return out;
@@ -626,7 +619,7 @@ class walker {
       const num& b = r.vec[static_cast<std::size_t>(it - right_keys.begin())].value;
       if (filter && !kept(x.value, b)) continue;
       const num y = filter ? x.value : combine(x.value, b);
-      label_set labels = drop ? drop_name(std::move(x.labels)) : std::move(x.labels);
+      label_set labels = filter ? std::move(x.labels) : drop_name(std::move(x.labels));
       if (n.on) {
         std::erase_if(labels, [&](const auto& kv) { return !listed(n.grouping, kv.first); });
       } else if (n.ignoring) {

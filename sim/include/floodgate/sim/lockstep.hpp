@@ -17,7 +17,6 @@
 #include <floodgate/providers/recorded/promql_source.hpp>
 #include <floodgate/sim/replay.hpp>
 #include <floodgate/sim/scenario_run.hpp>
-#include <floodgate/sim/synthetic.hpp>
 
 namespace floodgate::sim {
 
@@ -39,15 +38,12 @@ class lockstep_simulator {
 
  private:
   class lanes_view;
-  class lane_series;
+  struct lane_state;
   engine::rollout_spec spec_;
   engine::plan_cache cache_{true};
-  std::vector<synthetic_traffic> traffic_;  ///< one per lane
-  std::unique_ptr<lanes_view> view_;
+  std::unique_ptr<lanes_view> view_;  ///< every lane's scrapes
   std::unique_ptr<providers::recorded::lane_source> source_;
-  /// Per lane, for the queries that do not evaluate lane by lane.
-  std::vector<std::unique_ptr<lane_series>> lane_views_;
-  std::vector<std::unique_ptr<providers::recorded::promql_source>> lane_sources_;
+  std::vector<std::unique_ptr<lane_state>> lanes_;
 };
 
 }  // namespace floodgate::sim

@@ -77,13 +77,12 @@ class replay_run {
   };
   /// What the next tick measures.
   std::vector<due_query> due() const;
-  /// Takes the next tick: `asked` is what due() gave, `answers` answers its queries in order (a
-  /// query that could not be rendered is not asked: its answer is not read).
+  /// Takes the next tick: `asked` is what due() gave, `answers` one answer per request in the
+  /// same order (a query that could not be rendered was not asked: its answer is not read).
   void tick(const std::vector<due_query>& asked,
             std::vector<providers::ports::metric_answer> answers);
 
-  /// Everything so far, and how the replay ended.
-  const replay_result& result() const { return out_; }
+  /// Everything, and how the replay ended.
   replay_result take() && { return std::move(out_); }
 
  private:

@@ -27,6 +27,10 @@ struct run_outcome {
   double bad_requests = 0;  ///< canary requests served under the regression until the end
 };
 
+/// A run's replay options on `traffic` (reset for the run): from its start to its end, the
+/// traffic told every weight decided; `keep_ticks` keeps every tick, else only the decisions.
+replay_options run_options(synthetic_traffic& traffic, bool keep_ticks);
+
 /// What a run on `traffic` tells about the plan.
 run_outcome outcome_of(const synthetic_traffic& traffic, const replay_result& r);
 
