@@ -221,14 +221,15 @@ namespace {
 struct batch_data {
   std::vector<double> x1, n1, x2, n2, share, rate, out, out2;
   std::vector<std::uint8_t> met;
-  explicit batch_data(std::size_t k) {
+  // Canary shares uniform in [low, high).
+  explicit batch_data(std::size_t k, double low = 0.01, double high = 0.51) {
     fa::rng g(17);
     for (std::size_t i = 0; i < k; ++i) {
       n1.push_back(std::floor(1000.0 + g.uniform() * 1e5));
       n2.push_back(std::floor(1000.0 + g.uniform() * 1e6));
       x1.push_back(std::floor(n1.back() * 0.02 * g.uniform()));
       x2.push_back(std::floor(n2.back() * 0.02 * g.uniform()));
-      share.push_back(0.01 + 0.5 * g.uniform());
+      share.push_back(low + (high - low) * g.uniform());
       rate.push_back(x2.back() / n2.back());
     }
     out.resize(k);
@@ -273,6 +274,24 @@ void BM_batch_count_e_value(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_batch_count_e_value)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+// The count e-value's two lanes apart (batch_lanes.hpp): canary shares of 10-90 % give both prior
+// masses kρᵢ ≥ 10 at k = 100 (the fast lane, unshifted), shares of 1-10 % a canary mass below 10
+// (the general lane, shifted). The mixed benchmark above has 18 % of the latter.
+void BM_batch_count_e_value_lane(benchmark::State& state) {
+  const bool shifted = state.range(1) != 0;
+  batch_data d(static_cast<std::size_t>(state.range(0)), shifted ? 0.01 : 0.1, shifted ? 0.1 : 0.9);
+  for (auto _ : state) {
+    fa::count_log_e_value_batch(d.x2, d.x1, d.share, 100.0, d.out);
+    benchmark::DoNotOptimize(d.out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.SetLabel(shifted ? "shifted" : "unshifted");
+}
+BENCHMARK(BM_batch_count_e_value_lane)
+    ->Args({100000, 0})
+    ->Args({100000, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_scalar_loop_count_e_value(benchmark::State& state) {
   batch_data d(static_cast<std::size_t>(state.range(0)));

@@ -2,6 +2,7 @@
 #include <floodgate/analysis/distributions.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -39,13 +40,81 @@ FLOODGATE_VECTOR_CLONES void two_proportion_loop(const double* __restrict x1,
   }
 }
 
-FLOODGATE_VECTOR_CLONES
-void count_log_e_loop(const double* __restrict xb, const double* __restrict xc,
-                      const double* __restrict rho, std::size_t size, double k, double lgamma_k,
-                      double* __restrict log_e) {
+template <bool ShiftCanary>
+FLOODGATE_VECTOR_CLONES void count_log_e_large_baseline_loop(
+    const double* __restrict xb, const double* __restrict xc, const double* __restrict rho,
+    std::size_t size, const detail::count_prior p, double* __restrict log_e) {
   for (std::size_t i = 0; i < size; ++i) {
-    log_e[i] = detail::count_log_e_lane(xb[i], xc[i], rho[i], k, lgamma_k);
+    log_e[i] = detail::count_log_e_large_baseline_lane<ShiftCanary>(xb[i], xc[i], rho[i], p);
   }
+}
+
+FLOODGATE_VECTOR_CLONES
+void count_log_e_general_loop(const double* __restrict xb, const double* __restrict xc,
+                              const double* __restrict rho, std::size_t size,
+                              const detail::count_prior p, double* __restrict log_e) {
+  for (std::size_t i = 0; i < size; ++i) {
+    log_e[i] = detail::count_log_e_general_lane(xb[i], xc[i], rho[i], p.k, p.lgamma_k);
+  }
+}
+
+// Comparisons gathered for a lane: the gathering loop stores every comparison it offers at the
+// next free slot and advances only past those taken, so it has no branch on the data.
+struct count_chunk {
+  static constexpr std::size_t size = 256;
+  std::array<double, size> xb{}, xc{}, rho{}, log_e{};
+  std::array<std::size_t, size> at{};  // where each came from
+};
+
+// The count e-values of K comparisons, each through the lane detail::count_route_of names. Below
+// k = 10 every comparison takes the general lane. Otherwise every comparison goes through the
+// unshifted lane first (vectorised); those routed elsewhere are gathered into chunks and
+// recomputed through the canary-shifted lane (vectorised), and the general ones among them (a
+// baseline mass below 10: canary shares above 1 − 10/k; invalid shares) gathered again and
+// recomputed through the general lane; then scattered back.
+void count_log_e(const double* xb, const double* xc, const double* rho, std::size_t size,
+                 const detail::count_prior& p, double* log_e) {
+  if (!(p.k >= 10.0)) {
+    count_log_e_general_loop(xb, xc, rho, size, p, log_e);
+    return;
+  }
+  count_log_e_large_baseline_loop<false>(xb, xc, rho, size, p, log_e);
+  count_chunk shifted;
+  count_chunk general;
+  const auto flush = [&](std::size_t n) {
+    count_log_e_large_baseline_loop<true>(shifted.xb.data(), shifted.xc.data(), shifted.rho.data(),
+                                          n, p, shifted.log_e.data());
+    std::size_t m = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      general.xb[m] = shifted.xb[j];
+      general.xc[m] = shifted.xc[j];
+      general.rho[m] = shifted.rho[j];
+      general.at[m] = j;
+      m += detail::count_large_baseline(shifted.rho[j], p.k) ? 0 : 1;
+    }
+    count_log_e_general_loop(general.xb.data(), general.xc.data(), general.rho.data(), m, p,
+                             general.log_e.data());
+    for (std::size_t j = 0; j < m; ++j) shifted.log_e[general.at[j]] = general.log_e[j];
+    for (std::size_t j = 0; j < n; ++j) log_e[shifted.at[j]] = shifted.log_e[j];
+  };
+  // Passes of at most chunk − n comparisons, so that the gathering loop needs no test for a full
+  // chunk (which GCC would merge with the data's test into a mispredicted branch).
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < size;) {
+    const std::size_t stop = std::min(size, i + (count_chunk::size - n));
+    for (; i < stop; ++i) {
+      shifted.xb[n] = xb[i];
+      shifted.xc[n] = xc[i];
+      shifted.rho[n] = rho[i];
+      shifted.at[n] = i;
+      n += detail::count_unshifted(rho[i], p.k) ? 0 : 1;
+    }
+    if (n >= count_chunk::size / 2) {
+      flush(n);
+      n = 0;
+    }
+  }
+  flush(n);
 }
 
 FLOODGATE_VECTOR_CLONES
@@ -86,8 +155,8 @@ void count_log_e_value_batch(std::span<const double> baseline_events,
     std::fill(log_e.begin(), log_e.end(), nan_v);
     return;
   }
-  count_log_e_loop(baseline_events.data(), canary_events.data(), canary_share.data(), log_e.size(),
-                   k, std::lgamma(k), log_e.data());
+  count_log_e(baseline_events.data(), canary_events.data(), canary_share.data(), log_e.size(),
+              detail::count_prior_of(k), log_e.data());
 }
 
 void sample_size_gate_batch(std::span<const double> canary_requests,

@@ -94,7 +94,9 @@ struct shifted {
 
 // The two-arm Dirichlet–multinomial count e-value (sequential.hpp, multinomial_log_e_value with
 // counts {xb, xc} and shares {1 − ρ, ρ}), written through Stirling's series so that the large
-// terms cancel analytically (see sequential.cpp):
+// terms cancel analytically (see sequential.cpp). Three lanes (count_route_of picks one): the
+// general one below, for any prior, and two for priors whose baseline mass k(1 − ρ) is at least 10
+// (count_log_e_large_baseline_lane), which need fewer shifts and logarithms. The general lane:
 //   log E = Σᵢ xᵢ log(qᵢ/ρᵢ) + Σᵢ [(aᵢ − ½) log qᵢ − log Γ(aᵢ)] − ½ log T + ½ log 2π
 //           + Σᵢ s(aᵢ + xᵢ) − s(T) + log Γ(k),   aᵢ = kρᵢ, T = k + Σxᵢ, qᵢ = (aᵢ + xᵢ)/T,
 // with (a − ½) log q − log Γ(a) = (a − ½) log(q/w) + log(num/den) + w − ½ log 2π − series(w) at
@@ -125,8 +127,8 @@ struct count_terms {
            stirling_error_part(a + x, sz);
 }
 
-[[gnu::always_inline]] inline double count_log_e_lane(double xb, double xc, double rho, double k,
-                                                      double lgamma_k) {
+[[gnu::always_inline]] inline double count_log_e_general_lane(double xb, double xc, double rho,
+                                                              double k, double lgamma_k) {
   const double x_sum = xb + xc;
   const double total = k + x_sum;
   const shifted st = shift_up_lane(total);
@@ -141,6 +143,98 @@ struct count_terms {
                      (k * (1.0 - rho) >= 1e-150) & (x_sum < lanes::inf);
   const double result = x_sum == 0.0 ? 0.0 : value;
   return valid ? result : lanes::nan;
+}
+
+// The constants of a prior concentration k, computed once per batch and per scalar call: log Γ(k)
+// for the general lane; s(k) and 1/k for the others (used only when k ≥ 10, where Stirling's
+// series holds).
+struct count_prior {
+  double k;
+  double lgamma_k;
+  double series_k;
+  double inv_k;
+};
+inline count_prior count_prior_of(double k) {
+  return {k, std::lgamma(k), stirling_series(k), 1.0 / k};
+}
+
+// Which lane computes a comparison: `unshifted` when both prior masses k(1 − ρ) and kρ are at
+// least 10, so that every argument of log Γ (aᵢ, aᵢ + xᵢ ≥ aᵢ, T ≥ k) lies where Stirling's series
+// holds unshifted; `canary_shifted` when only the canary's mass kρ is below 10 (and not below
+// 1e-150: the general lane's range); `general` otherwise (k < 10, a baseline mass below 10,
+// invalid shares).
+enum class count_route : unsigned char { unshifted, canary_shifted, general };
+// (The two tests are written without branches: the batch scans its comparisons with them.)
+[[gnu::always_inline]] inline bool count_unshifted(double rho, double k) {
+  const double baseline = k * (1.0 - rho);  // NaN where ρ is: then both are, and the test fails
+  const double canary = k * rho;
+  return (canary < baseline ? canary : baseline) >= 10.0;
+}
+[[gnu::always_inline]] inline bool count_large_baseline(double rho, double k) {
+  return (k * (1.0 - rho) >= 10.0) & (k * rho >= 1e-150);
+}
+inline count_route count_route_of(double rho, double k) {
+  if (count_unshifted(rho, k)) return count_route::unshifted;
+  if (count_large_baseline(rho, k)) return count_route::canary_shifted;
+  return count_route::general;
+}
+
+// The lanes for a baseline mass ab = k(1 − ρ) ≥ 10. With every log Γ written as Stirling's form
+// (z − ½) log z − z + ½ log 2π + s(z), the linear terms cancel (Σ(aᵢ + xᵢ) = T, Σaᵢ = k) and the
+// logarithms gather into
+//   log E = Σᵢ (zᵢ − ½) log(qᵢ/ρᵢ) − ½ log(T/k) + s(k) + Σᵢ s(zᵢ) − s(T) − Σᵢ s(aᵢ),
+//   zᵢ = aᵢ + xᵢ, qᵢ = zᵢ/T,
+// with qᵢ/ρᵢ − 1 = (xᵢ − ρᵢX)/(ρᵢT) formed from the counts and T/k = 1 + X/k: three logarithms,
+// two divisions, five reciprocals for the series (an argument beyond 2¹²⁷ gives 0, where the
+// series is below 1e-39). That is the unshifted lane (ShiftCanary = false; both masses ≥ 10).
+// With a canary mass ac < 10 (ShiftCanary = true), its log Γ(ac) is taken at w = ac + 10 through
+// the shift (shift_up_lane), which replaces −s(ac) by
+//   (ac − ½) log(ac/w) + log(num/den) + 10 − s(w),
+// and s(zc) by its shifted form where zc = ac + xc < 10 too (stirling_error_part; the two
+// quotients share one logarithm): six logarithms. Invalid counts give NaN, no events 0.
+template <bool ShiftCanary>
+[[gnu::always_inline]] inline double count_log_e_large_baseline_lane(double xb, double xc,
+                                                                     double rho,
+                                                                     const count_prior& p) {
+  const double rb = 1.0 - rho;
+  const double ab = p.k * rb;
+  const double ac = p.k * rho;
+  const double x_sum = xb + xc;
+  const double total = p.k + x_sum;
+  const double zb = ab + xb;
+  const double zc = ac + xc;
+  const double rel_b = (xb - rb * x_sum) / (rb * total);
+  const double rel_c = (xc - rho * x_sum) / (rho * total);
+  double value = (zb - 0.5) * lanes::log1p_lane(rel_b) + (zc - 0.5) * lanes::log1p_lane(rel_c) -
+                 0.5 * lanes::log1p_lane(x_sum * p.inv_k) + p.series_k +
+                 stirling_series_inv(lanes::reciprocal_lane(zb)) -
+                 stirling_series_inv(lanes::reciprocal_lane(total)) -
+                 stirling_series_inv(lanes::reciprocal_lane(ab));
+  if constexpr (ShiftCanary) {
+    const shifted sa = shift_up_lane(ac);
+    const shifted sz = shift_up_lane(zc);
+    value += (ac - 0.5) * lanes::log_lane(ac * sa.inv_w) + 10.0 - stirling_series_inv(sa.inv_w) +
+             stirling_error_part(zc, sz) + lanes::log_lane((sa.num * sz.den) / (sa.den * sz.num));
+  } else {
+    value += stirling_series_inv(lanes::reciprocal_lane(zc)) -
+             stirling_series_inv(lanes::reciprocal_lane(ac));
+  }
+  const bool valid = (xb >= 0.0) & (xc >= 0.0) & (x_sum < lanes::inf);
+  const double result = x_sum == 0.0 ? 0.0 : value;
+  return valid ? result : lanes::nan;
+}
+
+// One comparison as count_log_e_value_batch computes it: the lane its route names.
+inline double count_log_e_lane(double xb, double xc, double rho, const count_prior& p) {
+  switch (count_route_of(rho, p.k)) {
+    case count_route::unshifted:
+      return count_log_e_large_baseline_lane<false>(xb, xc, rho, p);
+    case count_route::canary_shifted:
+      return count_log_e_large_baseline_lane<true>(xb, xc, rho, p);
+    case count_route::general:
+      break;
+  }
+  return count_log_e_general_lane(xb, xc, rho, p.k, p.lgamma_k);
 }
 
 // The canary requests n1 that a level-α test of p1 against p2 needs for the given power with r

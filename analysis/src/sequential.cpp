@@ -105,7 +105,7 @@ e_value_result multinomial_log_e_value(std::span<const double> counts, std::span
     // The batch kernel's code for one comparison (batch_lanes.hpp): the same bits as
     // count_log_e_value_batch. NaN only for a prior mass kρᵢ below its range (1e-150).
     const double log_e =
-        detail::count_log_e_lane(counts[0], counts[1], rho[1] / rho_sum, k, std::lgamma(k));
+        detail::count_log_e_lane(counts[0], counts[1], rho[1] / rho_sum, detail::count_prior_of(k));
     if (std::isnan(log_e)) return {status::invalid_argument, nan_v};
     return {status::ok, log_e};
   }

@@ -12,7 +12,7 @@ inline constexpr double half_log_2pi = 0.91893853320467274178;  // ½ log 2π
 [[gnu::always_inline]] inline double stirling_series_inv(double r) {
   const double r2 = r * r;
   return (1.0 / 12.0 -
-          r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0 - r2 / 1188.0)))) *
+          r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 * (1.0 / 1680.0 - r2 * (1.0 / 1188.0))))) *
          r;
 }
 inline double stirling_series(double z) { return stirling_series_inv(1.0 / z); }

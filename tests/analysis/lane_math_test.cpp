@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -14,7 +15,10 @@ namespace fa = floodgate::analysis;
 namespace lanes = floodgate::analysis::detail::lanes;
 
 namespace {
+// The error in units of the last place; a NaN result counts as infinitely wrong (std::max would
+// drop it).
 double ulps(double got, long double ref) {
+  if (std::isnan(got)) return std::numeric_limits<double>::infinity();
   const auto r = static_cast<double>(ref);
   const double ulp = std::nextafter(r, std::numeric_limits<double>::infinity()) - r;
   return static_cast<double>(std::fabs(static_cast<long double>(got) - ref)) / ulp;
@@ -41,6 +45,27 @@ TEST_CASE("lane log is within one ulp from subnormals to the largest double", "[
   CHECK(lanes::log_lane(std::numeric_limits<double>::denorm_min()) == std::log(4.9e-324));
   // log(x·2^extra) without the product.
   CHECK(std::fabs(lanes::log_lane(3.0, 2000.0) - (std::log(3.0) + 2000.0 * std::log(2.0))) < 1e-12);
+}
+
+TEST_CASE("lane log1p keeps its accuracy for tiny arguments and near -1", "[analysis]") {
+  fa::rng g(14);
+  double worst = 0.0;
+  for (int i = 0; i < 200000; ++i) {
+    // |x| from 1e-300 to 1e6, both signs (above -1), and x near -1.
+    const double mag = std::pow(10.0, -300.0 + 306.0 * g.uniform());
+    double x = i % 2 == 0 ? mag : -std::min(mag, 0.999999);
+    if (i % 5 == 0) x = -1.0 + std::ldexp(g.uniform(), -static_cast<int>(g.uniform() * 50.0));
+    if (x <= -1.0) continue;
+    worst = std::max(worst, ulps(lanes::log1p_lane(x), std::log1p(static_cast<long double>(x))));
+  }
+  CHECK(worst < 1.5);
+  CHECK(lanes::log1p_lane(0.0) == 0.0);
+  CHECK(lanes::log1p_lane(1e-300) == 1e-300);
+  CHECK(lanes::log1p_lane(-1.0) == -std::numeric_limits<double>::infinity());
+  CHECK(lanes::log1p_lane(std::numeric_limits<double>::infinity()) ==
+        std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(lanes::log1p_lane(-2.0)));
+  CHECK(std::isnan(lanes::log1p_lane(std::numeric_limits<double>::quiet_NaN())));
 }
 
 TEST_CASE("lane exp is within 1.5 ulp down to the subnormal range", "[analysis]") {
@@ -74,7 +99,7 @@ TEST_CASE("lane normal tail keeps its relative accuracy to the last double", "[a
     if (ref < 1e-300L) continue;
     const double rel = static_cast<double>(
         std::fabs((static_cast<long double>(lanes::normal_upper_lane(z)) - ref) / ref));
-    worst = std::max(worst, rel);
+    worst = std::max(worst, std::isnan(rel) ? std::numeric_limits<double>::infinity() : rel);
   }
   CHECK(worst < 1e-15);
   CHECK(lanes::normal_upper_lane(0.0) == 0.5);
