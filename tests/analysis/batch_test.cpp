@@ -10,6 +10,8 @@
 #include <floodgate/analysis/sample_size.hpp>
 #include <floodgate/analysis/sequential.hpp>
 
+#include "batch_lanes.hpp"
+
 namespace fa = floodgate::analysis;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
@@ -60,7 +62,10 @@ TEST_CASE("batch two-proportion z equals the scalar test", "[analysis]") {
 
 TEST_CASE("batch count e-value equals the scalar e-value", "[analysis]") {
   // Large counts, and small ones (a few events: Stirling's series shifted for aᵢ + xᵢ and for the
-  // total), under a strong prior and weak ones (k below 10: every prior mass aᵢ shifted).
+  // total), under a strong prior and weak ones (k below 10: every prior mass aᵢ shifted). Shares
+  // of 1-99 % send comparisons down each of the three lanes (batch_lanes.hpp, counted below):
+  // at k = 100 both masses ≥ 10 (unshifted), a canary mass below 10 (canary-shifted) and a
+  // baseline mass below 10 (general); at k = 12 the last two; below 10 the general lane only.
   auto c = make(2000, 2);
   auto small = make(2000, 5);
   for (std::size_t i = 0; i < small.x1.size(); ++i) {
@@ -70,6 +75,14 @@ TEST_CASE("batch count e-value equals the scalar e-value", "[analysis]") {
   }
   const double k = GENERATE(100.0, 12.0, 5.0, 0.5);
   INFO("k = " << k);
+  std::array<int, 3> routes{};
+  for (const double share : c.share) {
+    ++routes[static_cast<std::size_t>(fa::detail::count_route_of(share, k))];
+  }
+  using route = fa::detail::count_route;
+  CHECK(routes[static_cast<std::size_t>(route::general)] > 0);
+  if (k == 100.0) CHECK(routes[static_cast<std::size_t>(route::unshifted)] > 0);
+  if (k >= 10.0) CHECK(routes[static_cast<std::size_t>(route::canary_shifted)] > 0);
   std::vector<double> log_e(c.x1.size());
   fa::count_log_e_value_batch(c.x2, c.x1, c.share, k, log_e);
   for (std::size_t i = 0; i < log_e.size(); ++i) {
