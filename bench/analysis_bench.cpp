@@ -275,9 +275,10 @@ void BM_batch_count_e_value(benchmark::State& state) {
 }
 BENCHMARK(BM_batch_count_e_value)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
-// The count e-value's two lanes apart (batch_lanes.hpp): canary shares of 10-90 % give both prior
-// masses kρᵢ ≥ 10 at k = 100 (the fast lane, unshifted), shares of 1-10 % a canary mass below 10
-// (the general lane, shifted). The mixed benchmark above has 18 % of the latter.
+// The count e-value's two fast lanes apart (batch_lanes.hpp): canary shares of 10-90 % give both
+// prior masses kρᵢ ≥ 10 at k = 100 (the unshifted lane alone), shares of 1-10 % a canary mass
+// below 10 (the unshifted pass, then the canary-shifted lane for every comparison). The mixed
+// benchmark above has 18 % of the latter.
 void BM_batch_count_e_value_lane(benchmark::State& state) {
   const bool shifted = state.range(1) != 0;
   batch_data d(static_cast<std::size_t>(state.range(0)), shifted ? 0.01 : 0.1, shifted ? 0.1 : 0.9);

@@ -70,8 +70,8 @@ inline double from_bits(std::uint64_t u) { return std::bit_cast<double>(u); }
   const double m = from_bits(u - (e << 52) + bias);
   const double k = from_bits(e | bits(0x1p52)) - (0x1p52 + 1024.0) - (sub ? 54.0 : 0.0) + extra;
   const double tail_scaled = sub ? tail * 0x1p54 : tail;
-  // 2⁻ᵏ as 2¹⁻ᵏ·½: e = k + 1024 runs from 2 to 2048, so 2¹⁻ᵏ is 0 (k = 1024, beyond which no
-  // tail matters) or a finite power of two.
+  // 2⁻ᵏ as 2¹⁻ᵏ·½: e = k + 1024 runs from 2 to 2048, so 2¹⁻ᵏ is a finite power of two, or 0 at
+  // k = 1024 (x ≥ 2¹⁰²³·√2, where a tail below an ulp of x moves log x by far less than its ulp).
   const double f = (m - 1.0) + (tail_scaled * from_bits((2048 - e) << 52)) * 0.5;
   const double s = f * reciprocal_lane(2.0 + f);
   const double z = s * s;
