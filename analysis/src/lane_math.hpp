@@ -57,8 +57,10 @@ inline double from_bits(std::uint64_t u) { return std::bit_cast<double>(u); }
 // fdlibm's e_log.c, which keeps the leading f exact). `extra` is added to k: log(x·2^extra)
 // without forming the product. `tail`, at most an ulp of x, is added to x before the logarithm:
 // to f as tail·2⁻ᵏ, exactly scaled. 0 gives −∞, negative or NaN gives NaN, +∞ gives +∞.
+// Subnormal = false leaves out the subnormal scaling, for callers whose x is never subnormal.
+template <bool Subnormal = true>
 [[gnu::always_inline]] inline double log_lane(double x, double extra = 0.0, double tail = 0.0) {
-  const bool sub = x < 0x1p-1022;  // subnormal: scaled into the normal range first
+  const bool sub = Subnormal && x < 0x1p-1022;  // subnormal: scaled into the normal range first
   const bool positive = x > 0.0;
   const bool finite = x < inf;
   const bool zero = x == 0.0;
@@ -92,10 +94,11 @@ inline double from_bits(std::uint64_t u) { return std::bit_cast<double>(u); }
 
 // log(1 + x) for x ≥ −1: log(u + c), u = 1 + x rounded and c = x − (u − 1) the addition's
 // rounding error (fdlibm's s_log1p.c adds c/u to log u; here c goes into log_lane's reduced
-// argument, without a division). +∞ gives +∞, NaN NaN.
+// argument, without a division). u is never subnormal (it is 0 or at least 2⁻⁵³). +∞ gives +∞,
+// NaN NaN.
 [[gnu::always_inline]] inline double log1p_lane(double x) {
   const double u = 1.0 + x;
-  return log_lane(u, 0.0, x - (u - 1.0));
+  return log_lane<false>(u, 0.0, x - (u - 1.0));
 }
 
 // 2ⁿ for an integer n (as a double) in [−1022, 1023].
