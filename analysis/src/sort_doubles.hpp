@@ -3,6 +3,7 @@
 // radix sort (below). Any values but NaN (±∞ have keys at the ends).
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -55,15 +56,70 @@ inline std::uint64_t* radix_passes(std::uint64_t* src, std::uint64_t* tmp, std::
   return src;
 }
 
+// Sorts n keys by the 33 bits [shift, shift + 33) of (key − low), from `a` back into `a` (`b` is
+// scratch; shift + 33 ≤ 64). One most-significant-digit pass on the top 11 of those bits scatters
+// the keys into 2 048 buckets in `b`; each bucket — a few hundred keys for a million values, in
+// cache — is then sorted by the other 22 bits with three 8-bit LSD passes (b → a → b → a; the third
+// pass's digit also covers two bits the bucket's keys share; a digit every key of the bucket shares
+// is skipped, and the bucket copied back to `a` if it ends in `b`), or, when it holds at most 32
+// keys, by insertion on the whole key. The keys cross main memory once instead of three times.
+inline void prefix_sort(std::uint64_t* a, std::uint64_t* b, std::size_t n, std::uint64_t low,
+                        std::size_t shift) {
+  constexpr std::size_t top_bits = 11;
+  constexpr std::size_t buckets = std::size_t{1} << top_bits;
+  constexpr std::uint64_t top_mask = buckets - 1;
+  const std::size_t top_at = shift + 22;
+  std::vector<std::uint32_t> start(buckets + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++start[(((a[i] - low) >> top_at) & top_mask) + 1];
+  for (std::size_t d = 0; d < buckets; ++d) start[d + 1] += start[d];
+  std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) b[next[((a[i] - low) >> top_at) & top_mask]++] = a[i];
+  std::array<std::uint32_t, 256> count{};
+  for (std::size_t d = 0; d < buckets; ++d) {
+    const std::size_t first = start[d];
+    const std::size_t size = start[d + 1] - first;
+    if (size <= 32) {
+      std::uint64_t* k = b + first;
+      for (std::size_t i = 1; i < size; ++i) {
+        const std::uint64_t x = k[i];
+        std::size_t j = i;
+        for (; j > 0 && k[j - 1] > x; --j) k[j] = k[j - 1];
+        k[j] = x;
+      }
+      std::copy(k, k + size, a + first);
+      continue;
+    }
+    std::uint64_t* src = b + first;
+    std::uint64_t* dst = a + first;
+    for (std::size_t pass = 0; pass < 3; ++pass) {
+      const std::size_t at = shift + 8 * pass;
+      count.fill(0);
+      for (std::size_t i = 0; i < size; ++i) ++count[((src[i] - low) >> at) & 0xff];
+      if (count[((src[0] - low) >> at) & 0xff] == size) continue;  // a digit all share (ties)
+      std::uint32_t sum = 0;
+      for (auto& c : count) {
+        const std::uint32_t here = c;
+        c = sum;
+        sum += here;
+      }
+      for (std::size_t i = 0; i < size; ++i) dst[count[((src[i] - low) >> at) & 0xff]++] = src[i];
+      std::swap(src, dst);
+    }
+    if (src != a + first) std::copy(src, src + size, a + first);
+  }
+}
+
 // The order keys of doubles (no NaN), sorted: least-significant-digit radix passes of 11 bits on
 // the keys' offset from the smallest one. Latencies span a few binades, so the offsets have ≈ 55
 // significant bits (five passes); instead the keys are sorted by their top 33 significant bits
-// only (three passes) and an insertion pass then orders the rare neighbours that share those bits
-// (1M continuous values: ≈ 100 pairs). Should that pass find much to do (values clustered far
-// below the range's resolution), the offsets are sorted in full. Each pass reads the keys once
-// and writes them once to 2048 sequential streams: O(n) memory traffic, where std::sort makes
-// log₂ n ≈ 20 passes over 1M values and mispredicts half its comparisons. `a` and `b` hold n
-// keys each; the result is in one of them, returned.
+// only — by prefix_sort (one pass over memory, then buckets in cache), or, where whole digits of
+// that prefix are zero in every key (rounded values), by three passes that skip those digits —
+// and an insertion pass then orders the rare neighbours that share those bits (1M continuous
+// values: ≈ 100 pairs). Should that pass find much to do (values clustered far below the range's
+// resolution), the offsets are sorted in full. Each pass reads the keys once and writes them once
+// to 2048 sequential streams: O(n) memory traffic, where std::sort makes log₂ n ≈ 20 passes over
+// 1M values and mispredicts half its comparisons. `a` and `b` hold n keys each; the result is in
+// one of them, returned.
 inline std::uint64_t* sort_keys(std::span<const double> v, std::uint64_t* a, std::uint64_t* b) {
   constexpr std::size_t digit_bits = 11;
   constexpr std::size_t prefix_passes = 3;
@@ -71,16 +127,31 @@ inline std::uint64_t* sort_keys(std::span<const double> v, std::uint64_t* a, std
   if (n == 0) return a;
   std::uint64_t low = ~std::uint64_t{0};
   std::uint64_t high = 0;
+  std::uint64_t any = 0;  // the bits set in some key
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint64_t k = order_key(v[i] + 0.0);  // + 0.0 folds −0 into +0, as == does
     a[i] = k;
     low = std::min(low, k);
     high = std::max(high, k);
+    any |= k;
   }
   const auto bits = static_cast<std::size_t>(std::bit_width(high - low));
   const std::size_t full_passes = (bits + digit_bits - 1) / digit_bits;
   if (full_passes <= prefix_passes) return radix_passes(a, b, n, low, 0, full_passes);
-  std::uint64_t* k = radix_passes(a, b, n, low, bits - prefix_passes * digit_bits, prefix_passes);
+  const std::size_t shift = bits - prefix_passes * digit_bits;
+  // Values with few significant bits (latencies rounded to whole milliseconds: many ties) leave
+  // whole digits of the prefix zero in every key, which radix_passes skips: one or two passes over
+  // memory, cheaper than prefix_sort's in-bucket work on the few, large buckets they make.
+  bool zero_digit = false;
+  for (std::size_t d = 0; d < prefix_passes; ++d) {
+    zero_digit |= ((any >> (shift + d * digit_bits)) & ((std::uint64_t{1} << digit_bits) - 1)) == 0;
+  }
+  std::uint64_t* k = a;
+  if (zero_digit) {
+    k = radix_passes(a, b, n, low, shift, prefix_passes);
+  } else {
+    prefix_sort(a, b, n, low, shift);
+  }
   std::size_t moves = 0;
   for (std::size_t i = 1; i < n && moves <= n; ++i) {
     const std::uint64_t x = k[i];

@@ -8,6 +8,8 @@
 #include <floodgate/analysis/mann_whitney.hpp>
 #include <floodgate/analysis/random.hpp>
 
+#include "sort_doubles.hpp"
+
 namespace fa = floodgate::analysis;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
@@ -136,6 +138,36 @@ TEST_CASE("large samples (radix-sorted) give the U and tie sum of plain ranking"
   CHECK(r.tie_term == tie_sum);
   // The Hodges-Lehmann path sorts copies of the doubles: its U must agree.
   CHECK(fa::hodges_lehmann_shift(x, y).u1 == r.u1);
+}
+
+TEST_CASE("the radix sort of doubles orders as std::sort does", "[analysis]") {
+  // sort_doubles.hpp's paths at sizes where they matter: continuous latencies (most significant
+  // digit first, then in-bucket passes, then insertion), the same rounded to whole milliseconds
+  // (whole prefix digits zero: the least-significant-digit passes), two tight clusters far apart
+  // (a few huge buckets), values clustered below the range's resolution beside a huge one (the
+  // insertion pass gives up: a full sort), negative values, and a narrow range (few passes).
+  const int layout = GENERATE(0, 1, 2, 3, 4, 5);
+  fa::rng g(21);
+  std::vector<double> v = draw(g, 300000, 0.0, layout == 1);
+  if (layout == 2) {
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = (i % 2 == 0 ? 1e-3 : 1e6) + g.uniform();
+  }
+  if (layout == 3) {
+    for (auto& x : v) x = 1.0 + 1e-12 * g.uniform();
+    v[5] = 1e300;
+  }
+  if (layout == 4) {
+    for (std::size_t i = 0; i < v.size(); i += 3) v[i] = -v[i];
+  }
+  if (layout == 5) {
+    for (auto& x : v) x = 1.0 + 1e-7 * g.uniform();  // keys within 2³³: three passes in full
+  }
+  INFO("layout " << layout);
+  std::vector<double> expected = v;
+  std::sort(expected.begin(), expected.end());
+  const auto got = fa::detail::sorted_copy(v);
+  REQUIRE(got.size() == expected.size());
+  CHECK(std::equal(got.begin(), got.end(), expected.begin()));
 }
 
 TEST_CASE("k-th pairwise difference equals the brute-force order statistic", "[analysis]") {
