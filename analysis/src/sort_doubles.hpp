@@ -146,8 +146,11 @@ inline std::uint64_t* sort_keys(std::span<const double> v, std::uint64_t* a, std
   for (std::size_t d = 0; d < prefix_passes; ++d) {
     zero_digit |= ((any >> (shift + d * digit_bits)) & ((std::uint64_t{1} << digit_bits) - 1)) == 0;
   }
+  // Below 2¹⁸ keys (2 MiB: a core's L2 here) the passes wait less on memory than prefix_sort
+  // spends on its buckets (prefix_sort for every size, measured: Mann–Whitney 10k vs 10k 0.38 →
+  // 0.49 ms in bench/peers, 100k 3 % slower and 1M 13 % faster in analysis-bench).
   std::uint64_t* k = a;
-  if (zero_digit) {
+  if (zero_digit || n < (std::size_t{1} << 18)) {
     k = radix_passes(a, b, n, low, shift, prefix_passes);
   } else {
     prefix_sort(a, b, n, low, shift);
