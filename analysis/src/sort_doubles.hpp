@@ -56,6 +56,20 @@ inline std::uint64_t* radix_passes(std::uint64_t* src, std::uint64_t* tmp, std::
   return src;
 }
 
+// Insertion sort of n keys that stops once it has moved keys more than `budget` places in all;
+// returns the places moved (above `budget`: the keys are not sorted).
+inline std::size_t insertion_sort(std::uint64_t* k, std::size_t n, std::size_t budget) {
+  std::size_t moves = 0;
+  for (std::size_t i = 1; i < n && moves <= budget; ++i) {
+    const std::uint64_t x = k[i];
+    std::size_t j = i;
+    for (; j > 0 && k[j - 1] > x; --j) k[j] = k[j - 1];
+    k[j] = x;
+    moves += i - j;
+  }
+  return moves;
+}
+
 // Sorts n keys by the 33 bits [shift, shift + 33) of (key − low), from `a` back into `a` (`b` is
 // scratch; shift + 33 ≤ 64). One most-significant-digit pass on the top 11 of those bits scatters
 // the keys into 2 048 buckets in `b`; each bucket — a few hundred keys for a million values, in
@@ -63,6 +77,9 @@ inline std::uint64_t* radix_passes(std::uint64_t* src, std::uint64_t* tmp, std::
 // pass's digit also covers two bits the bucket's keys share; a digit every key of the bucket shares
 // is skipped, and the bucket copied back to `a` if it ends in `b`), or, when it holds at most 32
 // keys, by insertion on the whole key. The keys cross main memory once instead of three times.
+// (The in-bucket passes are radix_passes' on 8-bit digits, one count per pass; calling a
+// radix_passes templated on its digit width instead, which counts every pass in one read, made
+// Mann–Whitney at 1M vs 1M 9 % slower.)
 inline void prefix_sort(std::uint64_t* a, std::uint64_t* b, std::size_t n, std::uint64_t low,
                         std::size_t shift) {
   constexpr std::size_t top_bits = 11;
@@ -79,14 +96,8 @@ inline void prefix_sort(std::uint64_t* a, std::uint64_t* b, std::size_t n, std::
     const std::size_t first = start[d];
     const std::size_t size = start[d + 1] - first;
     if (size <= 32) {
-      std::uint64_t* k = b + first;
-      for (std::size_t i = 1; i < size; ++i) {
-        const std::uint64_t x = k[i];
-        std::size_t j = i;
-        for (; j > 0 && k[j - 1] > x; --j) k[j] = k[j - 1];
-        k[j] = x;
-      }
-      std::copy(k, k + size, a + first);
+      insertion_sort(b + first, size, size * size);  // never over budget: under size²/2 moves
+      std::copy(b + first, b + first + size, a + first);
       continue;
     }
     std::uint64_t* src = b + first;
@@ -155,15 +166,7 @@ inline std::uint64_t* sort_keys(std::span<const double> v, std::uint64_t* a, std
   } else {
     prefix_sort(a, b, n, low, shift);
   }
-  std::size_t moves = 0;
-  for (std::size_t i = 1; i < n && moves <= n; ++i) {
-    const std::uint64_t x = k[i];
-    std::size_t j = i;
-    for (; j > 0 && k[j - 1] > x; --j) k[j] = k[j - 1];
-    k[j] = x;
-    moves += i - j;
-  }
-  if (moves <= n) return k;
+  if (insertion_sort(k, n, n) <= n) return k;
   for (std::size_t i = 0; i < n; ++i) a[i] = order_key(v[i] + 0.0);  // overwritten: again
   return radix_passes(a, b, n, low, 0, full_passes);
 }
