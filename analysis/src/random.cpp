@@ -71,34 +71,44 @@ double rng::normal() noexcept {
   return u * f;
 }
 
-std::uint64_t rng::poisson(double mean) noexcept {
-  if (!(mean > 0)) return 0;
+std::uint64_t rng::poisson(double mean) noexcept { return poisson_draw(mean)(*this); }
+
+poisson_draw::poisson_draw(double mean) noexcept : mean_(mean) {
+  if (!(mean > 0)) return;
   if (mean < 10) {
-    const double limit = std::exp(-mean);
+    limit_ = std::exp(-mean);
+    return;
+  }
+  // PTRS, with the paper's constants.
+  small_ = false;
+  log_mean_ = std::log(mean);
+  b_ = 0.931 + 2.53 * std::sqrt(mean);
+  a_ = -0.059 + 0.02483 * b_;
+  two_a_ = 2 * a_;
+  log_inv_alpha_ = std::log(1.1239 + 1.1328 / (b_ - 3.4));
+  v_r_ = 0.9277 - 3.6224 / (b_ - 2);
+}
+
+std::uint64_t poisson_draw::operator()(rng& g) const noexcept {
+  if (!(mean_ > 0)) return 0;
+  if (small_) {
     std::uint64_t k = 0;
-    double product = uniform();
-    while (product > limit) {
+    double product = g.uniform();
+    while (product > limit_) {
       ++k;
-      product *= uniform();
+      product *= g.uniform();
     }
     return k;
   }
-  // PTRS, with the paper's constants.
-  const double root = std::sqrt(mean);
-  const double log_mean = std::log(mean);
-  const double b = 0.931 + 2.53 * root;
-  const double a = -0.059 + 0.02483 * b;
-  const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
-  const double v_r = 0.9277 - 3.6224 / (b - 2);
   for (;;) {
-    const double u = uniform() - 0.5;
-    const double v = uniform();
+    const double u = g.uniform() - 0.5;
+    const double v = g.uniform();
     const double us = 0.5 - std::fabs(u);
-    const double k = std::floor((2 * a / us + b) * u + mean + 0.43);
-    if (k >= 0 && us >= 0.07 && v <= v_r) return static_cast<std::uint64_t>(k);
+    const double k = std::floor((two_a_ / us + b_) * u + mean_ + 0.43);
+    if (k >= 0 && us >= 0.07 && v <= v_r_) return static_cast<std::uint64_t>(k);
     if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
-        -mean + k * log_mean - log_factorial(k))
+    if (std::log(v) + log_inv_alpha_ - std::log(a_ / (us * us) + b_) <=
+        -mean_ + k * log_mean_ - log_factorial(k))
       return static_cast<std::uint64_t>(k);
   }
 }

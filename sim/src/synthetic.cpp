@@ -122,7 +122,9 @@ synthetic_traffic::synthetic_traffic(config::scenario s, core::instant start)
       add_regime(start + g.at);
     }
     st.total.assign(2 * buckets, 0);
+    st.draws.assign(2 * buckets, analysis::poisson_draw());
   }
+  mean_latency_.resize(buckets);
   samples_.resize(labels_.size());
   row_.resize(labels_.size());
   means_.resize(2 * buckets);
@@ -210,13 +212,17 @@ void synthetic_traffic::scrape(core::instant a, core::instant b) {
                pm_[q] += n * r.partial_mean[q];
              }
            });
-    // One Poisson draw per (code, bucket) cell; a bucket's requests add its mean latency to
-    // _sum.
+    // One Poisson draw per (code, bucket) cell, its constants kept while the cell's mean stays
+    // (most scrapes); a bucket's requests add its mean latency to _sum.
+    for (std::size_t q = 0; q < buckets; ++q)
+      mean_latency_[q] = mass_[q] > 0 ? pm_[q] / mass_[q] : 0;
     for (std::size_t cell = 0; cell < 2 * buckets; ++cell) {
-      const double drawn = static_cast<double>(rng_.poisson(means_[cell]));
+      if (st.draws[cell].mean() != means_[cell])
+        st.draws[cell] = analysis::poisson_draw(means_[cell]);
+      const double drawn = static_cast<double>(st.draws[cell](rng_));
       st.total[cell] += drawn;
-      const std::size_t q = cell % buckets;
-      if (mass_[q] > 0) st.sum += drawn * (pm_[q] / mass_[q]);
+      const std::size_t q = cell < buckets ? cell : cell - buckets;
+      if (mass_[q] > 0) st.sum += drawn * mean_latency_[q];
     }
     double by_code[2] = {0, 0};
     double cumulative = 0;

@@ -31,4 +31,26 @@ class rng {
   bool has_spare_ = false;
 };
 
+/// rng::poisson for one mean, its constants worked out once: the same draws from the same
+/// generator, for a simulation that draws many times from each of a few means (a traffic
+/// cell's count per scrape, sim/synthetic.cpp).
+class poisson_draw {
+ public:
+  explicit poisson_draw(double mean = 0) noexcept;
+  double mean() const noexcept { return mean_; }
+  std::uint64_t operator()(rng& g) const noexcept;
+
+ private:
+  double mean_;
+  bool small_ = true;  ///< inversion (mean below 10) or PTRS
+  double limit_ = 0;   ///< inversion: e^−mean
+  // PTRS: the paper's b, a (as 2a), v_r, ln(1/α), ln μ.
+  double b_ = 0;
+  double a_ = 0;
+  double two_a_ = 0;
+  double v_r_ = 0;
+  double log_inv_alpha_ = 0;
+  double log_mean_ = 0;
+};
+
 }  // namespace floodgate::analysis

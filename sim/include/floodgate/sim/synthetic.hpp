@@ -79,8 +79,9 @@ class synthetic_traffic final : public providers::recorded::promql::series_view 
   struct arm_state {
     std::vector<regime> regimes;  ///< in time order, the first from the beginning
     std::size_t first_series = 0;
-    std::vector<double> total;  ///< per cell (bucket × code), cumulative counts
-    double sum = 0;             ///< the histogram's _sum
+    std::vector<double> total;                  ///< per cell (bucket × code), cumulative counts
+    double sum = 0;                             ///< the histogram's _sum
+    std::vector<analysis::poisson_draw> draws;  ///< per cell, for its last mean
   };
   /// Calls f(from, to, canary share, regime index per arm) for each piece of [a, b) over which
   /// the weight and the regimes are constant.
@@ -98,10 +99,11 @@ class synthetic_traffic final : public providers::recorded::promql::series_view 
   std::vector<std::pair<core::instant, int>> weights_;
   std::int64_t scrapes_ = 0;  ///< made so far
   analysis::rng rng_{0};
-  std::vector<double> means_;  ///< scratch: one interval's expected count per cell
-  std::vector<double> mass_;   ///< scratch: per bucket
-  std::vector<double> pm_;     ///< scratch: per bucket
-  std::vector<double> row_;    ///< scratch: one scrape, per series
+  std::vector<double> means_;         ///< scratch: one interval's expected count per cell
+  std::vector<double> mass_;          ///< scratch: per bucket
+  std::vector<double> pm_;            ///< scratch: per bucket
+  std::vector<double> mean_latency_;  ///< scratch: per bucket, E[L | L in bucket]
+  std::vector<double> row_;           ///< scratch: one scrape, per series
   scrape_sink sink_;
 };
 
