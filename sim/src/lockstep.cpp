@@ -128,12 +128,38 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
   }
 
   std::vector<std::vector<replay_run::due_query>> asked(n);
-  // Per query text asked at an instant: the lanes that ask it, then each one's reading.
+  // The lanes' runs share one spec and one plan cache: each distinct query is rendered once
+  // per instant (replay_run::query_memo), and each distinct text evaluated once for the lanes
+  // that ask it.
+  replay_run::query_memo memo;
+  // Per query text asked at an instant: the lanes that ask it, each one's reading, and how many
+  // of the lane's requests still read it (the last takes the reading instead of a copy).
   struct asking {
     lane_mask lanes{};
+    std::array<std::uint8_t, promql::lane_width> uses{};
     std::vector<std::variant<providers::reading, std::string>> read;
   };
   std::map<std::string, asking, std::less<>> queries;
+  // Per rendered query asked at the instant: each text it reads (the rendering's own strings,
+  // which answer_query hands back) with its entry.
+  struct rendered {
+    const replay_run::rendered_query* query;
+    std::vector<std::pair<const std::string*, asking*>> texts;
+  };
+  std::vector<rendered> distinct;
+  auto rendered_of = [&](const replay_run::rendered_query* q) -> rendered& {
+    for (auto& d : distinct)
+      if (d.query == q) return d;
+    auto& d = distinct.emplace_back(rendered{q, {}});
+    const auto& m = std::get<providers::ports::metric_query>(*q);
+    if (m.arms.empty()) d.texts.emplace_back(&m.query, &queries[m.query]);
+    for (const auto& [arm, text] : m.arms) d.texts.emplace_back(&text, &queries[text]);
+    return d;
+  };
+  auto answerable = [](const replay_run::due_query& d) {
+    const auto* q = std::get_if<providers::ports::metric_query>(d.query.get());
+    return q != nullptr && q->provider == "prometheus" && !q->range;
+  };
   for (;;) {
     std::optional<core::instant> now;
     for (const auto& r : runs)
@@ -147,14 +173,16 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
     }
 
     queries.clear();
+    distinct.clear();
     for (std::size_t l = 0; l < n; ++l) {
       if (!ticking[l]) continue;
-      asked[l] = runs[l].due();
+      asked[l] = runs[l].due(&memo);
       for (const auto& d : asked[l]) {
-        const auto* q = std::get_if<providers::ports::metric_query>(&d.query);
-        if (q == nullptr || q->provider != "prometheus" || q->range) continue;
-        if (q->arms.empty()) queries[q->query].lanes[l] = true;
-        for (const auto& [arm, text] : q->arms) queries[text].lanes[l] = true;
+        if (!answerable(d)) continue;
+        for (auto& [text, entry] : rendered_of(d.query.get()).texts) {
+          entry->lanes[l] = true;
+          ++entry->uses[l];
+        }
       }
     }
     for (auto& [text, q] : queries) {
@@ -176,14 +204,22 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
       std::vector<providers::ports::metric_answer> answers;
       answers.reserve(asked[l].size());
       for (const auto& d : asked[l]) {
-        const auto* q = std::get_if<providers::ports::metric_query>(&d.query);
+        const auto* q = std::get_if<providers::ports::metric_query>(d.query.get());
         if (q == nullptr) {
           answers.emplace_back();
           continue;
         }
+        const auto& texts = answerable(d) ? rendered_of(d.query.get()).texts
+                                          : std::vector<std::pair<const std::string*, asking*>>{};
         answers.push_back(providers::recorded::answer_query(
-            *q, "synthetic traffic",
-            [&](const std::string&, const std::string& text) { return queries[text].read[l]; }));
+            *q, "synthetic traffic", [&](const std::string&, const std::string& text) {
+              for (const auto& [t, entry] : texts) {
+                if (t != &text) continue;
+                if (--entry->uses[l] == 0) return std::move(entry->read[l]);
+                return entry->read[l];
+              }
+              return queries.at(text).read[l];
+            }));
       }
       runs[l].tick(asked[l], std::move(answers));
     }

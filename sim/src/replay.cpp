@@ -46,11 +46,16 @@ void replay_run::settle() {
   out_.ended_at = now_;
 }
 
-std::vector<replay_run::due_query> replay_run::due() const {
+std::vector<replay_run::due_query> replay_run::due(query_memo* memo) const {
   std::vector<due_query> out;
   if (!next_) return out;
-  for (const auto& r : s_.due(*next_))
-    out.push_back({r, s_.metric_name(r), s_.query_for(r, *next_)});
+  const core::instant at = *next_;
+  for (const auto& r : s_.due(at)) {
+    auto render = [&] { return s_.query_for(r, at); };
+    out.push_back({r, s_.metric_name(r),
+                   memo ? memo->get(at, s_.render_key_of(r, at), render)
+                        : std::make_shared<const rendered_query>(render())});
+  }
   return out;
 }
 
@@ -66,7 +71,7 @@ void replay_run::tick(const std::vector<due_query>& asked,
     throw std::invalid_argument("replay_run::tick: one answer per request asked");
   for (std::size_t i = 0; i < asked.size(); ++i) {
     const auto& r = asked[i].request;
-    if (const auto* e = std::get_if<std::string>(&asked[i].query)) {
+    if (const auto* e = std::get_if<std::string>(asked[i].query.get())) {
       t.observations.push_back({r, *e, ""});
     } else {
       t.observations.push_back({r, std::move(answers[i].result), std::move(answers[i].value_text)});
@@ -98,7 +103,7 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
     const auto asked = run.due();
     std::vector<providers::ports::metric_answer> answers;
     for (const auto& d : asked) {
-      if (const auto* q = std::get_if<providers::ports::metric_query>(&d.query)) {
+      if (const auto* q = std::get_if<providers::ports::metric_query>(d.query.get())) {
         answers.push_back(answer(d.metric, *q, *at));
       } else {
         answers.emplace_back();

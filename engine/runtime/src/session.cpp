@@ -351,13 +351,17 @@ std::string session::metric_name(const core::metric_request& r) const {
   return m ? m->metric.name : "?";
 }
 
+session::render_key session::render_key_of(const core::metric_request& r, core::instant now) const {
+  const auto* run = run_of(r);
+  return {spec_of(r), run && run->started_at ? *run->started_at : now};
+}
+
 std::variant<providers::ports::metric_query, std::string> session::query_for(
     const core::metric_request& r, core::instant now) const {
-  const auto* m = spec_of(r);
+  const auto inputs = render_key_of(r, now);
+  const auto* m = inputs.metric;
   if (!m) return std::string("no such metric in the current analysis");
-  const auto* run = run_of(r);
-  const core::instant run_start = run && run->started_at ? *run->started_at : now;
-  const std::string elapsed = elapsed_range(run_start, now);
+  const std::string elapsed = elapsed_range(inputs.run_start, now);
   const config::placeholder_lookup lookup =
       [&](std::string_view key) -> std::optional<std::string> {
     if (key == "elapsed") return elapsed;

@@ -7,6 +7,7 @@
 // takes the live rollout's decisions at the live rollout's instants.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -69,14 +70,39 @@ class replay_run {
   /// The instant of the next tick; nothing once the replay has ended.
   std::optional<core::instant> next() const { return next_; }
 
-  /// A request due at the next tick, with its rendered query or why it cannot be rendered.
+  /// A rendered query, or why it cannot be rendered.
+  using rendered_query = std::variant<providers::ports::metric_query, std::string>;
+  /// A request due at the next tick, with its query.
   struct due_query {
     core::metric_request request;
     std::string metric;  ///< the plan's name for it
-    std::variant<providers::ports::metric_query, std::string> query;
+    std::shared_ptr<const rendered_query> query;
   };
-  /// What the next tick measures.
-  std::vector<due_query> due() const;
+  /// Queries rendered at one instant by runs started from one spec through one plan cache (a
+  /// lockstep group): equal render keys (engine::session::render_key) render alike, so each is
+  /// rendered once and shared.
+  class query_memo {
+   public:
+    /// The rendering of `key` at `at`, made by `render` the first time it is asked for.
+    template <typename F>
+    std::shared_ptr<const rendered_query> get(core::instant at,
+                                              const engine::session::render_key& key, F&& render) {
+      if (at != at_) {
+        at_ = at;
+        made_.clear();
+      }
+      for (const auto& [k, q] : made_)
+        if (k == key) return q;
+      return made_.emplace_back(key, std::make_shared<const rendered_query>(render())).second;
+    }
+
+   private:
+    core::instant at_ = core::instant::min();
+    std::vector<std::pair<engine::session::render_key, std::shared_ptr<const rendered_query>>>
+        made_;
+  };
+  /// What the next tick measures; with `memo`, renderings shared with the memo's other runs.
+  std::vector<due_query> due(query_memo* memo = nullptr) const;
   /// Takes the next tick: `asked` is what due() gave, `answers` one answer per request in the
   /// same order (a query that could not be rendered was not asked: its answer is not read).
   void tick(const std::vector<due_query>& asked,

@@ -101,6 +101,16 @@ class session {
                                                                       core::instant now) const;
   /// The metric's name for a request ("error-rate").
   std::string metric_name(const core::metric_request& r) const;
+  /// What query_for's rendering depends on besides the instant and the spec's arguments: the
+  /// metric's entry in the loaded plan and its run's start. Sessions started from one spec
+  /// through one plan_cache render requests of equal keys alike at one instant (a simulator
+  /// advancing such sessions together renders each once).
+  struct render_key {
+    const config::metric_spec* metric = nullptr;  ///< nothing: no such metric
+    core::instant run_start;
+    bool operator==(const render_key&) const = default;
+  };
+  render_key render_key_of(const core::metric_request& r, core::instant now) const;
 
   /// `looks`, when given, gets what each observation became (for reports).
   core::advance_result advance(core::instant now, const std::vector<core::observation>& obs,
