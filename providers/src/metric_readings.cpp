@@ -67,12 +67,15 @@ std::variant<json, std::string> parse_body(std::string_view body) {
 }
 
 std::string join_values(const std::vector<double>& xs) {
-  std::string out = "[";
+  std::string out;
+  out.reserve(2 + 20 * xs.size());
+  out += '[';
   for (std::size_t i = 0; i < xs.size(); ++i) {
     if (i > 0) out += ',';
-    out += core::format_float_plain(xs[i]);
+    core::append_float_plain(out, xs[i]);
   }
-  return out + "]";
+  out += ']';
+  return out;
 }
 
 // The first match of a Kubernetes JSONPath such as {$.key[0].name}, {.items[*].x} or {$}.
@@ -202,20 +205,20 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
   return std::string("Prometheus metric type not supported");
 }
 
-reading read_numbers(const std::vector<double>& values) {
+reading read_numbers(const std::vector<double>& values, bool value_text) {
   reading out;
   std::vector<value> items;
   items.reserve(values.size());
   for (const double d : values) items.push_back(value::floating(d));
   out.result = value::array(std::move(items));
-  out.value_text = join_values(values);
+  if (value_text) out.value_text = join_values(values);
   return out;
 }
 
-reading read_scalar(double v) {
+reading read_scalar(double v, bool value_text) {
   reading out;
   out.result = value::floating(v);
-  out.value_text = core::format_float_plain(v);
+  if (value_text) out.value_text = core::format_float_plain(v);
   return out;
 }
 

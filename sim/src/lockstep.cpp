@@ -136,6 +136,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
   // of the lane's requests still read it (the last takes the reading instead of a copy).
   struct asking {
     lane_mask lanes{};
+    bool plain = false;  ///< some request reads it as its result (not as a comparison's arm)
     std::array<std::uint8_t, promql::lane_width> uses{};
     std::vector<std::variant<providers::reading, std::string>> read;
   };
@@ -152,7 +153,11 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
       if (d.query == q) return d;
     auto& d = distinct.emplace_back(rendered{q, {}});
     const auto& m = std::get<providers::ports::metric_query>(*q);
-    if (m.arms.empty()) d.texts.emplace_back(&m.query, &queries[m.query]);
+    if (m.arms.empty()) {
+      auto& entry = queries[m.query];
+      entry.plain = true;
+      d.texts.emplace_back(&m.query, &entry);
+    }
     for (const auto& [arm, text] : m.arms) d.texts.emplace_back(&text, &queries[text]);
     return d;
   };
@@ -187,7 +192,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
     }
     for (auto& [text, q] : queries) {
       q.read.resize(n);
-      auto together = source_->read(text, *now, q.lanes);
+      auto together = source_->read(text, *now, q.lanes, q.plain);
       for (std::size_t l = 0; l < n; ++l) {
         if (!q.lanes[l]) continue;
         if (!together) {

@@ -111,10 +111,18 @@ std::string non_finite(double d) {
   return d > 0 ? "+Inf" : "-Inf";
 }
 
-std::string chars(double d, std::chars_format format) {
-  std::array<char, 400> buf{};
+// Shortest round-trip digits: a fixed rendering is at most a sign and 309 integer digits, or
+// "0." and 323 zeros before 17 significant digits.
+void append_chars(std::string& out, double d, std::chars_format format) {
+  std::array<char, 400> buf;
   const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d, format);
-  return std::string(buf.data(), r.ptr);
+  out.append(buf.data(), r.ptr);
+}
+
+std::string chars(double d, std::chars_format format) {
+  std::string out;
+  append_chars(out, d, format);
+  return out;
 }
 
 // encoding/json's float64 encoder: 'f' unless the magnitude is below 1e-6 or at least 1e21,
@@ -225,8 +233,17 @@ std::optional<double> parse_go_float(std::string_view s) {
 }
 
 std::string format_float_plain(double d) {
-  if (!std::isfinite(d)) return non_finite(d);
-  return chars(d, std::chars_format::fixed);
+  std::string out;
+  append_float_plain(out, d);
+  return out;
+}
+
+void append_float_plain(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += non_finite(d);
+    return;
+  }
+  append_chars(out, d, std::chars_format::fixed);
 }
 
 std::string format_float_short(double d, int digits) {

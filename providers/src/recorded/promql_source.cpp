@@ -35,7 +35,7 @@ std::optional<std::variant<reading, std::string>> promql_source::read(const std:
 
 std::optional<std::variant<std::vector<reading>, std::string>> lane_source::read(
     const std::string& query, core::instant at,
-    const std::array<bool, promql::lane_width>& wanted) {
+    const std::array<bool, promql::lane_width>& wanted, bool value_text) {
   auto it = queries_.find(query);
   if (it == queries_.end()) {
     query_entry q;
@@ -54,11 +54,11 @@ std::optional<std::variant<std::vector<reading>, std::string>> lane_source::read
   for (std::size_t l = 0; l < promql::lane_width; ++l) {
     if (!wanted[l]) continue;
     if (got.is_scalar) {
-      out[l] = read_scalar(got.scalar[l]);
+      out[l] = read_scalar(got.scalar[l], value_text);
       continue;
     }
     for (std::size_t i = 0; i < values.size(); ++i) values[i] = got.vector[i].values[l];
-    out[l] = read_numbers(values);
+    out[l] = read_numbers(values, value_text);
   }
   return out;
 }

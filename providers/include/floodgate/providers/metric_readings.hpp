@@ -37,9 +37,11 @@ std::variant<reading, std::string> read_prometheus(std::string_view body);
 
 /// The vector or matrix part of that conversion: every sample value, in order, as an array, and
 /// its rendering ("[0.99,1]"). The replay of recorded series reads its instant vectors with it.
-reading read_numbers(const std::vector<double>& values);
+/// Without `value_text`, the rendering is left empty: a comparison arm's reading, whose text the
+/// comparison's answer does not use (it words its own, comparison_answer).
+reading read_numbers(const std::vector<double>& values, bool value_text = true);
 /// The scalar part: the number itself (not an array).
-reading read_scalar(double value);
+reading read_scalar(double value, bool value_text = true);
 
 /// Flagger's reading of the same body: one number. An instant vector with several series gives
 /// the last series' value (Flagger's behaviour); no series → "no values found"; a range vector

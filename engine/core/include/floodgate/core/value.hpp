@@ -67,6 +67,8 @@ std::optional<double> parse_go_float(std::string_view s);
 /// A float as Go's strconv.FormatFloat(f, 'f', -1, 64) writes it — Prometheus' SampleValue
 /// rendering: shortest round-trip digits, no exponent, "NaN", "+Inf", "-Inf".
 std::string format_float_plain(double d);
+/// The same, appended to `out`.
+void append_float_plain(std::string& out, double d);
 
 /// A float for people: `digits` significant digits ("%.*g"), "NaN", "+Inf", "-Inf". Decision
 /// reasons and comparison messages use it.

@@ -51,9 +51,10 @@ class lane_source {
   /// the evaluation's error (the same in every lane); nothing when the query is not PromQL
   /// floodgate evaluates, its selectors see none of the view's series, or it does not evaluate
   /// lane by lane (promql::lanewise) — a promql_source over each lane answers it then.
+  /// Without `value_text`, the readings have none (comparison arms: read_numbers).
   std::optional<std::variant<std::vector<reading>, std::string>> read(
       const std::string& query, core::instant at,
-      const std::array<bool, promql::lane_width>& wanted);
+      const std::array<bool, promql::lane_width>& wanted, bool value_text = true);
 
  private:
   struct query_entry {
