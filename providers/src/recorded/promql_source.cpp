@@ -34,8 +34,8 @@ std::optional<std::variant<reading, std::string>> promql_source::read(const std:
 }
 
 std::optional<std::variant<std::vector<reading>, std::string>> lane_source::read(
-    const std::string& query, core::instant at,
-    const std::array<bool, promql::lane_width>& wanted, bool value_text) {
+    const std::string& query, core::instant at, const std::array<bool, promql::lane_width>& wanted,
+    bool value_text) {
   auto it = queries_.find(query);
   if (it == queries_.end()) {
     query_entry q;
