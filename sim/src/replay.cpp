@@ -50,7 +50,9 @@ std::vector<replay_run::due_query> replay_run::due(query_memo* memo) const {
   std::vector<due_query> out;
   if (!next_) return out;
   const core::instant at = *next_;
-  for (const auto& r : s_.due(at)) {
+  const auto requests = s_.due(at);
+  out.reserve(requests.size());
+  for (const auto& r : requests) {
     auto render = [&] { return s_.query_for(r, at); };
     out.push_back({r, s_.metric_name(r),
                    memo ? memo->get(at, s_.render_key_of(r, at), render)
@@ -69,6 +71,7 @@ void replay_run::tick(const std::vector<due_query>& asked,
   t.weight = s_.weight();
   if (answers.size() != asked.size())
     throw std::invalid_argument("replay_run::tick: one answer per request asked");
+  t.observations.reserve(asked.size());
   for (std::size_t i = 0; i < asked.size(); ++i) {
     const auto& r = asked[i].request;
     if (const auto* e = std::get_if<std::string>(asked[i].query.get())) {

@@ -1,7 +1,12 @@
+#include <array>
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <floodgate/core/duration.hpp>
 #include <floodgate/core/value.hpp>
+#include <string>
+#include <vector>
 
 using namespace floodgate::core;
 
@@ -11,6 +16,9 @@ TEST_CASE("values render as Go renders them", "[core][value]") {
   CHECK(format_float_plain(1e21) == "1000000000000000000000");
   CHECK(format_float_plain(std::nan("")) == "NaN");
   CHECK(format_float_plain(-HUGE_VAL) == "-Inf");
+  CHECK(format_float_plain(-0.0) == "-0");
+  CHECK(format_float_plain(9007199254740991.0) == "9007199254740991");
+  CHECK(format_float_plain(-9007199254740992.0) == "-9007199254740992");
   CHECK(to_json_text(value::floating(1e-7)) == "1e-7");
   CHECK(to_json_text(value::floating(1e21)) == "1e+21");
   const value m = value::map({{"b", value::boolean(true)},
@@ -46,4 +54,26 @@ TEST_CASE("Go durations", "[core][duration]") {
   CHECK(format_go_duration(millis(5400000)) == "1h30m");
   CHECK(format_go_duration(millis(1500)) == "1.5s");
   CHECK(format_go_duration(millis(0)) == "0s");
+}
+
+TEST_CASE("whole numbers render as the shortest round-trip digits do", "[core][value]") {
+  // append_float_plain writes whole numbers below 2^53 as integers; std::to_chars' shortest
+  // fixed rendering is the reference, on both sides of 2^53 and around every power of ten.
+  auto reference = [](double d) {
+    std::array<char, 400> buf{};
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
+    return std::string(buf.data(), r.ptr);
+  };
+  std::vector<double> xs = {0.0, 1.0, -1.0, 0x1p53 - 1, 0x1p53, 0x1p53 + 2, -0x1p53, 1e300};
+  for (double p = 1; p < 1e18; p *= 10)
+    for (const double d : {p - 1, p, p + 1, 3 * p, -p}) xs.push_back(d);
+  std::uint64_t z = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+    xs.push_back(static_cast<double>(static_cast<std::int64_t>(z >> (11 + i % 40))));
+  }
+  for (const double d : xs) {
+    INFO(reference(d));
+    CHECK(format_float_plain(d) == reference(d));
+  }
 }

@@ -125,6 +125,7 @@ std::vector<std::size_t> due_metrics(const std::vector<threshold_metric>& metric
                                      bool terminate) {
   const bool terminating = is_terminating(terminate, metrics, results);
   std::vector<std::size_t> due;
+  due.reserve(metrics.size());
   for (std::size_t i = 0; i < metrics.size() && i < results.size(); ++i) {
     if (metric_due(metrics[i], results[i], started_at, now, terminating)) due.push_back(i);
   }

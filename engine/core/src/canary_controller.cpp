@@ -139,10 +139,10 @@ std::vector<metric_request> due_measurements(const canary_plan& plan, const roll
   for (const bool background : {false, true}) {
     const auto& run = background ? state.background_run : state.step_run;
     if (!run || run->terminate) continue;
-    for (const std::size_t i : due_metrics(metrics_of(plan, state, background), run->results,
-                                           run->started_at, now, false)) {
-      out.push_back({background, i});
-    }
+    const auto due =
+        due_metrics(metrics_of(plan, state, background), run->results, run->started_at, now, false);
+    if (out.empty()) out.reserve(due.size());
+    for (const std::size_t i : due) out.push_back({background, i});
   }
   return out;
 }

@@ -191,9 +191,9 @@ class evaluator {
   }
 
  private:
-  // A reference to the value a node denotes when it names an existing one (result, #, or a
-  // member or element of those), so reading a big result costs no copy; otherwise the node is
-  // evaluated into `storage`.
+  // A reference to the value a node denotes when it names an existing one (a literal, result,
+  // #, or a member or element of those), so reading a big result costs no copy; otherwise the
+  // node is evaluated into `storage`.
   const value& resolve(int id, value& storage) {
     if (const value* p = lookup(id)) return *p;
     storage = eval(id);
@@ -202,6 +202,8 @@ class evaluator {
   const value* lookup(int id) {
     const node& n = p_.nodes[static_cast<std::size_t>(id)];
     switch (n.kind) {
+      case node_kind::literal:
+        return &n.lit;
       case node_kind::name:
         return n.text == "result" ? &result_ : nullptr;
       case node_kind::element:
@@ -215,7 +217,8 @@ class evaluator {
       case node_kind::index: {
         const value* t = lookup(n.kids[0]);
         if (t == nullptr || t->kind() != value_kind::array) return nullptr;
-        const value key = eval(n.kids[1]);
+        value storage;
+        const value& key = resolve(n.kids[1], storage);
         return &t->items()[static_cast<std::size_t>(index_of(key, t->items().size(), false))];
       }
       default:
@@ -314,8 +317,10 @@ class evaluator {
       default:
         break;
     }
-    const value a = eval(n.kids[0]);
-    const value b = eval(n.kids[1]);
+    value storage_a;
+    value storage_b;
+    const value& a = resolve(n.kids[0], storage_a);
+    const value& b = resolve(n.kids[1], storage_b);
     switch (n.op) {
       case op_code::eq:
         return value::boolean(equal(a, b));

@@ -243,6 +243,15 @@ void append_float_plain(std::string& out, double d) {
     out += non_finite(d);
     return;
   }
+  // A whole number below 2^53 in magnitude (counts, mostly): its shortest round-trip rendering
+  // is its integer digits — every shorter digit string is another integer, itself a double —
+  // written without the shortest-digits search. −0 keeps its sign through the general path.
+  if (std::fabs(d) < 0x1p53 && d == std::trunc(d) && !(d == 0 && std::signbit(d))) {
+    std::array<char, 20> buf;
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<long long>(d));
+    out.append(buf.data(), r.ptr);
+    return;
+  }
   append_chars(out, d, std::chars_format::fixed);
 }
 
