@@ -15,7 +15,8 @@ using lane_mask = std::array<bool, promql::lane_width>;
 class lockstep_simulator::lanes_view final : public promql::lane_view {
  public:
   /// With the labels of `like`'s series.
-  explicit lanes_view(const synthetic_traffic& like) : values_(like.size()) {
+  explicit lanes_view(const synthetic_traffic& like)
+      : values_(like.size()), monotone_(like.size()) {
     for (std::size_t i = 0; i < like.size(); ++i) labels_.push_back(like.labels(i));
   }
 
@@ -23,11 +24,27 @@ class lockstep_simulator::lanes_view final : public promql::lane_view {
   const providers::recorded::label_set& labels(std::size_t i) const override { return labels_[i]; }
   std::span<const std::int64_t> times(std::size_t) const override { return times_; }
   std::span<const promql::lanes> values(std::size_t i) const override { return values_[i]; }
+  /// Worked out over the rows added since the last call. A row is final once there: the run
+  /// asks only after every lane still running has scraped up to the instant asked about, and
+  /// a lane that has ended keeps its zeros (a decrease, which is found like any other).
+  std::size_t monotone_from(std::size_t i) const override {
+    auto& m = monotone_[i];
+    const auto& v = values_[i];
+    for (std::size_t j = std::max<std::size_t>(m.checked, 1); j < v.size(); ++j)
+      for (std::size_t l = 0; l < promql::lane_width; ++l)
+        if (v[j][l] < v[j - 1][l]) {
+          m.from = j;
+          break;
+        }
+    m.checked = v.size();
+    return m.from;
+  }
 
   void clear() {
     times_.clear();
     for (auto& v : values_) v.clear();
     rows_.fill(0);
+    std::fill(monotone_.begin(), monotone_.end(), monotone{});
   }
 
   /// Lane `lane`'s next scrape: a new row for the first lane to make it.
@@ -47,6 +64,11 @@ class lockstep_simulator::lanes_view final : public promql::lane_view {
   std::vector<std::int64_t> times_;
   std::vector<std::vector<promql::lanes>> values_;
   std::array<std::size_t, promql::lane_width> rows_{};  ///< the scrapes each lane has made
+  struct monotone {
+    std::size_t from = 0;     ///< no decrease after this row among the rows checked
+    std::size_t checked = 0;  ///< rows checked
+  };
+  mutable std::vector<monotone> monotone_;  ///< per series
 };
 
 namespace {
@@ -132,13 +154,13 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
   // per instant (replay_run::query_memo), and each distinct text evaluated once for the lanes
   // that ask it.
   replay_run::query_memo memo;
-  // Per query text asked at an instant: the lanes that ask it, each one's reading, and how many
-  // of the lane's requests still read it (the last takes the reading instead of a copy).
+  // Per query text asked at an instant: the lanes that ask it and its evaluation for all of
+  // them (each lane's reading is made from it when the lane's answer is), or, for a query that
+  // does not evaluate lane by lane, each lane's own reading.
   struct asking {
     lane_mask lanes{};
-    bool plain = false;  ///< some request reads it as its result (not as a comparison's arm)
-    std::array<std::uint8_t, promql::lane_width> uses{};
-    std::vector<std::variant<providers::reading, std::string>> read;
+    std::optional<std::variant<promql::lane_result, std::string>> together;
+    std::vector<std::variant<providers::reading, std::string>> apart;
   };
   std::map<std::string, asking, std::less<>> queries;
   // Per rendered query asked at the instant: each text it reads (the rendering's own strings,
@@ -153,11 +175,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
       if (d.query == q) return d;
     auto& d = distinct.emplace_back(rendered{q, {}});
     const auto& m = std::get<providers::ports::metric_query>(*q);
-    if (m.arms.empty()) {
-      auto& entry = queries[m.query];
-      entry.plain = true;
-      d.texts.emplace_back(&m.query, &entry);
-    }
+    if (m.arms.empty()) d.texts.emplace_back(&m.query, &queries[m.query]);
     for (const auto& [arm, text] : m.arms) d.texts.emplace_back(&text, &queries[text]);
     return d;
   };
@@ -184,25 +202,16 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
       asked[l] = runs[l].due(&memo);
       for (const auto& d : asked[l]) {
         if (!answerable(d)) continue;
-        for (auto& [text, entry] : rendered_of(d.query.get()).texts) {
-          entry->lanes[l] = true;
-          ++entry->uses[l];
-        }
+        for (auto& [text, entry] : rendered_of(d.query.get()).texts) entry->lanes[l] = true;
       }
     }
     for (auto& [text, q] : queries) {
-      q.read.resize(n);
-      auto together = source_->read(text, *now, q.lanes, q.plain);
-      for (std::size_t l = 0; l < n; ++l) {
-        if (!q.lanes[l]) continue;
-        if (!together) {
-          q.read[l] = read_traffic(lanes_[l]->source, lanes_[l]->traffic, text, *now);
-        } else if (const auto* e = std::get_if<std::string>(&*together)) {
-          q.read[l] = *e;
-        } else {
-          q.read[l] = std::move(std::get<std::vector<providers::reading>>(*together)[l]);
-        }
-      }
+      q.together = source_->evaluate(text, *now);
+      if (q.together) continue;
+      q.apart.resize(n);
+      for (std::size_t l = 0; l < n; ++l)
+        if (q.lanes[l])
+          q.apart[l] = read_traffic(lanes_[l]->source, lanes_[l]->traffic, text, *now);
     }
     for (std::size_t l = 0; l < n; ++l) {
       if (!ticking[l]) continue;
@@ -217,13 +226,18 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
         const auto& texts = answerable(d) ? rendered_of(d.query.get()).texts
                                           : std::vector<std::pair<const std::string*, asking*>>{};
         answers.push_back(providers::recorded::answer_query(
-            *q, "synthetic traffic", [&](const std::string&, const std::string& text) {
-              for (const auto& [t, entry] : texts) {
-                if (t != &text) continue;
-                if (--entry->uses[l] == 0) return std::move(entry->read[l]);
-                return entry->read[l];
-              }
-              return queries.at(text).read[l];
+            *q, "synthetic traffic",
+            [&](const std::string& arm,
+                const std::string& text) -> std::variant<providers::reading, std::string> {
+              const asking* entry = nullptr;
+              for (const auto& [t, e] : texts)
+                if (t == &text) entry = e;
+              if (entry == nullptr) entry = &queries.at(text);
+              if (!entry->together) return entry->apart[l];
+              if (const auto* e = std::get_if<std::string>(&*entry->together)) return *e;
+              // A comparison's arm needs no value text: its answer words its own.
+              return providers::recorded::lane_source::reading_of(
+                  std::get<promql::lane_result>(*entry->together), l, arm.empty());
             }));
       }
       runs[l].tick(asked[l], std::move(answers));

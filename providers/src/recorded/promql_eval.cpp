@@ -124,16 +124,21 @@ struct sample_window {
   std::int64_t at(std::size_t j) const { return s[j].at_ms; }
   double value(std::size_t j) const { return s[j].value; }
   bool stale(std::size_t j) const { return s[j].stale; }
+  static bool plain(bool) { return false; }
 };
 
 /// The same over a lane_view: shared instants, a value per lane, no staleness markers.
 struct lane_window {
   std::span<const std::int64_t> t;
   std::span<const lanes> v;
+  bool monotone = false;  ///< no value decreases within the window (lane_view::monotone_from)
   std::size_t size() const { return t.size(); }
   std::int64_t at(std::size_t j) const { return t[j]; }
   const lanes& value(std::size_t j) const { return v[j]; }
   static bool stale(std::size_t) { return false; }
+  /// No staleness marker and, for a counter, no reset: the window's ends are its first and last
+  /// samples, and nothing is added back.
+  bool plain(bool counter) const { return !counter || monotone; }
 };
 
 template <typename View>
@@ -169,7 +174,7 @@ struct view_kind<lane_view> {
     const auto to = std::upper_bound(from, t.end(), end);
     const auto first = static_cast<std::size_t>(from - t.begin());
     const auto n = static_cast<std::size_t>(to - from);
-    return {t.subspan(first, n), v.values(i).subspan(first, n)};
+    return {t.subspan(first, n), v.values(i).subspan(first, n), first >= v.monotone_from(i)};
   }
   /// value_at's rule (series.cpp) on the shared instants.
   static std::optional<lanes> at(const lane_view& v, std::size_t i, std::int64_t t,
@@ -189,20 +194,27 @@ template <typename Num, typename W>
 std::optional<Num> extrapolated(const W& w, std::int64_t range_start, std::int64_t range_end,
                                 bool counter, bool per_second) {
   // One pass over the window's samples, staleness markers left out: the first and last, how
-  // many, and the counter resets between consecutive ones.
+  // many, and the counter resets between consecutive ones — none of which needs the pass in a
+  // plain window (lane_window::plain).
   constexpr std::size_t none = static_cast<std::size_t>(-1);
   std::size_t first = none;
   std::size_t last = none;
   std::size_t count = 0;
   Num resets = constant<Num>(0);
-  for (std::size_t j = 0; j < w.size(); ++j) {
-    if (w.stale(j)) continue;
-    if (counter && last != none)
-      resets = each([](double r, double before, double x) { return x < before ? r + before : r; },
-                    resets, w.value(last), w.value(j));
-    if (first == none) first = j;
-    last = j;
-    ++count;
+  if (w.plain(counter)) {
+    count = w.size();
+    first = 0;
+    last = count - 1;  // unused below two samples
+  } else {
+    for (std::size_t j = 0; j < w.size(); ++j) {
+      if (w.stale(j)) continue;
+      if (counter && last != none)
+        resets = each([](double r, double before, double x) { return x < before ? r + before : r; },
+                      resets, w.value(last), w.value(j));
+      if (first == none) first = j;
+      last = j;
+      ++count;
+    }
   }
   if (count < 2) return std::nullopt;
   const double first_to_start = static_cast<double>(w.at(first) - range_start) / 1000.0;

@@ -33,9 +33,8 @@ std::optional<std::variant<reading, std::string>> promql_source::read(const std:
   return read_numbers(values);
 }
 
-std::optional<std::variant<std::vector<reading>, std::string>> lane_source::read(
-    const std::string& query, core::instant at, const std::array<bool, promql::lane_width>& wanted,
-    bool value_text) {
+std::optional<std::variant<promql::lane_result, std::string>> lane_source::evaluate(
+    const std::string& query, core::instant at) {
   auto it = queries_.find(query);
   if (it == queries_.end()) {
     query_entry q;
@@ -46,21 +45,14 @@ std::optional<std::variant<std::vector<reading>, std::string>> lane_source::read
     it = queries_.emplace(query, std::move(q)).first;
   }
   if (!it->second.parsed) return std::nullopt;
-  auto r = eval_.evaluate(*it->second.parsed, at.time_since_epoch().count());
-  if (auto* err = std::get_if<std::string>(&r)) return std::move(*err);
-  const auto& got = std::get<promql::lane_result>(r);
-  std::vector<reading> out(promql::lane_width);
-  std::vector<double> values(got.vector.size());
-  for (std::size_t l = 0; l < promql::lane_width; ++l) {
-    if (!wanted[l]) continue;
-    if (got.is_scalar) {
-      out[l] = read_scalar(got.scalar[l], value_text);
-      continue;
-    }
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] = got.vector[i].values[l];
-    out[l] = read_numbers(values, value_text);
-  }
-  return out;
+  return eval_.evaluate(*it->second.parsed, at.time_since_epoch().count());
+}
+
+reading lane_source::reading_of(const promql::lane_result& r, std::size_t lane, bool value_text) {
+  if (r.is_scalar) return read_scalar(r.scalar[lane], value_text);
+  std::vector<double> values(r.vector.size());
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = r.vector[i].values[lane];
+  return read_numbers(values, value_text);
 }
 
 ports::metric_answer answer_query(const ports::metric_query& q, std::string_view what,

@@ -72,6 +72,11 @@ class lane_view : public labelled_view {
   virtual std::span<const std::int64_t> times(std::size_t i) const = 0;
   /// One per time.
   virtual std::span<const lanes> values(std::size_t i) const = 0;
+  /// A row from which series i's values never decrease in any lane (each row at least the one
+  /// before it, lane by lane, NaN never counting as a decrease): a counter window starting
+  /// there has no reset to look for, so rate() and increase() over a window growing with the
+  /// rollout ({{elapsed}}) cost the same at every look. The default knows nothing (the end).
+  virtual std::size_t monotone_from(std::size_t i) const { return times(i).size(); }
 };
 
 /// The series of a store, as a view (metric keys become `__name__`).

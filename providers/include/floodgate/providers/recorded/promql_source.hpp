@@ -47,14 +47,15 @@ class lane_source {
   /// `view`'s labels must not change while the source lives (its samples may).
   lane_source(const promql::lane_view& view, core::millis lookback) : eval_(view, lookback) {}
 
-  /// The reading of `query` at `at` in each lane `wanted` names (the others are left empty), or
-  /// the evaluation's error (the same in every lane); nothing when the query is not PromQL
-  /// floodgate evaluates, its selectors see none of the view's series, or it does not evaluate
-  /// lane by lane (promql::lanewise) — a promql_source over each lane answers it then.
-  /// Without `value_text`, the readings have none (comparison arms: read_numbers).
-  std::optional<std::variant<std::vector<reading>, std::string>> read(
-      const std::string& query, core::instant at,
-      const std::array<bool, promql::lane_width>& wanted, bool value_text = true);
+  /// The evaluation of `query` at `at` for every lane, or its error (the same in every lane);
+  /// nothing when the query is not PromQL floodgate evaluates, its selectors see none of the
+  /// view's series, or it does not evaluate lane by lane (promql::lanewise) — a promql_source
+  /// over each lane answers it then.
+  std::optional<std::variant<promql::lane_result, std::string>> evaluate(const std::string& query,
+                                                                         core::instant at);
+  /// Lane `lane`'s reading of an evaluation: what promql_source::read gives over that lane's
+  /// series (read_numbers, read_scalar; without its value text when `value_text` is false).
+  static reading reading_of(const promql::lane_result& r, std::size_t lane, bool value_text = true);
 
  private:
   struct query_entry {
