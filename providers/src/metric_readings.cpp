@@ -66,7 +66,7 @@ std::variant<json, std::string> parse_body(std::string_view body) {
   return doc;
 }
 
-std::string join_values(const std::vector<double>& xs) {
+std::string join_values(std::span<const double> xs) {
   std::string out;
   out.reserve(2 + 20 * xs.size());
   out += '[';
@@ -205,7 +205,7 @@ std::variant<reading, std::string> read_prometheus(std::string_view body) {
   return std::string("Prometheus metric type not supported");
 }
 
-reading read_numbers(const std::vector<double>& values, bool value_text) {
+reading read_numbers(std::span<const double> values, bool value_text) {
   reading out;
   std::vector<value> items;
   items.reserve(values.size());

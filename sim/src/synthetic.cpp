@@ -123,13 +123,14 @@ synthetic_traffic::synthetic_traffic(config::scenario s, core::instant start)
     }
     st.total.assign(2 * buckets, 0);
     st.draws.assign(2 * buckets, analysis::poisson_draw());
+    st.expected.means.assign(2 * buckets, 0);
+    st.expected.mass.assign(buckets, 0);
+    st.expected.partial.assign(buckets, 0);
+    st.expected.mean_latency.assign(buckets, 0);
   }
-  mean_latency_.resize(buckets);
+  drawn_.resize(2 * buckets);
   samples_.resize(labels_.size());
   row_.resize(labels_.size());
-  means_.resize(2 * buckets);
-  mass_.resize(buckets);
-  pm_.resize(buckets);
   reset(s_.seed.value_or(1));
 }
 
@@ -139,6 +140,7 @@ void synthetic_traffic::reset(std::uint64_t seed) {
   for (auto& a : arms_) {
     std::fill(a.total.begin(), a.total.end(), 0.0);
     a.sum = 0;
+    a.expected.key.reset();
   }
   weights_.assign(1, {core::instant::min(), 0});
   scrapes_ = 0;
@@ -195,35 +197,63 @@ void synthetic_traffic::scrape(core::instant a, core::instant b) {
   const std::int64_t at_ms = b.time_since_epoch().count();
   for (int arm = 0; arm < 2; ++arm) {
     auto& st = arms_[arm];
-    std::fill(means_.begin(), means_.end(), 0.0);
-    std::fill(mass_.begin(), mass_.end(), 0.0);
-    std::fill(pm_.begin(), pm_.end(), 0.0);
+    auto& e = st.expected;
+    // The interval's expected counts, unless they are the last interval's: one piece at the same
+    // weight, regime and length, at a constant rate (the same numbers, worked out again).
+    std::size_t count = 0;
+    expected_key key;
     pieces(a, b,
            [&](core::instant from, core::instant to, double canary_share, std::size_t r0,
                std::size_t r1) {
-             const double share = arm == 1 ? canary_share : 1 - canary_share;
-             const double n = requests_between(from, to) * share;
-             if (n <= 0) return;
-             const auto& r = st.regimes[arm == 0 ? r0 : r1];
-             for (std::size_t q = 0; q < buckets; ++q) {
-               means_[q] += n * r.p[q] * (1 - r.error_rate);
-               means_[buckets + q] += n * r.p[q] * r.error_rate;
-               mass_[q] += n * r.p[q];
-               pm_[q] += n * r.partial_mean[q];
-             }
+             ++count;
+             key = {canary_share, arm == 0 ? r0 : r1, (to - from).count()};
            });
-    // One Poisson draw per (code, bucket) cell, its constants kept while the cell's mean stays
-    // (most scrapes); a bucket's requests add its mean latency to _sum.
-    for (std::size_t q = 0; q < buckets; ++q)
-      mean_latency_[q] = mass_[q] > 0 ? pm_[q] / mass_[q] : 0;
-    for (std::size_t cell = 0; cell < 2 * buckets; ++cell) {
-      if (st.draws[cell].mean() != means_[cell])
-        st.draws[cell] = analysis::poisson_draw(means_[cell]);
-      const double drawn = static_cast<double>(st.draws[cell](rng_));
-      st.total[cell] += drawn;
-      const std::size_t q = cell < buckets ? cell : cell - buckets;
-      if (mass_[q] > 0) st.sum += drawn * mean_latency_[q];
+    const bool repeat = count == 1 && s_.diurnal_amplitude == 0;
+    if (!repeat || e.key != key) {
+      e.key.reset();
+      if (repeat) e.key = key;
+      std::fill(e.means.begin(), e.means.end(), 0.0);
+      std::fill(e.mass.begin(), e.mass.end(), 0.0);
+      std::fill(e.partial.begin(), e.partial.end(), 0.0);
+      pieces(a, b,
+             [&](core::instant from, core::instant to, double canary_share, std::size_t r0,
+                 std::size_t r1) {
+               const double share = arm == 1 ? canary_share : 1 - canary_share;
+               const double n = requests_between(from, to) * share;
+               if (n <= 0) return;
+               const auto& r = st.regimes[arm == 0 ? r0 : r1];
+               for (std::size_t q = 0; q < buckets; ++q) {
+                 const double np = n * r.p[q];
+                 e.means[q] += np * (1 - r.error_rate);
+                 e.means[buckets + q] += np * r.error_rate;
+                 e.mass[q] += np;
+                 e.partial[q] += n * r.partial_mean[q];
+               }
+             });
+      for (std::size_t q = 0; q < buckets; ++q)
+        e.mean_latency[q] = e.mass[q] > 0 ? e.partial[q] / e.mass[q] : 0;
     }
+    // One Poisson draw per (code, bucket) cell, its constants kept while the cell's mean stays
+    // (a cell without requests draws nothing); then the counts added up, and a bucket's
+    // requests adding its mean latency to _sum, cell by cell in the same order.
+    const std::size_t cells = 2 * buckets;
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+      const double mean = e.means[cell];
+      if (!(mean > 0)) {
+        drawn_[cell] = 0;
+        continue;
+      }
+      auto& draw = st.draws[cell];
+      if (draw.mean() != mean) draw = analysis::poisson_draw(mean);
+      drawn_[cell] = static_cast<double>(draw(rng_));
+    }
+    double sum = st.sum;
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+      st.total[cell] += drawn_[cell];
+      const std::size_t q = cell < buckets ? cell : cell - buckets;
+      if (e.mass[q] > 0) sum += drawn_[cell] * e.mean_latency[q];
+    }
+    st.sum = sum;
     double by_code[2] = {0, 0};
     double cumulative = 0;
     std::size_t series = st.first_series;

@@ -71,6 +71,9 @@ bool equal(const value& a, const value& b) {
 
 constexpr std::uint64_t max_range_items = 10000;
 
+// What a missing map member reads as (made once, not per evaluation).
+const value nil_value;
+
 // Go's int64 arithmetic wraps around on overflow (two's complement; the Go spec, "Integer
 // overflow"); so does expr-lang's. Computed on uint64, where wrapping is defined in C++ too.
 std::int64_t wrapping(op_code op, std::int64_t a, std::int64_t b) {
@@ -212,7 +215,7 @@ class evaluator {
         const value* t = lookup(n.kids[0]);
         if (t == nullptr || t->kind() != value_kind::map) return nullptr;
         const value* found = t->find(n.text);
-        return found != nullptr ? found : &nil_;
+        return found != nullptr ? found : &nil_value;
       }
       case node_kind::index: {
         const value* t = lookup(n.kids[0]);
@@ -418,7 +421,6 @@ class evaluator {
 
   const detail::program& p_;
   const value& result_;
-  const value nil_;
   // The elements of the enclosing predicates, innermost last; a fixed stack so evaluating
   // allocates nothing.
   void push_element(const value& v) {

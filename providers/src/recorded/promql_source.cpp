@@ -1,3 +1,4 @@
+#include <array>
 #include <floodgate/providers/recorded/promql_source.hpp>
 
 namespace floodgate::providers::recorded {
@@ -50,9 +51,18 @@ std::optional<std::variant<promql::lane_result, std::string>> lane_source::evalu
 
 reading lane_source::reading_of(const promql::lane_result& r, std::size_t lane, bool value_text) {
   if (r.is_scalar) return read_scalar(r.scalar[lane], value_text);
-  std::vector<double> values(r.vector.size());
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = r.vector[i].values[lane];
-  return read_numbers(values, value_text);
+  // The lane's numbers, on the stack for the usual handful of series.
+  constexpr std::size_t on_stack = 16;
+  std::array<double, on_stack> few;
+  std::vector<double> many;
+  const std::size_t n = r.vector.size();
+  double* values = few.data();
+  if (n > on_stack) {
+    many.resize(n);
+    values = many.data();
+  }
+  for (std::size_t i = 0; i < n; ++i) values[i] = r.vector[i].values[lane];
+  return read_numbers(std::span<const double>(values, n), value_text);
 }
 
 ports::metric_answer answer_query(const ports::metric_query& q, std::string_view what,

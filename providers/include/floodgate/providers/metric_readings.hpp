@@ -5,6 +5,7 @@
 // exactly as Argo Rollouts (metricproviders/{prometheus,webmetric,kayenta}) and Flagger
 // (pkg/metrics/providers/prometheus.go) do. A failure is a value: the error text.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -39,7 +40,7 @@ std::variant<reading, std::string> read_prometheus(std::string_view body);
 /// its rendering ("[0.99,1]"). The replay of recorded series reads its instant vectors with it.
 /// Without `value_text`, the rendering is left empty: a comparison arm's reading, whose text the
 /// comparison's answer does not use (it words its own, comparison_answer).
-reading read_numbers(const std::vector<double>& values, bool value_text = true);
+reading read_numbers(std::span<const double> values, bool value_text = true);
 /// The scalar part: the number itself (not an array).
 reading read_scalar(double value, bool value_text = true);
 

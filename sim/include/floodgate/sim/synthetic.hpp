@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -76,12 +77,29 @@ class synthetic_traffic final : public providers::recorded::promql::series_view 
     std::vector<double> p;
     std::vector<double> partial_mean;
   };
+  /// What makes an interval's expected counts: the canary's share, the arm's regime and the
+  /// interval's length (at a constant rate, in one piece).
+  struct expected_key {
+    double share = 0;
+    std::size_t regime = 0;
+    std::int64_t ms = 0;
+    bool operator==(const expected_key&) const = default;
+  };
+  /// An arm's expected counts over the last interval.
+  struct expected_counts {
+    std::optional<expected_key> key;   ///< when they repeat for an interval like it
+    std::vector<double> means;         ///< per cell (bucket × code)
+    std::vector<double> mass;          ///< per bucket
+    std::vector<double> partial;       ///< per bucket, E[L; L in bucket] × requests
+    std::vector<double> mean_latency;  ///< per bucket, E[L | L in bucket]
+  };
   struct arm_state {
     std::vector<regime> regimes;  ///< in time order, the first from the beginning
     std::size_t first_series = 0;
     std::vector<double> total;                  ///< per cell (bucket × code), cumulative counts
     double sum = 0;                             ///< the histogram's _sum
     std::vector<analysis::poisson_draw> draws;  ///< per cell, for its last mean
+    expected_counts expected;
   };
   /// Calls f(from, to, canary share, regime index per arm) for each piece of [a, b) over which
   /// the weight and the regimes are constant.
@@ -99,11 +117,8 @@ class synthetic_traffic final : public providers::recorded::promql::series_view 
   std::vector<std::pair<core::instant, int>> weights_;
   std::int64_t scrapes_ = 0;  ///< made so far
   analysis::rng rng_{0};
-  std::vector<double> means_;         ///< scratch: one interval's expected count per cell
-  std::vector<double> mass_;          ///< scratch: per bucket
-  std::vector<double> pm_;            ///< scratch: per bucket
-  std::vector<double> mean_latency_;  ///< scratch: per bucket, E[L | L in bucket]
-  std::vector<double> row_;           ///< scratch: one scrape, per series
+  std::vector<double> drawn_;  ///< scratch: one interval's draw per cell
+  std::vector<double> row_;    ///< scratch: one scrape, per series
   scrape_sink sink_;
 };
 
