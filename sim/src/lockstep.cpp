@@ -223,22 +223,30 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
           answers.emplace_back();
           continue;
         }
-        const auto& texts = answerable(d) ? rendered_of(d.query.get()).texts
-                                          : std::vector<std::pair<const std::string*, asking*>>{};
+        // What the answer reads: this query's texts (the rendering's own strings) and their
+        // entries, behind one pointer so that the std::function holding it needs no allocation.
+        struct reader {
+          const std::vector<std::pair<const std::string*, asking*>>* texts;
+          const std::map<std::string, asking, std::less<>>* queries;
+          std::size_t lane;
+          std::variant<providers::reading, std::string> operator()(const std::string& arm,
+                                                                   const std::string& text) const {
+            const asking* entry = nullptr;
+            if (texts != nullptr)
+              for (const auto& [t, e] : *texts)
+                if (t == &text) entry = e;
+            if (entry == nullptr) entry = &queries->at(text);
+            if (!entry->together) return entry->apart[lane];
+            if (const auto* e = std::get_if<std::string>(&*entry->together)) return *e;
+            // A comparison's arm needs no value text: its answer words its own.
+            return providers::recorded::lane_source::reading_of(
+                std::get<promql::lane_result>(*entry->together), lane, arm.empty());
+          }
+        };
+        const reader read{answerable(d) ? &rendered_of(d.query.get()).texts : nullptr, &queries, l};
         answers.push_back(providers::recorded::answer_query(
             *q, "synthetic traffic",
-            [&](const std::string& arm,
-                const std::string& text) -> std::variant<providers::reading, std::string> {
-              const asking* entry = nullptr;
-              for (const auto& [t, e] : texts)
-                if (t == &text) entry = e;
-              if (entry == nullptr) entry = &queries.at(text);
-              if (!entry->together) return entry->apart[l];
-              if (const auto* e = std::get_if<std::string>(&*entry->together)) return *e;
-              // A comparison's arm needs no value text: its answer words its own.
-              return providers::recorded::lane_source::reading_of(
-                  std::get<promql::lane_result>(*entry->together), l, arm.empty());
-            }));
+            [&read](const std::string& arm, const std::string& text) { return read(arm, text); }));
       }
       runs[l].tick(asked[l], std::move(answers));
     }
