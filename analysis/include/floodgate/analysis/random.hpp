@@ -44,7 +44,7 @@ class poisson_draw {
   double mean_;
   bool small_ = true;  ///< inversion (mean below 10) or PTRS
   double limit_ = 0;   ///< inversion: e^−mean
-  // PTRS: the paper's b, a (as 2a), v_r, ln(1/α), ln μ.
+  // PTRS: the paper's b, a and 2a, v_r, ln(1/α), ln μ.
   double b_ = 0;
   double a_ = 0;
   double two_a_ = 0;
