@@ -199,7 +199,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
     distinct.clear();
     for (std::size_t l = 0; l < n; ++l) {
       if (!ticking[l]) continue;
-      asked[l] = runs[l].due(&memo);
+      runs[l].due(asked[l], &memo);
       for (const auto& d : asked[l]) {
         if (!answerable(d)) continue;
         for (auto& [text, entry] : rendered_of(d.query.get()).texts) entry->lanes[l] = true;

@@ -46,9 +46,9 @@ void replay_run::settle() {
   out_.ended_at = now_;
 }
 
-std::vector<replay_run::due_query> replay_run::due(query_memo* memo) const {
-  std::vector<due_query> out;
-  if (!next_) return out;
+void replay_run::due(std::vector<due_query>& out, query_memo* memo) const {
+  out.clear();
+  if (!next_) return;
   const core::instant at = *next_;
   const auto requests = s_.due(at);
   out.reserve(requests.size());
@@ -58,7 +58,6 @@ std::vector<replay_run::due_query> replay_run::due(query_memo* memo) const {
                    memo ? memo->get(at, s_.render_key_of(r, at), render)
                         : std::make_shared<const rendered_query>(render())});
   }
-  return out;
 }
 
 void replay_run::tick(const std::vector<due_query>& asked,
@@ -102,8 +101,9 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
   auto started = replay_run::start(std::move(spec), options, cache);
   if (auto* e = std::get_if<std::string>(&started)) return std::move(*e);
   auto& run = std::get<replay_run>(started);
+  std::vector<replay_run::due_query> asked;
   while (const auto at = run.next()) {
-    const auto asked = run.due();
+    run.due(asked);
     std::vector<providers::ports::metric_answer> answers;
     for (const auto& d : asked) {
       if (const auto* q = std::get_if<providers::ports::metric_query>(d.query.get())) {

@@ -10,6 +10,7 @@
 namespace sim = floodgate::sim;
 namespace core = floodgate::core;
 namespace engine = floodgate::engine;
+namespace config = floodgate::config;
 namespace recorded = floodgate::providers::recorded;
 
 namespace {
@@ -201,4 +202,35 @@ TEST_CASE("a plan that cannot run is refused with the reason floodgate run gives
   });
   REQUIRE(std::holds_alternative<std::string>(r));
   CHECK(std::get<std::string>(r) == "no plan named \"checkout\" in the files");
+}
+
+TEST_CASE("a query memo shares a rendering between equal keys at one instant only", "[sim]") {
+  sim::replay_run::query_memo memo;
+  config::metric_spec a;
+  config::metric_spec b;
+  const core::instant t0 = core::instant(core::millis(1000000));
+  const core::instant t1 = t0 + core::millis(10000);
+  int rendered = 0;
+  auto render = [&](const std::string& text) {
+    return [&rendered, text] {
+      ++rendered;
+      return sim::replay_run::rendered_query(text);
+    };
+  };
+  const engine::session::render_key a0{&a, t0};
+  const auto first = memo.get(t1, a0, render("a from t0"));
+  // The same metric and run start: the same rendering, not made again.
+  CHECK(memo.get(t1, a0, render("not made")) == first);
+  CHECK(rendered == 1);
+  // Another run start (a run that started later) or another metric: its own rendering.
+  const auto later = memo.get(t1, {&a, t1}, render("a from t1"));
+  const auto other = memo.get(t1, {&b, t0}, render("b from t0"));
+  CHECK(rendered == 3);
+  CHECK(std::get<std::string>(*later) == "a from t1");
+  CHECK(std::get<std::string>(*other) == "b from t0");
+  // The next instant starts afresh: {{elapsed}} has moved.
+  const auto next = memo.get(t1 + core::millis(10000), a0, render("a from t0, later"));
+  CHECK(rendered == 4);
+  CHECK(next != first);
+  CHECK(std::get<std::string>(*first) == "a from t0");
 }

@@ -280,6 +280,7 @@ Num bucket_quantile(const Num& q, std::vector<std::pair<double, Num>>& buckets) 
   std::sort(buckets.begin(), buckets.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::pair<double, Num>> merged;
+  merged.reserve(buckets.size());
   if (!buckets.empty() && std::isinf(buckets.back().first)) {
     for (const auto& x : buckets) {
       if (!merged.empty() && merged.back().first == x.first) {
@@ -523,6 +524,7 @@ class walker {
       if (g == groups.end()) {
         groups.push_back({std::move(key), {}});
         g = std::prev(groups.end());
+        g->buckets.reserve(v.vec.size());
       }
       g->buckets.emplace_back(*bound, x.value);
     }

@@ -102,7 +102,8 @@ class replay_run {
         made_;
   };
   /// What the next tick measures; with `memo`, renderings shared with the memo's other runs.
-  std::vector<due_query> due(query_memo* memo = nullptr) const;
+  /// Written into `out` (cleared first; its room kept from look to look).
+  void due(std::vector<due_query>& out, query_memo* memo = nullptr) const;
   /// Takes the next tick: `asked` is what due() gave, `answers` one answer per request in the
   /// same order (a query that could not be rendered was not asked: its answer is not read).
   void tick(const std::vector<due_query>& asked,
