@@ -7,10 +7,13 @@
 
 #include <cmath>
 #include <floodgate/config/scenario.hpp>
+#include <floodgate/core/value.hpp>
 #include <floodgate/providers/recorded/promql.hpp>
 #include <floodgate/sim/monte_carlo.hpp>
 #include <floodgate/sim/sweep.hpp>
 #include <floodgate/sim/synthetic.hpp>
+#include <string>
+#include <vector>
 #include "scenario_fixtures.hpp"
 
 namespace sim = floodgate::sim;
@@ -128,6 +131,30 @@ TEST_CASE("synthetic traffic follows the weights and is reproducible for a seed"
   // The first scrape is at start − warmup, every counter at zero.
   CHECK(t.samples(0).front().at_ms == (start - core::millis(600000)).time_since_epoch().count());
   CHECK(t.samples(0).front().value == 0);
+}
+
+TEST_CASE("a seed's traffic is pinned, through weight changes and a regression",
+          "[sim][synthetic]") {
+  // The counters a seed gives, as the docs' Monte Carlo figures depend on them: the draws, the
+  // expected counts kept while intervals repeat and worked out again when the weight or the
+  // regime changes mid-interval. A change of sampler or of the arithmetic shows here.
+  sim::synthetic_traffic t(scenario_of(basic), start);
+  t.reset(11);
+  t.set_weight(start, 10);
+  t.advance_to(start + core::millis(7 * 60000 + 5000));
+  t.set_weight(start + core::millis(7 * 60000 + 5000), 30);  // mid-interval
+  t.advance_to(start + core::millis(35 * 60000));            // the regression at 30 minutes
+  std::vector<double> last;
+  for (std::size_t i = 0; i < t.size(); ++i) last.push_back(t.samples(i).back().value);
+  std::string got;
+  for (const double v : last) got += floodgate::core::format_float_plain(v) + " ";
+  // Baseline then canary: requests by code (200, 500), the 12 cumulative buckets, _count, _sum.
+  // Made by the sampler before poisson_draw and the kept expected counts (commit bd0c267) and
+  // after: the same.
+  CHECK(got ==
+        "427336 4266 0 1 1205 35529 215668 417424 431304 431601 431602 431602 431602 431602 "
+        "431602 48889.39936614906 107391 1618 0 0 292 7559 45248 102096 108898 109009 109009 "
+        "109009 109009 109009 109009 14189.98932910194 ");
 }
 
 TEST_CASE("diurnal traffic peaks at the hour given and integrates exactly", "[sim][synthetic]") {
