@@ -150,6 +150,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
   }
 
   std::vector<std::vector<replay_run::due_query>> asked(n);
+  std::vector<providers::ports::metric_answer> answers;  // one lane's, its room kept
   // The lanes' runs share one spec and one plan cache: each distinct query is rendered once
   // per instant (replay_run::query_memo), and each distinct text evaluated once for the lanes
   // that ask it.
@@ -215,8 +216,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
     }
     for (std::size_t l = 0; l < n; ++l) {
       if (!ticking[l]) continue;
-      std::vector<providers::ports::metric_answer> answers;
-      answers.reserve(asked[l].size());
+      answers.clear();
       for (const auto& d : asked[l]) {
         const auto* q = std::get_if<providers::ports::metric_query>(d.query.get());
         if (q == nullptr) {
@@ -248,7 +248,7 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
             *q, "synthetic traffic",
             [&read](const std::string& arm, const std::string& text) { return read(arm, text); }));
       }
-      runs[l].tick(asked[l], std::move(answers));
+      runs[l].tick(asked[l], answers);
     }
   }
   std::vector<replay_result> out;

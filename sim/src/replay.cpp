@@ -61,7 +61,7 @@ void replay_run::due(std::vector<due_query>& out, query_memo* memo) const {
 }
 
 void replay_run::tick(const std::vector<due_query>& asked,
-                      std::vector<providers::ports::metric_answer> answers) {
+                      std::vector<providers::ports::metric_answer>& answers) {
   if (!next_) return;
   now_ = *next_;
   replay_tick t;
@@ -70,16 +70,18 @@ void replay_run::tick(const std::vector<due_query>& asked,
   t.weight = s_.weight();
   if (answers.size() != asked.size())
     throw std::invalid_argument("replay_run::tick: one answer per request asked");
-  t.observations.reserve(asked.size());
+  auto& obs = options_.decisions_only ? observations_ : t.observations;
+  obs.clear();
+  obs.reserve(asked.size());
   for (std::size_t i = 0; i < asked.size(); ++i) {
     const auto& r = asked[i].request;
     if (const auto* e = std::get_if<std::string>(asked[i].query.get())) {
-      t.observations.push_back({r, *e, ""});
+      obs.push_back({r, *e, ""});
     } else {
-      t.observations.push_back({r, std::move(answers[i].result), std::move(answers[i].value_text)});
+      obs.push_back({r, std::move(answers[i].result), std::move(answers[i].value_text)});
     }
   }
-  auto result = s_.advance(now_, t.observations, options_.decisions_only ? nullptr : &t.looks);
+  auto result = s_.advance(now_, obs, options_.decisions_only ? nullptr : &t.looks);
   ++ticks_;
   next_ = result.next_wake_up;
   if (s_.weight() != weight_) {
@@ -102,9 +104,10 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
   if (auto* e = std::get_if<std::string>(&started)) return std::move(*e);
   auto& run = std::get<replay_run>(started);
   std::vector<replay_run::due_query> asked;
+  std::vector<providers::ports::metric_answer> answers;
   while (const auto at = run.next()) {
     run.due(asked);
-    std::vector<providers::ports::metric_answer> answers;
+    answers.clear();
     for (const auto& d : asked) {
       if (const auto* q = std::get_if<providers::ports::metric_query>(d.query.get())) {
         answers.push_back(answer(d.metric, *q, *at));
@@ -112,7 +115,7 @@ std::variant<replay_result, std::string> replay(engine::rollout_spec spec,
         answers.emplace_back();
       }
     }
-    run.tick(asked, std::move(answers));
+    run.tick(asked, answers);
   }
   return std::move(run).take();
 }

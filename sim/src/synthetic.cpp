@@ -236,39 +236,46 @@ void synthetic_traffic::scrape(core::instant a, core::instant b) {
     // One Poisson draw per (code, bucket) cell, its constants kept while the cell's mean stays
     // (a cell without requests draws nothing); then the counts added up, and a bucket's
     // requests adding its mean latency to _sum, cell by cell in the same order.
+    // Local pointers: the draws' calls could change any member the loops read through.
     const std::size_t cells = 2 * buckets;
+    const double* means = e.means.data();
+    const double* mass = e.mass.data();
+    const double* mean_latency = e.mean_latency.data();
+    analysis::poisson_draw* draws = st.draws.data();
+    double* drawn = drawn_.data();
+    double* total = st.total.data();
+    double* row = row_.data() + st.first_series;
+    analysis::rng& g = rng_;
     for (std::size_t cell = 0; cell < cells; ++cell) {
-      const double mean = e.means[cell];
+      const double mean = means[cell];
       if (!(mean > 0)) {
-        drawn_[cell] = 0;
+        drawn[cell] = 0;
         continue;
       }
-      auto& draw = st.draws[cell];
-      if (draw.mean() != mean) draw = analysis::poisson_draw(mean);
-      drawn_[cell] = static_cast<double>(draw(rng_));
+      if (draws[cell].mean() != mean) draws[cell] = analysis::poisson_draw(mean);
+      drawn[cell] = static_cast<double>(draws[cell](g));
     }
     double sum = st.sum;
     for (std::size_t cell = 0; cell < cells; ++cell) {
-      st.total[cell] += drawn_[cell];
+      total[cell] += drawn[cell];
       const std::size_t q = cell < buckets ? cell : cell - buckets;
-      if (e.mass[q] > 0) sum += drawn_[cell] * e.mean_latency[q];
+      if (mass[q] > 0) sum += drawn[cell] * mean_latency[q];
     }
     st.sum = sum;
     double by_code[2] = {0, 0};
     double cumulative = 0;
-    std::size_t series = st.first_series;
     for (std::size_t q = 0; q < buckets; ++q) {
-      by_code[0] += st.total[q];
-      by_code[1] += st.total[buckets + q];
+      by_code[0] += total[q];
+      by_code[1] += total[buckets + q];
     }
-    row_[series++] = by_code[0];
-    row_[series++] = by_code[1];
+    *row++ = by_code[0];
+    *row++ = by_code[1];
     for (std::size_t q = 0; q < buckets; ++q) {
-      cumulative += st.total[q] + st.total[buckets + q];
-      row_[series++] = cumulative;
+      cumulative += total[q] + total[buckets + q];
+      *row++ = cumulative;
     }
-    row_[series++] = cumulative;
-    row_[series] = st.sum;
+    *row++ = cumulative;
+    *row = sum;
   }
   if (sink_) {
     sink_(at_ms, row_);

@@ -105,9 +105,10 @@ class replay_run {
   /// Written into `out` (cleared first; its room kept from look to look).
   void due(std::vector<due_query>& out, query_memo* memo = nullptr) const;
   /// Takes the next tick: `asked` is what due() gave, `answers` one answer per request in the
-  /// same order (a query that could not be rendered was not asked: its answer is not read).
+  /// same order (a query that could not be rendered was not asked: its answer is not read);
+  /// the answers' results and texts are moved out.
   void tick(const std::vector<due_query>& asked,
-            std::vector<providers::ports::metric_answer> answers);
+            std::vector<providers::ports::metric_answer>& answers);
 
   /// Everything, and how the replay ended.
   replay_result take() && { return std::move(out_); }
@@ -124,6 +125,8 @@ class replay_run {
   core::instant now_;
   std::size_t ticks_ = 0;
   int weight_ = 0;
+  /// A tick's observations when only decisions are kept (their room kept from tick to tick).
+  std::vector<core::observation> observations_;
 };
 
 /// Replays the rollout `spec` (its files, plan, arguments) from `options.start`. The error says
