@@ -54,7 +54,7 @@ void count_log_e_general_loop(const double* __restrict xb, const double* __restr
                               const double* __restrict rho, std::size_t size,
                               const detail::count_prior p, double* __restrict log_e) {
   for (std::size_t i = 0; i < size; ++i) {
-    log_e[i] = detail::count_log_e_general_lane(xb[i], xc[i], rho[i], p.k, p.lgamma_k);
+    log_e[i] = detail::count_log_e_general_lane(xb[i], xc[i], rho[i], p);
   }
 }
 

@@ -127,24 +127,6 @@ struct count_terms {
            stirling_error_part(a + x, sz);
 }
 
-[[gnu::always_inline]] inline double count_log_e_general_lane(double xb, double xc, double rho,
-                                                              double k, double lgamma_k) {
-  const double x_sum = xb + xc;
-  const double total = k + x_sum;
-  const shifted st = shift_up_lane(total);
-  count_terms t{st.num, st.den, 0.0};  // −s(T) contributes + log(num/den) of T's shift
-  const double inv_total = 1.0 / total;
-  count_arm(xb, 1.0 - rho, k, x_sum, inv_total, t);
-  count_arm(xc, rho, k, x_sum, inv_total, t);
-  const double value = -0.5 * lanes::log_lane(total) + detail::half_log_2pi -
-                       stirling_error_part(total, st) + lgamma_k + t.sum +
-                       lanes::log_lane(t.num / t.den);
-  const bool valid = (xb >= 0.0) & (xc >= 0.0) & (rho > 0.0) & (rho < 1.0) & (k * rho >= 1e-150) &
-                     (k * (1.0 - rho) >= 1e-150) & (x_sum < lanes::inf);
-  const double result = x_sum == 0.0 ? 0.0 : value;
-  return valid ? result : lanes::nan;
-}
-
 // The constants of a prior concentration k, computed once per batch and per scalar call: log Γ(k)
 // for the general lane; s(k) and 1/k for the others (used only when k ≥ 10, where Stirling's
 // series holds).
@@ -156,6 +138,25 @@ struct count_prior {
 };
 inline count_prior count_prior_of(double k) {
   return {k, std::lgamma(k), stirling_series(k), 1.0 / k};
+}
+
+[[gnu::always_inline]] inline double count_log_e_general_lane(double xb, double xc, double rho,
+                                                              const count_prior& p) {
+  const double k = p.k;
+  const double x_sum = xb + xc;
+  const double total = k + x_sum;
+  const shifted st = shift_up_lane(total);
+  count_terms t{st.num, st.den, 0.0};  // −s(T) contributes + log(num/den) of T's shift
+  const double inv_total = 1.0 / total;
+  count_arm(xb, 1.0 - rho, k, x_sum, inv_total, t);
+  count_arm(xc, rho, k, x_sum, inv_total, t);
+  const double value = -0.5 * lanes::log_lane(total) + detail::half_log_2pi -
+                       stirling_error_part(total, st) + p.lgamma_k + t.sum +
+                       lanes::log_lane(t.num / t.den);
+  const bool valid = (xb >= 0.0) & (xc >= 0.0) & (rho > 0.0) & (rho < 1.0) & (k * rho >= 1e-150) &
+                     (k * (1.0 - rho) >= 1e-150) & (x_sum < lanes::inf);
+  const double result = x_sum == 0.0 ? 0.0 : value;
+  return valid ? result : lanes::nan;
 }
 
 // Which lane computes a comparison: `unshifted` when both prior masses k(1 − ρ) and kρ are at
@@ -234,7 +235,7 @@ inline double count_log_e_lane(double xb, double xc, double rho, const count_pri
     case count_route::general:
       break;
   }
-  return count_log_e_general_lane(xb, xc, rho, p.k, p.lgamma_k);
+  return count_log_e_general_lane(xb, xc, rho, p);
 }
 
 // The canary requests n1 that a level-α test of p1 against p2 needs for the given power with r
