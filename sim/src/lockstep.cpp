@@ -169,20 +169,27 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
   struct rendered {
     const replay_run::rendered_query* query;
     std::vector<std::pair<const std::string*, asking*>> texts;
+    /// The entry of one of the rendering's own strings.
+    const asking* find(const std::string& text) const {
+      for (const auto& [t, entry] : texts)
+        if (t == &text) return entry;
+      return nullptr;
+    }
   };
   std::vector<rendered> distinct;
-  auto rendered_of = [&](const replay_run::rendered_query* q) -> rendered& {
-    for (auto& d : distinct)
-      if (d.query == q) return d;
-    auto& d = distinct.emplace_back(rendered{q, {}});
-    const auto& m = std::get<providers::ports::metric_query>(*q);
-    if (m.arms.empty()) d.texts.emplace_back(&m.query, &queries[m.query]);
-    for (const auto& [arm, text] : m.arms) d.texts.emplace_back(&text, &queries[text]);
-    return d;
-  };
-  auto answerable = [](const replay_run::due_query& d) {
-    const auto* q = std::get_if<providers::ports::metric_query>(d.query.get());
-    return q != nullptr && q->provider == "prometheus" && !q->range;
+  // Per lane, per request asked: its entry in `distinct`, or none (a query not rendered, or one
+  // answer_query answers without reading: another provider, a range).
+  constexpr std::size_t none = static_cast<std::size_t>(-1);
+  std::vector<std::vector<std::size_t>> reads(n);
+  auto rendered_of = [&](const replay_run::due_query& d) -> std::size_t {
+    const auto* m = std::get_if<providers::ports::metric_query>(d.query.get());
+    if (m == nullptr || m->provider != "prometheus" || m->range) return none;
+    for (std::size_t i = 0; i < distinct.size(); ++i)
+      if (distinct[i].query == d.query.get()) return i;
+    auto& r = distinct.emplace_back(rendered{d.query.get(), {}});
+    if (m->arms.empty()) r.texts.emplace_back(&m->query, &queries[m->query]);
+    for (const auto& [arm, text] : m->arms) r.texts.emplace_back(&text, &queries[text]);
+    return distinct.size() - 1;
   };
   for (;;) {
     std::optional<core::instant> now;
@@ -201,9 +208,11 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
     for (std::size_t l = 0; l < n; ++l) {
       if (!ticking[l]) continue;
       runs[l].due(asked[l], &memo);
+      reads[l].clear();
       for (const auto& d : asked[l]) {
-        if (!answerable(d)) continue;
-        for (auto& [text, entry] : rendered_of(d.query.get()).texts) entry->lanes[l] = true;
+        reads[l].push_back(rendered_of(d));
+        if (reads[l].back() == none) continue;
+        for (auto& [text, entry] : distinct[reads[l].back()].texts) entry->lanes[l] = true;
       }
     }
     for (auto& [text, q] : queries) {
@@ -217,33 +226,32 @@ std::variant<std::vector<replay_result>, std::string> lockstep_simulator::run(
     for (std::size_t l = 0; l < n; ++l) {
       if (!ticking[l]) continue;
       answers.clear();
-      for (const auto& d : asked[l]) {
-        const auto* q = std::get_if<providers::ports::metric_query>(d.query.get());
+      for (std::size_t i = 0; i < asked[l].size(); ++i) {
+        const auto* q = std::get_if<providers::ports::metric_query>(asked[l][i].query.get());
         if (q == nullptr) {
           answers.emplace_back();
           continue;
         }
-        // What the answer reads: this query's texts (the rendering's own strings) and their
-        // entries, behind one pointer so that the std::function holding it needs no allocation.
+        // What the answer reads: this query's texts (the rendering's own strings, which
+        // answer_query hands back) and their entries, behind one pointer so that the
+        // std::function holding it needs no allocation. Nothing is read for a request without
+        // an entry: answer_query answers it with its error.
         struct reader {
-          const std::vector<std::pair<const std::string*, asking*>>* texts;
-          const std::map<std::string, asking, std::less<>>* queries;
+          const rendered* r;
           std::size_t lane;
           std::variant<providers::reading, std::string> operator()(const std::string& arm,
                                                                    const std::string& text) const {
-            const asking* entry = nullptr;
-            if (texts != nullptr)
-              for (const auto& [t, e] : *texts)
-                if (t == &text) entry = e;
-            if (entry == nullptr) entry = &queries->at(text);
-            if (!entry->together) return entry->apart[lane];
-            if (const auto* e = std::get_if<std::string>(&*entry->together)) return *e;
+            const asking* found = r == nullptr ? nullptr : r->find(text);
+            if (found == nullptr)
+              throw std::logic_error("lockstep: a text its rendering does not hold was read");
+            if (!found->together) return found->apart[lane];
+            if (const auto* e = std::get_if<std::string>(&*found->together)) return *e;
             // A comparison's arm needs no value text: its answer words its own.
             return providers::recorded::lane_source::reading_of(
-                std::get<promql::lane_result>(*entry->together), lane, arm.empty());
+                std::get<promql::lane_result>(*found->together), lane, arm.empty());
           }
         };
-        const reader read{answerable(d) ? &rendered_of(d.query.get()).texts : nullptr, &queries, l};
+        const reader read{reads[l][i] == none ? nullptr : &distinct[reads[l][i]], l};
         answers.push_back(providers::recorded::answer_query(
             *q, "synthetic traffic",
             [&read](const std::string& arm, const std::string& text) { return read(arm, text); }));

@@ -195,23 +195,28 @@ void synthetic_traffic::pieces(core::instant a, core::instant b, F&& f) const {
 void synthetic_traffic::scrape(core::instant a, core::instant b) {
   const std::size_t buckets = s_.buckets.size() + 1;
   const std::int64_t at_ms = b.time_since_epoch().count();
+  // Whether the interval is one piece (one weight, one regime per arm) at a constant rate: then
+  // an arm's expected counts are the last interval's when its share, regime and length are, and
+  // are kept instead of worked out again.
+  std::size_t count = 0;
+  double piece_share = 0;
+  std::size_t piece_regime[2] = {0, 0};
+  if (s_.diurnal_amplitude == 0) {
+    pieces(a, b,
+           [&](core::instant, core::instant, double canary_share, std::size_t r0, std::size_t r1) {
+             ++count;
+             piece_share = canary_share;
+             piece_regime[0] = r0;
+             piece_regime[1] = r1;
+           });
+  }
+  const bool repeat = count == 1;
   for (int arm = 0; arm < 2; ++arm) {
     auto& st = arms_[arm];
     auto& e = st.expected;
-    // The interval's expected counts, unless they are the last interval's: one piece at the same
-    // weight, regime and length, at a constant rate (the same numbers, worked out again).
-    std::size_t count = 0;
-    expected_key key;
-    pieces(a, b,
-           [&](core::instant from, core::instant to, double canary_share, std::size_t r0,
-               std::size_t r1) {
-             ++count;
-             key = {canary_share, arm == 0 ? r0 : r1, (to - from).count()};
-           });
-    const bool repeat = count == 1 && s_.diurnal_amplitude == 0;
+    const expected_key key{piece_share, piece_regime[arm], (b - a).count()};
     if (!repeat || e.key != key) {
-      e.key.reset();
-      if (repeat) e.key = key;
+      e.key = repeat ? std::optional(key) : std::nullopt;
       std::fill(e.means.begin(), e.means.end(), 0.0);
       std::fill(e.mass.begin(), e.mass.end(), 0.0);
       std::fill(e.partial.begin(), e.partial.end(), 0.0);

@@ -4,7 +4,6 @@
 // Argo's conversion of a vector (read_numbers) or a scalar (read_scalar), a comparison's arms
 // combined as live (comparison_answer).
 
-#include <array>
 #include <functional>
 #include <map>
 #include <optional>
