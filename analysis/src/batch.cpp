@@ -132,7 +132,101 @@ void sample_size_gate_loop(const double* __restrict nc, const double* __restrict
   }
 }
 
+template <alternative Alt>
+FLOODGATE_VECTOR_CLONES void prop_test_loop(const double* __restrict x1,
+                                            const double* __restrict n1,
+                                            const double* __restrict x2,
+                                            const double* __restrict n2, std::size_t size,
+                                            bool yates, double zq, double* __restrict difference,
+                                            double* __restrict p_value, double* __restrict lower,
+                                            double* __restrict upper) {
+  for (std::size_t i = 0; i < size; ++i) {
+    const auto t = detail::prop_test_lane<Alt>(x1[i], n1[i], x2[i], n2[i], yates, zq);
+    difference[i] = t.p1 - t.p2;
+    p_value[i] = t.p_value;
+    lower[i] = t.lower;
+    upper[i] = t.upper;
+  }
+}
+
+FLOODGATE_VECTOR_CLONES
+void two_proportion_n_loop(const double* __restrict p1, const double* __restrict p2,
+                           const double* __restrict ratio, std::size_t size, double z_a, double z_b,
+                           double* __restrict n) {
+  for (std::size_t i = 0; i < size; ++i) {
+    // two_proportion_n_ratio's checks (sample_size.cpp) on the rates and the ratio.
+    const bool valid = (p1[i] >= 0.0) & (p1[i] <= 1.0) & (p2[i] >= 0.0) & (p2[i] <= 1.0) &
+                       (p1[i] != p2[i]) & (ratio[i] > 0.0);
+    const double v = detail::two_proportion_n_lane(p1[i], p2[i], ratio[i], z_a, z_b);
+    n[i] = valid ? v : nan_v;
+  }
+}
+
 }  // namespace
+
+void prop_test_batch(std::span<const double> x1, std::span<const double> n1,
+                     std::span<const double> x2, std::span<const double> n2, bool yates,
+                     alternative alt, double conf_level, std::span<double> difference,
+                     std::span<double> p_value, std::span<double> lower, std::span<double> upper) {
+  assert(n1.size() == x1.size() && x2.size() == x1.size() && n2.size() == x1.size());
+  assert(difference.size() == x1.size() && p_value.size() == x1.size());
+  assert(lower.size() == x1.size() && upper.size() == x1.size());
+  if (!(conf_level > 0.0 && conf_level < 1.0)) {
+    for (auto out : {difference, p_value, lower, upper}) std::fill(out.begin(), out.end(), nan_v);
+    return;
+  }
+  const double zq =
+      normal_quantile(alt == alternative::two_sided ? (1.0 + conf_level) / 2.0 : conf_level);
+  detail::with_alternative(alt, [&](auto a) {
+    prop_test_loop<decltype(a)::value>(x1.data(), n1.data(), x2.data(), n2.data(), x1.size(), yates,
+                                       zq, difference.data(), p_value.data(), lower.data(),
+                                       upper.data());
+  });
+}
+
+void two_proportion_n_batch(std::span<const double> p_canary, std::span<const double> p_baseline,
+                            std::span<const double> ratio, double alpha, double power, sides s,
+                            std::span<double> n_canary) {
+  assert(p_baseline.size() == p_canary.size() && ratio.size() == p_canary.size());
+  assert(n_canary.size() == p_canary.size());
+  if (!(alpha > 0.0 && alpha < 1.0) || !(power > 0.0 && power < 1.0)) {
+    std::fill(n_canary.begin(), n_canary.end(), nan_v);
+    return;
+  }
+  const double z_a = normal_quantile(1.0 - (s == sides::two ? alpha / 2.0 : alpha));
+  two_proportion_n_loop(p_canary.data(), p_baseline.data(), ratio.data(), p_canary.size(), z_a,
+                        normal_quantile(power), n_canary.data());
+}
+
+void count_log_e_value_one_sided_batch(std::span<const double> baseline_events,
+                                       std::span<const double> canary_events,
+                                       std::span<const double> canary_share, double k,
+                                       std::span<double> log_e) {
+  assert(canary_events.size() == baseline_events.size());
+  assert(canary_share.size() == baseline_events.size() && log_e.size() == baseline_events.size());
+  if (!(k > 0.0) || !std::isfinite(k)) {
+    std::fill(log_e.begin(), log_e.end(), nan_v);
+    return;
+  }
+  const auto prior = detail::count_prior_of(k);
+  // The scalar function passes the shares {1 − ρ, ρ} to the two-arm e-value, which normalises
+  // them: ρ/((1 − ρ) + ρ), formed the same way here, a chunk at a time on the stack.
+  std::array<double, count_chunk::size> share;
+  for (std::size_t at = 0; at < log_e.size(); at += share.size()) {
+    const std::size_t n = std::min(share.size(), log_e.size() - at);
+    const double* rho = canary_share.data() + at;
+    for (std::size_t i = 0; i < n; ++i) share[i] = rho[i] / ((1.0 - rho[i]) + rho[i]);
+    count_log_e(baseline_events.data() + at, canary_events.data() + at, share.data(), n, prior,
+                log_e.data() + at);
+    for (std::size_t i = 0; i < n; ++i) {
+      double& e = log_e[at + i];
+      const bool open = rho[i] > 0.0 && rho[i] < 1.0;
+      e = open && !std::isnan(e) ? detail::count_log_e_one_sided(e, baseline_events[at + i],
+                                                                 canary_events[at + i], rho[i], k)
+                                 : nan_v;
+    }
+  }
+}
 
 void two_proportion_z_batch(std::span<const double> x1, std::span<const double> n1,
                             std::span<const double> x2, std::span<const double> n2, alternative alt,

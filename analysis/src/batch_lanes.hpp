@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include <floodgate/analysis/common.hpp>
+#include <floodgate/analysis/distributions.hpp>
 
 #include "lane_math.hpp"
 #include "stirling.hpp"
@@ -59,6 +60,62 @@ template <alternative Alt>
   const double z = (x1 / n1 - x2 / n2) / std::sqrt(var);
   const double zz = valid ? z : lanes::nan;
   return {zz, p_value_lane<Alt>(zz)};
+}
+
+// R `prop.test(c(x1, x2), c(n1, n2), correct = yates, alternative, conf.level)` for one
+// comparison of whole counts (two_proportion_test's code): the Wald interval for p1 − p2 at the
+// normal quantile zq (z_{(1+level)/2} two-sided, z_level one-sided) widened by Yates' correction
+// min(½, |p1 − p2|/(1/n1 + 1/n2)), and Pearson's X² over the 2×2 table with that correction; the
+// p-value from χ²₁ (two-sided, through erfc: not vectorised) or from the signed root of X²
+// (one-sided). R's open end of a one-sided interval is ±1. A column with no counts gives X² and
+// p NaN (0/0, as in R); counts outside 0 ≤ x ≤ n, n > 0 give NaN in every output.
+struct prop_test_out {
+  double p1, p2, statistic, p_value, lower, upper;
+};
+template <alternative Alt>
+[[gnu::always_inline]] inline prop_test_out prop_test_lane(double x1, double n1, double x2,
+                                                           double n2, bool yates, double zq) {
+  const double p1 = x1 / n1;
+  const double p2 = x2 / n2;
+  const double delta = p1 - p2;
+  const double inv_sum = 1.0 / n1 + 1.0 / n2;
+  const double shrink = std::fabs(delta) / inv_sum;
+  const double correction = yates ? (shrink < 0.5 ? shrink : 0.5) : 0.0;  // std::min(0.5, ·)
+  const double width =
+      zq * std::sqrt(p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2) + correction * inv_sum;
+  const double low = delta - width;
+  const double high = delta + width;
+  double lower = low < -1.0 ? -1.0 : low;  // std::max(·, −1)
+  double upper = 1.0 < high ? 1.0 : high;  // std::min(·, 1)
+  if constexpr (Alt == alternative::less) lower = -1.0;
+  if constexpr (Alt == alternative::greater) upper = 1.0;
+  // Pearson X² of observed against expected counts under the pooled p.
+  const double pooled = (x1 + x2) / (n1 + n2);
+  const double e0 = n1 * pooled;
+  const double e1 = n1 * (1.0 - pooled);
+  const double e2 = n2 * pooled;
+  const double e3 = n2 * (1.0 - pooled);
+  const double d0 = std::fabs(x1 - e0) - correction;
+  const double d1 = std::fabs((n1 - x1) - e1) - correction;
+  const double d2 = std::fabs(x2 - e2) - correction;
+  const double d3 = std::fabs((n2 - x2) - e3) - correction;
+  double statistic = 0.0;
+  statistic += d0 * d0 / e0;
+  statistic += d1 * d1 / e1;
+  statistic += d2 * d2 / e2;
+  statistic += d3 * d3 / e3;
+  double p_value;
+  if constexpr (Alt == alternative::two_sided) {
+    p_value = std::isnan(statistic) ? lanes::nan
+              : statistic <= 0.0    ? 1.0
+                                    : std::erfc(std::sqrt(0.5 * statistic));  // chi_squared1_sf
+  } else {
+    const double sign = delta > 0.0 ? 1.0 : (delta < 0.0 ? -1.0 : 0.0);
+    p_value = p_value_lane<Alt>(sign * std::sqrt(statistic));
+  }
+  const bool valid = (n1 > 0.0) & (n2 > 0.0) & (x1 >= 0.0) & (x2 >= 0.0) & (x1 <= n1) & (x2 <= n2);
+  const auto or_nan = [valid](double v) { return valid ? v : lanes::nan; };
+  return {or_nan(p1), or_nan(p2), or_nan(statistic), or_nan(p_value), or_nan(lower), or_nan(upper)};
 }
 
 // Shifting log Γ's argument: for z < 10, w = z + 10 and the ratio num/den = z(z+1)…(z+9)/w¹⁰ in
@@ -236,6 +293,19 @@ inline double count_log_e_lane(double xb, double xc, double rho, const count_pri
       break;
   }
   return count_log_e_general_lane(xb, xc, rho, p);
+}
+
+// The one-sided count e-value from the two-arm one (count_log_e_value_one_sided, statistics.md
+// §2.2): the Beta(a0, b0) prior on the canary's event share θ truncated to θ ≥ ρ, a0 = kρ, b0 =
+// k(1 − ρ), adds the log posterior and prior masses on θ ≥ ρ, log(1 − I_ρ(a0 + x_c, b0 + x_b)) −
+// log(1 − I_ρ(a0, b0)). Scalar: the incomplete beta's continued fraction has a data-dependent
+// length.
+inline double count_log_e_one_sided(double two_sided, double xb, double xc, double rho, double k) {
+  const double a0 = k * rho;
+  const double b0 = k * (1.0 - rho);
+  const double post = log_beta_inc(a0 + xc, b0 + xb, rho, 1.0 - rho, false);
+  const double prior = log_beta_inc(a0, b0, rho, 1.0 - rho, false);
+  return two_sided + post - prior;
 }
 
 // The canary requests n1 that a level-α test of p1 against p2 needs for the given power with r

@@ -47,40 +47,20 @@ two_proportion_result two_proportion_test(std::int64_t x1, std::int64_t n1, std:
     r.statistic = r.p_value = nan_v;
     return r;
   }
-  const double dn1 = static_cast<double>(n1);
-  const double dn2 = static_cast<double>(n2);
-  const double p1 = static_cast<double>(x1) / dn1;
-  const double p2 = static_cast<double>(x2) / dn2;
-  r.estimate1 = p1;
-  r.estimate2 = p2;
-  const double delta = p1 - p2;
-  const double inv_sum = 1.0 / dn1 + 1.0 / dn2;
-  const double correction = yates ? std::min(0.5, std::fabs(delta) / inv_sum) : 0.0;
+  // The batch kernel's code for one comparison (batch_lanes.hpp): the same bits as
+  // prop_test_batch.
   const double zq =
       normal_quantile(alt == alternative::two_sided ? (1.0 + conf_level) / 2.0 : conf_level);
-  const double width =
-      zq * std::sqrt(p1 * (1.0 - p1) / dn1 + p2 * (1.0 - p2) / dn2) + correction * inv_sum;
-  r.ci_diff = {std::max(delta - width, -1.0), std::min(delta + width, 1.0)};
-  if (alt == alternative::less) r.ci_diff.lower = -1.0;
-  if (alt == alternative::greater) r.ci_diff.upper = 1.0;
-
-  // Pearson X² over the 2×2 table of observed against expected counts under the pooled p.
-  const double pooled = static_cast<double>(x1 + x2) / (dn1 + dn2);
-  const double obs[4] = {static_cast<double>(x1), dn1 - static_cast<double>(x1),
-                         static_cast<double>(x2), dn2 - static_cast<double>(x2)};
-  const double expd[4] = {dn1 * pooled, dn1 * (1.0 - pooled), dn2 * pooled, dn2 * (1.0 - pooled)};
-  double x2stat = 0.0;
-  for (int i = 0; i < 4; ++i) {
-    const double dev = std::fabs(obs[i] - expd[i]) - correction;
-    x2stat += dev * dev / expd[i];  // 0/0 → NaN when a column is empty, as in R
-  }
-  r.statistic = x2stat;
-  if (alt == alternative::two_sided) {
-    r.p_value = std::isnan(x2stat) ? nan_v : chi_squared1_sf(x2stat);
-  } else {
-    const double sign = delta > 0.0 ? 1.0 : (delta < 0.0 ? -1.0 : 0.0);
-    r.p_value = detail::p_value_from_z(sign * std::sqrt(x2stat), alt);
-  }
+  const auto t = detail::with_alternative(alt, [&](auto a) {
+    return detail::prop_test_lane<decltype(a)::value>(
+        static_cast<double>(x1), static_cast<double>(n1), static_cast<double>(x2),
+        static_cast<double>(n2), yates, zq);
+  });
+  r.estimate1 = t.p1;
+  r.estimate2 = t.p2;
+  r.ci_diff = {t.lower, t.upper};
+  r.statistic = t.statistic;
+  r.p_value = t.p_value;
   return r;
 }
 

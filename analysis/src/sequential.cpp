@@ -135,15 +135,11 @@ e_value_result count_log_e_value_one_sided(double baseline_events, double canary
   if (!open_prob(canary_share)) return {status::invalid_argument, nan_v};
   const std::array<double, 2> counts{baseline_events, canary_events};
   const std::array<double, 2> rho{1.0 - canary_share, canary_share};
-  auto two_sided = multinomial_log_e_value(counts, rho, k);
+  const auto two_sided = multinomial_log_e_value(counts, rho, k);
   if (two_sided.status != status::ok) return two_sided;
-  const double a0 = k * canary_share;
-  const double b0 = k * (1.0 - canary_share);
-  // 1 − I_ρ(a, b): the prior and posterior mass on θ ≥ ρ.
-  const double post = log_beta_inc(a0 + canary_events, b0 + baseline_events, canary_share,
-                                   1.0 - canary_share, false);
-  const double prior = log_beta_inc(a0, b0, canary_share, 1.0 - canary_share, false);
-  return {status::ok, two_sided.log_e + post - prior};
+  // count_log_e_value_one_sided_batch's code (batch_lanes.hpp).
+  return {status::ok, detail::count_log_e_one_sided(two_sided.log_e, baseline_events, canary_events,
+                                                    canary_share, k)};
 }
 
 e_value_result count_log_e_value_delta_mixture(std::span<const count_batch> batches,

@@ -158,3 +158,104 @@ TEST_CASE("count e-value matches log-gamma sums in long double", "[analysis]") {
   const std::array<double, 2> tiny{1.0, 1e-160};
   CHECK(fa::multinomial_log_e_value(counts, tiny, 100.0).status == fa::status::invalid_argument);
 }
+
+TEST_CASE("batch prop.test equals the scalar test", "[analysis]") {
+  // Random tables, and the corners: no events in either arm (X² 0/0: NaN, as in R), every
+  // request an event, equal rates, and counts the test refuses (NaN in every output).
+  auto c = make(2000, 6);
+  const std::vector<std::array<double, 4>> corners{
+      {0, 100, 0, 1000}, {100, 100, 1000, 1000}, {5, 100, 50, 1000}, {0, 1, 1, 1},
+      {-1, 10, 1, 10},   {11, 10, 1, 10},        {1, 0, 1, 10}};
+  for (const auto& t : corners) {
+    c.x1.push_back(t[0]);
+    c.n1.push_back(t[1]);
+    c.x2.push_back(t[2]);
+    c.n2.push_back(t[3]);
+  }
+  const auto alt =
+      GENERATE(fa::alternative::two_sided, fa::alternative::less, fa::alternative::greater);
+  const bool yates = GENERATE(true, false);
+  const double level = GENERATE(0.95, 0.99);
+  const std::size_t k = c.x1.size();
+  std::vector<double> diff(k), p(k), lo(k), hi(k);
+  fa::prop_test_batch(c.x1, c.n1, c.x2, c.n2, yates, alt, level, diff, p, lo, hi);
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < k; ++i) {
+    const auto s = fa::two_proportion_test(
+        static_cast<std::int64_t>(c.x1[i]), static_cast<std::int64_t>(c.n1[i]),
+        static_cast<std::int64_t>(c.x2[i]), static_cast<std::int64_t>(c.n2[i]), yates, alt, level);
+    INFO(c.x1[i] << "/" << c.n1[i] << " vs " << c.x2[i] << "/" << c.n2[i]);
+    if (s.status != fa::status::ok) {
+      ++refused;
+      CHECK(std::isnan(diff[i]));
+      CHECK(std::isnan(p[i]));
+      CHECK(std::isnan(lo[i]));
+      CHECK(std::isnan(hi[i]));
+      continue;
+    }
+    CHECK(diff[i] == s.estimate1 - s.estimate2);
+    CHECK((p[i] == s.p_value || (std::isnan(p[i]) && std::isnan(s.p_value))));
+    CHECK(lo[i] == s.ci_diff.lower);
+    CHECK(hi[i] == s.ci_diff.upper);
+  }
+  CHECK(refused == 3);
+  CHECK(std::isnan(p[k - 7]));  // no events anywhere
+  fa::prop_test_batch(c.x1, c.n1, c.x2, c.n2, yates, alt, 1.0, diff, p, lo, hi);
+  CHECK(std::isnan(diff[0]));
+  CHECK(std::isnan(hi[k - 1]));
+}
+
+TEST_CASE("batch two-proportion n equals the scalar model", "[analysis]") {
+  const auto c = make(2000, 7);
+  std::vector<double> p1, p2, ratio;
+  for (std::size_t i = 0; i < c.x1.size(); ++i) {
+    p2.push_back(c.x2[i] / c.n2[i]);
+    p1.push_back(p2.back() + (i % 5 == 0 ? 0.0 : 0.001 * static_cast<double>(i % 7)));
+    ratio.push_back(i % 11 == 0 ? 0.0 : c.n2[i] / c.n1[i]);
+  }
+  p1.push_back(1.5);  // not a rate
+  p2.push_back(0.1);
+  ratio.push_back(1.0);
+  const auto s = GENERATE(fa::sides::one, fa::sides::two);
+  std::vector<double> n(p1.size());
+  fa::two_proportion_n_batch(p1, p2, ratio, 0.05, 0.8, s, n);
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const auto r = fa::two_proportion_n_ratio(p1[i], p2[i], 0.05, 0.8, ratio[i], s);
+    if (r.status != fa::status::ok) {
+      ++refused;
+      CHECK(std::isnan(n[i]));
+      continue;
+    }
+    CHECK(n[i] == r.canary);
+  }
+  CHECK(refused > 300);  // equal rates, ratio 0, the rate 1.5
+  fa::two_proportion_n_batch(p1, p2, ratio, 0.05, 1.0, s, n);
+  CHECK(std::isnan(n[1]));
+}
+
+TEST_CASE("batch one-sided count e-value equals the scalar e-value", "[analysis]") {
+  // More comparisons than one chunk of the kernel (256), through all three lanes of the two-arm
+  // e-value (shares of 1-99 % at k = 100 and 12), with invalid shares and counts among them.
+  auto c = make(700, 8);
+  c.x1.insert(c.x1.end(), {3.0, -1.0, 0.0, 4.0});
+  c.x2.insert(c.x2.end(), {2.0, 5.0, 0.0, 1.0});
+  c.share.insert(c.share.end(), {1.0, 0.3, 0.4, 0.0});
+  const double k = GENERATE(100.0, 12.0, 0.5);
+  std::vector<double> log_e(c.x1.size());
+  fa::count_log_e_value_one_sided_batch(c.x2, c.x1, c.share, k, log_e);
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < log_e.size(); ++i) {
+    const auto s = fa::count_log_e_value_one_sided(c.x2[i], c.x1[i], c.share[i], k);
+    INFO("k " << k << " counts " << c.x2[i] << ", " << c.x1[i] << " share " << c.share[i]);
+    if (s.status != fa::status::ok) {
+      ++refused;
+      CHECK(std::isnan(log_e[i]));
+      continue;
+    }
+    CHECK(log_e[i] == s.log_e);
+  }
+  CHECK(refused == 3);
+  CHECK(log_e.back() != log_e.back());
+  CHECK(log_e[log_e.size() - 2] == 0.0);  // no events: E = 1
+}

@@ -11,6 +11,7 @@
 #include <span>
 
 #include <floodgate/analysis/common.hpp>
+#include <floodgate/analysis/sample_size.hpp>
 
 namespace floodgate::analysis {
 
@@ -36,5 +37,34 @@ void sample_size_gate_batch(std::span<const double> canary_requests,
                             std::span<const double> baseline_requests,
                             std::span<const double> baseline_rate, double mde, double alpha,
                             double power, std::span<double> required, std::span<std::uint8_t> met);
+
+/// R `prop.test` for K comparisons of whole counts (scalar: `two_proportion_test(x1, n1, x2, n2,
+/// yates, alt, conf_level)`): canary x1/n1 against baseline x2/n2. Writes the difference of rates
+/// x1/n1 − x2/n2, the p-value, and the interval for the difference (its open end ±1 for a
+/// one-sided alternative). Counts outside 0 ≤ x ≤ n, n > 0 give NaN in every output of their
+/// slot; a level outside (0, 1) gives NaN in every slot. One-sided alternatives run vectorised;
+/// the two-sided p-value (χ²₁ through `erfc`) does not.
+void prop_test_batch(std::span<const double> x1, std::span<const double> n1,
+                     std::span<const double> x2, std::span<const double> n2, bool yates,
+                     alternative alt, double conf_level, std::span<double> difference,
+                     std::span<double> p_value, std::span<double> lower, std::span<double> upper);
+
+/// The canary requests a two-proportion test needs, for K comparisons (scalar:
+/// `two_proportion_n_ratio(p_canary, p_baseline, alpha, power, ratio, s).canary`). NaN where the
+/// scalar says invalid_argument (a rate outside [0, 1], equal rates, a ratio ≤ 0; α or power
+/// outside (0, 1): every slot).
+void two_proportion_n_batch(std::span<const double> p_canary, std::span<const double> p_baseline,
+                            std::span<const double> ratio, double alpha, double power, sides s,
+                            std::span<double> n_canary);
+
+/// One-sided count e-values for K comparisons (scalar: `count_log_e_value_one_sided(xb, xc, ρ,
+/// k)`): the two-arm e-value of `count_log_e_value_batch` (vectorised), then the truncated prior's
+/// correction log(1 − I_ρ(a0 + x_c, b0 + x_b)) − log(1 − I_ρ(a0, b0)) per comparison (two
+/// incomplete beta functions, continued fractions of data-dependent length: not vectorised).
+/// Writes log E; NaN where the scalar says invalid_argument.
+void count_log_e_value_one_sided_batch(std::span<const double> baseline_events,
+                                       std::span<const double> canary_events,
+                                       std::span<const double> canary_share, double k,
+                                       std::span<double> log_e);
 
 }  // namespace floodgate::analysis
