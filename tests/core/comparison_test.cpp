@@ -160,3 +160,96 @@ TEST_CASE("a comparison spec is validated", "[core][comparison]") {
   CHECK(parse_comparison_test("mann_whitney") == comparison_test::mann_whitney);
   CHECK_FALSE(parse_comparison_test("t_test"));
 }
+
+namespace {
+
+// Two verdicts alike field by field (NaN equal to NaN: a look may report one).
+void check_same(const comparison_verdict& a, const comparison_verdict& b) {
+  const auto same = [](const std::optional<double>& x, const std::optional<double>& y) {
+    if (!x || !y) return !x && !y;
+    return *x == *y || (std::isnan(*x) && std::isnan(*y));
+  };
+  CHECK(a.outcome == b.outcome);
+  CHECK(a.statistic == b.statistic);
+  CHECK(a.message == b.message);
+  CHECK(same(a.estimate, b.estimate));
+  CHECK(same(a.interval_low, b.interval_low));
+  CHECK(same(a.interval_high, b.interval_high));
+  CHECK(same(a.p_value, b.p_value));
+  CHECK(same(a.e_value, b.e_value));
+  CHECK(same(a.n, b.n));
+  CHECK(same(a.required_n, b.required_n));
+  CHECK(same(a.alpha, b.alpha));
+}
+
+}  // namespace
+
+TEST_CASE("a batch of looks gives each look's verdict", "[core][comparison]") {
+  // Looks of every test, both directions, both sample-size models, at three α and power pairs
+  // (so the batch groups them), a misconfigured metric, and the data the checks stop: no
+  // traffic, NaN, more events than requests, no events, a canary far worse, a canary better.
+  floodgate::analysis::rng g(11);
+  std::vector<comparison_metric> ms;
+  std::vector<comparison_data> ds;
+  for (int i = 0; i < 1500; ++i) {
+    comparison_metric m;
+    m.test = static_cast<comparison_test>(i % 6);
+    m.direction = i % 7 == 0 ? regression_direction::decrease : regression_direction::increase;
+    m.alpha = std::array{0.05, 0.01, 0.1}[static_cast<std::size_t>(i % 3)];
+    m.power = std::array{0.8, 0.9, 0.8}[static_cast<std::size_t>(i % 5 % 3)];
+    m.model = i % 11 == 0 ? sample_size_model::quick : sample_size_model::two_sample;
+    const bool counts_test =
+        m.test == comparison_test::two_proportion || m.test == comparison_test::sequential_counts;
+    m.min_effect = counts_test ? 0.002 + 0.01 * g.uniform() : 5.0;
+    if (i == 40) m.alpha = 0.7;  // invalid: compare() says so
+    comparison_data d;
+    if (counts_test) {
+      const double cn = std::floor(g.uniform() * 20000.0);
+      const double bn = std::floor(g.uniform() * 200000.0);
+      const double rate = 0.01 * g.uniform();
+      const double worse = i % 4 == 0 ? 3.0 : (i % 4 == 1 ? 0.5 : 1.0);
+      d.canary = {std::floor(cn * rate * worse), cn};
+      d.baseline = {std::floor(bn * rate), bn};
+      switch (i % 50) {
+        case 3:
+          d.canary = {0.0, 0.0};
+          break;
+        case 8:
+          d.baseline.events = std::numeric_limits<double>::quiet_NaN();
+          break;
+        case 13:
+          d.canary.events = d.canary.total + 5.0;
+          break;
+        case 18:
+          d.canary.events = d.baseline.events = 0.0;
+          break;
+        case 23:
+          d.canary = {1e6, 1e6};
+          break;  // every canary request bad
+        default:
+          break;
+      }
+    } else {
+      d.canary_samples = latencies(static_cast<std::uint64_t>(i), 30, i % 2 ? 20.0 : 0.0);
+      d.baseline_samples = latencies(static_cast<std::uint64_t>(i) + 7777, 40);
+    }
+    ms.push_back(m);
+    ds.push_back(std::move(d));
+  }
+  std::vector<const comparison_metric*> mp;
+  std::vector<const comparison_data*> dp;
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    mp.push_back(&ms[i]);
+    dp.push_back(&ds[i]);
+  }
+  std::vector<comparison_verdict> got(ms.size());
+  compare_batch(mp, dp, got);
+  std::array<int, 4> outcomes{};
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    INFO("look " << i << ": " << comparison_test_name(ms[i].test) << ", " << got[i].message);
+    check_same(got[i], compare(ms[i], ds[i]));
+    ++outcomes[static_cast<std::size_t>(got[i].outcome)];
+  }
+  // Every outcome occurs, so every path of the batch was taken.
+  for (const int n : outcomes) CHECK(n > 0);
+}

@@ -7,9 +7,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <floodgate/engine/engine.hpp>
 #include <floodgate/engine/journal.hpp>
 #include <fstream>
+#include <map>
 
 #include "../support/process.hpp"
 
@@ -345,4 +347,129 @@ TEST_CASE("rollouts of one plan share its loaded copy, and only when everything 
   auto alone = session::start(spec, t0);
   REQUIRE(std::holds_alternative<session>(alone));
   CHECK(&std::get<session>(alone).plan() != shared);
+}
+
+namespace {
+
+// Two comparison metrics (the count e-value and prop.test), answered with counts: the canary of
+// an app named "bad-…" fails 5 % of its requests, every other arm 0.1 %.
+std::string comparison_plan() {
+  std::string metrics;
+  for (const char* test : {"sequential_counts", "two_proportion"}) {
+    metrics += std::string(R"(
+          - name: )") +
+               test + R"(
+            interval: 100ms
+            compare: {test: )" +
+               test + R"(, direction: increase, minEffect: 0.005}
+            provider:
+              prometheus:
+                address: http://127.0.0.1:9
+                canary: {events: 'e{app="{{args.app}}",t="c"}', total: 'n{app="{{args.app}}",t="c"}'}
+                baseline: {events: 'e{app="{{args.app}}",t="b"}', total: 'n{app="{{args.app}}",t="b"}'})";
+  }
+  return R"(apiVersion: floodgate.dev/v1
+kind: Plan
+metadata: {name: counts}
+spec:
+  args: [{name: app}]
+  strategy:
+    canary:
+      steps:
+      - setWeight: 20
+      - analysis:
+          metrics:)" +
+         metrics + "\n      - setWeight: 60\n";
+}
+
+class counting_metrics final : public providers::ports::metrics_source {
+ public:
+  explicit counting_metrics(boost::asio::io_context& io) : io_(io) {}
+  void measure(const providers::ports::metric_query& q,
+               std::function<void(providers::ports::metric_answer)> done) override {
+    const bool bad = q.arms.at("canary.events").find("bad-") != std::string::npos;
+    const double looks = static_cast<double>(++looks_[q.arms.at("canary.events")]);
+    boost::asio::post(io_, [=, done = std::move(done)] {
+      providers::ports::metric_answer a;
+      core::comparison_data d;
+      d.canary = {std::floor(looks * 300.0 * (bad ? 0.05 : 0.001)), looks * 300.0};
+      d.baseline = {std::floor(looks * 2700.0 * 0.001), looks * 2700.0};
+      a.result = d;
+      a.value_text = "counts";
+      done(std::move(a));
+    });
+  }
+
+ private:
+  boost::asio::io_context& io_;
+  std::map<std::string, int> looks_;
+};
+
+}  // namespace
+
+TEST_CASE("comparison looks that come in together are judged in one batch, as one by one",
+          "[engine]") {
+  // Twelve rollouts started at one instant tick together: their looks are judged in batches
+  // (core::compare_batch), and each decides on its own strand. The journal's replay, which
+  // judges every look on its own (core::compare), must find the same decisions — recover()
+  // throws otherwise — and the same evidence for the latest looks.
+  harness h;
+  std::map<std::string, core::rollout_status> ended;
+  std::map<std::string, rollout_view> views;
+  floodgate::engine::engine::counters counts;
+  {
+    boost::asio::io_context io;
+    counting_metrics m(io);
+    engine_events ev;
+    ev.warning = [&](const std::string&, const std::string& w) { h.warnings.push_back(w); };
+    std::unique_ptr<class engine> e;
+    ev.finished = [&](const std::string& id, core::rollout_status s) {
+      ended[id] = s;
+      views[id] = *e->get(id);
+      if (ended.size() == 12) io.stop();
+    };
+    e = std::make_unique<class engine>(io, m, nullptr, h.options(), ev);
+    REQUIRE(e->recover().empty());
+    for (int i = 0; i < 12; ++i) {
+      rollout_spec s;
+      s.id = (i % 3 == 0 ? "bad-" : "good-") + std::to_string(i);
+      s.files = {{"counts.yaml", comparison_plan()}};
+      s.args = {{"app", s.id}};
+      REQUIRE_FALSE(e->start(s));
+    }
+    io.run_for(std::chrono::seconds(20));
+    counts = e->stats();
+  }
+  CHECK(h.warnings.empty());
+  REQUIRE(ended.size() == 12);
+  for (const auto& [id, status] : ended) {
+    INFO(id);
+    CHECK(status == (id.starts_with("bad-") ? core::rollout_status::aborted
+                                            : core::rollout_status::promoted));
+  }
+  CHECK(counts.judged_looks >= 24);
+  CHECK(counts.judged_looks >= 4 * counts.judged_batches);  // looks judged together, not alone
+  // The journal replayed look by look: the same decisions, the same evidence.
+  boost::asio::io_context io;
+  counting_metrics m(io);
+  class engine replayed(io, m, nullptr, h.options(), {});
+  REQUIRE(replayed.recover().empty());
+  for (const auto& [id, seen] : views) {
+    INFO(id);
+    const auto again = replayed.get(id);
+    REQUIRE(again);
+    CHECK(again->decisions.size() == seen.decisions.size());
+    REQUIRE(again->metrics.size() == seen.metrics.size());
+    for (std::size_t i = 0; i < seen.metrics.size(); ++i) {
+      const auto& a = seen.metrics[i].evidence;
+      const auto& b = again->metrics[i].evidence;
+      REQUIRE(a);
+      REQUIRE(b);
+      CHECK(a->message == b->message);
+      CHECK(a->p_value == b->p_value);
+      CHECK(a->e_value == b->e_value);
+      CHECK(a->interval_high == b->interval_high);
+      CHECK(a->required_n == b->required_n);
+    }
+  }
 }

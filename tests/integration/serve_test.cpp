@@ -353,4 +353,8 @@ TEST_CASE("with Prometheus killed an analysis holds or aborts as planned, never 
   const auto metrics = get_once(s.api(), "/metrics");
   REQUIRE(metrics.ok());
   CHECK(metrics.response->body.find("floodgate_query_errors_total 0\n") == std::string::npos);
+  // Its ticks were timed: wake-up to journal record.
+  CHECK(metrics.response->body.find("floodgate_tick_duration_seconds_count ") != std::string::npos);
+  CHECK(metrics.response->body.find("floodgate_tick_duration_seconds_count 0\n") ==
+        std::string::npos);
 }

@@ -118,6 +118,7 @@ int run_serve(const serve_options& o) {
     if (api) api->on_finished(id, s);
   };
   ev.journal_fsync = [&](double seconds) { tel.journal_fsync(seconds); };
+  ev.tick = [&](double seconds) { tel.tick(seconds); };
   engine::engine eng(io, metrics, nullptr, eo, ev);
   api = std::make_unique<engine::api>(eng, tel, metrics, std::move(ao));
   try {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <floodgate/analysis/batch.hpp>
 #include <floodgate/analysis/descriptive.hpp>
 #include <floodgate/analysis/kayenta.hpp>
 #include <floodgate/analysis/mann_whitney.hpp>
@@ -11,6 +12,7 @@
 #include <floodgate/analysis/sequential.hpp>
 #include <floodgate/analysis/welch.hpp>
 #include <floodgate/core/value.hpp>
+#include <limits>
 #include <utility>
 
 #include "name_table.hpp"
@@ -49,6 +51,8 @@ constexpr detail::name_table<comparison_outcome, 4> outcome_names = {{
     {comparison_outcome::error, "error"},
 }};
 
+constexpr double a_nan = std::numeric_limits<double>::quiet_NaN();
+
 std::string num(double v) { return format_float_short(v); }
 
 comparison_verdict with(comparison_outcome o, std::string statistic, std::string message) {
@@ -66,6 +70,14 @@ std::string short_of(double n, double required) {
   return "n=" + num(n) + " < required n=" + num(std::ceil(required));
 }
 
+// The two_sample model's answer as the gate's n: its canary n rounded up, or nothing where the
+// model has none (p_baseline + δ not below 1; NaN, infinite n).
+std::optional<double> two_sample_required(const comparison_metric& m, double p_baseline,
+                                          double canary_n) {
+  if (!(p_baseline + m.min_effect < 1.0) || !std::isfinite(canary_n)) return std::nullopt;
+  return std::ceil(canary_n);
+}
+
 // The required canary n of a count test at the observed baseline rate (statistics.md §3.1–3.2).
 std::optional<double> required_count_n(const comparison_metric& m, double p_baseline,
                                        double ratio) {
@@ -78,8 +90,7 @@ std::optional<double> required_count_n(const comparison_metric& m, double p_base
   }
   const auto n =
       a::two_proportion_n_ratio(p_canary, p_baseline, m.alpha, m.power, ratio, a::sides::one);
-  if (n.status != a::status::ok || !std::isfinite(n.canary)) return std::nullopt;
-  return std::ceil(n.canary);
+  return two_sample_required(m, p_baseline, n.status == a::status::ok ? n.canary : a_nan);
 }
 
 // Count tests on "bad" events: a `decrease` metric counts good events, so its bad events are the
@@ -156,71 +167,123 @@ comparison_verdict decide(comparison_verdict v, const comparison_metric& m, doub
   return v;
 }
 
-comparison_verdict two_proportion(const comparison_metric& m, const comparison_data& d) {
-  auto v = with(comparison_outcome::insufficient, "prop.test one-sided", "");
+// What the statistics of a count look give, from the scalar functions (one look) or the batch
+// kernels (compare_batch), which compute the same bits.
+struct count_stats {
+  std::optional<double> required;  ///< the sample-size model's canary n, rounded up
+  // two_proportion: prop.test "greater" (its p-value and p_c − p_b) and "less" (its interval)
+  bool prop_ok = true;
+  a::status prop_status = a::status::ok;  ///< the first failing of the two, when not ok
+  double difference = a_nan, p_value = a_nan, lower = a_nan, upper = a_nan;
+  double log_e = a_nan;  ///< sequential_counts: the one-sided e-value (status ok)
+};
+
+// A count look after its checks: the bad events and the baseline's rate.
+struct count_look {
+  bad_counts bc;
+  double p_b;
+  double ratio;  ///< baseline requests per canary request
+};
+
+std::optional<count_look> begin_count_look(const comparison_metric& m, const comparison_data& d,
+                                           comparison_verdict& v) {
   const auto bc = bad_events(m, d, v);
-  if (!bc) return v;
+  if (!bc) return std::nullopt;
   v.n = bc->c_total;
-  const double p_b = bc->b_bad / bc->b_total;
-  const auto need = required_count_n(m, p_b, bc->b_total / bc->c_total);
-  if (!need) return no_sample_size(std::move(v), m, p_b);
-  v.required_n = *need;
-  const auto x1 = as_count(bc->c_bad), n1 = as_count(bc->c_total);
-  const auto x2 = as_count(bc->b_bad), n2 = as_count(bc->b_total);
+  return count_look{*bc, bc->b_bad / bc->b_total, bc->b_total / bc->c_total};
+}
+
+constexpr const char* two_proportion_statistic = "prop.test one-sided";
+constexpr const char* sequential_statistic = "count e-value one-sided";
+
+comparison_verdict finish_two_proportion(comparison_verdict v, const comparison_metric& m,
+                                         const count_look& look, const count_stats& s) {
+  if (!s.required) return no_sample_size(std::move(v), m, look.p_b);
+  v.required_n = *s.required;
+  if (!s.prop_ok) {
+    v.outcome = comparison_outcome::error;
+    v.message = std::string(a::describe(s.prop_status));
+    return v;
+  }
+  report_difference(v, m, s.difference, {s.lower, s.upper});
+  if (!std::isnan(s.p_value)) v.p_value = s.p_value;
+  return decide(std::move(v), m, s.p_value, s.upper, "difference of rates");
+}
+
+comparison_verdict two_proportion(const comparison_metric& m, const comparison_data& d) {
+  auto v = with(comparison_outcome::insufficient, two_proportion_statistic, "");
+  const auto look = begin_count_look(m, d, v);
+  if (!look) return v;
+  count_stats s;
+  s.required = required_count_n(m, look->p_b, look->ratio);
+  if (!s.required) return finish_two_proportion(std::move(v), m, *look, s);
+  const auto& bc = look->bc;
+  const auto x1 = as_count(bc.c_bad), n1 = as_count(bc.c_total);
+  const auto x2 = as_count(bc.b_bad), n2 = as_count(bc.b_total);
   // Failure: H1 "canary's bad rate is greater", R prop.test(alternative = "greater").
   const auto worse =
       a::two_proportion_test(x1, n1, x2, n2, true, a::alternative::greater, 1.0 - m.alpha);
   // Non-inferiority: the one-sided upper bound of p_c − p_b (alternative = "less") below δ.
   const auto bound =
       a::two_proportion_test(x1, n1, x2, n2, true, a::alternative::less, 1.0 - m.alpha);
-  if (worse.status != a::status::ok || bound.status != a::status::ok) {
-    v.outcome = comparison_outcome::error;
-    v.message = std::string(a::describe(worse.status));
-    return v;
-  }
-  report_difference(v, m, worse.estimate1 - worse.estimate2,
-                    {bound.ci_diff.lower, bound.ci_diff.upper});
-  if (!std::isnan(worse.p_value)) v.p_value = worse.p_value;
-  return decide(std::move(v), m, worse.p_value, bound.ci_diff.upper, "difference of rates");
+  s.prop_ok = worse.status == a::status::ok && bound.status == a::status::ok;
+  s.prop_status = worse.status != a::status::ok ? worse.status : bound.status;
+  s.difference = worse.estimate1 - worse.estimate2;
+  s.p_value = worse.p_value;
+  s.lower = bound.ci_diff.lower;
+  s.upper = bound.ci_diff.upper;
+  return finish_two_proportion(std::move(v), m, *look, s);
 }
 
-comparison_verdict sequential_counts(const comparison_metric& m, const comparison_data& d) {
-  auto v = with(comparison_outcome::insufficient, "count e-value one-sided", "");
-  const auto bc = bad_events(m, d, v);
-  if (!bc) return v;
-  v.n = bc->c_total;
-  const double share = bc->c_total / (bc->c_total + bc->b_total);
-  const double p_b = bc->b_bad / bc->b_total;
-  const double p_c = bc->c_bad / bc->c_total;
-  v.estimate = m.direction == regression_direction::increase ? p_c - p_b : p_b - p_c;
-  // statistics.md §2.2: one-sided Dirichlet–multinomial e-value on the split of bad events,
-  // valid at every look (Ville), so this test may be looked at every interval.
-  const auto e = a::count_log_e_value_one_sided(bc->b_bad, bc->c_bad, share);
-  if (e.status != a::status::ok) {
-    v.outcome = comparison_outcome::error;
-    v.message = std::string(a::describe(e.status));
-    return v;
-  }
-  v.e_value = std::exp(e.log_e);
+// The sequential verdict from a valid e-value (statistics.md §2.2: one-sided Dirichlet–multinomial
+// e-value on the split of bad events, valid at every look by Ville's inequality, so this test may
+// be looked at every interval).
+comparison_verdict finish_sequential(comparison_verdict v, const comparison_metric& m,
+                                     const count_look& look, const count_stats& s) {
+  v.e_value = std::exp(s.log_e);
   v.p_value = std::min(1.0, 1.0 / *v.e_value);
   // Without a rejection the step passes once the canary has the n that gives the fixed-sample
   // test `power` at δ (the e-value is less powerful than that test at equal n; documented).
-  const auto need = required_count_n(m, p_b, bc->b_total / bc->c_total);
-  if (need) v.required_n = *need;
-  if (e.rejects(m.alpha)) {
+  if (s.required) v.required_n = *s.required;
+  if (s.log_e >= std::log(1.0 / m.alpha)) {  // e_value_result::rejects
     v.outcome = comparison_outcome::failed;
     v.message = "canary worse: e=" + num(*v.e_value) + " >= 1/alpha=" + num(1.0 / m.alpha);
     return v;
   }
-  if (!need) return no_sample_size(std::move(v), m, p_b);
-  if (*v.n < *need) {
-    v.message = short_of(*v.n, *need);
+  if (!s.required) return no_sample_size(std::move(v), m, look.p_b);
+  if (*v.n < *s.required) {
+    v.message = short_of(*v.n, *s.required);
     return v;
   }
   v.outcome = comparison_outcome::successful;
   v.message =
       "no regression shown at the required n: e=" + num(*v.e_value) + " < " + num(1.0 / m.alpha);
   return v;
+}
+
+// The canary's share of the traffic, and the estimate p_c − p_b oriented as the metric is.
+double canary_share(const bad_counts& bc) { return bc.c_total / (bc.c_total + bc.b_total); }
+void report_rates(comparison_verdict& v, const comparison_metric& m, const count_look& look) {
+  const double p_c = look.bc.c_bad / look.bc.c_total;
+  v.estimate = m.direction == regression_direction::increase ? p_c - look.p_b : look.p_b - p_c;
+}
+
+comparison_verdict sequential_counts(const comparison_metric& m, const comparison_data& d) {
+  auto v = with(comparison_outcome::insufficient, sequential_statistic, "");
+  const auto look = begin_count_look(m, d, v);
+  if (!look) return v;
+  report_rates(v, m, *look);
+  const auto e =
+      a::count_log_e_value_one_sided(look->bc.b_bad, look->bc.c_bad, canary_share(look->bc));
+  if (e.status != a::status::ok) {
+    v.outcome = comparison_outcome::error;
+    v.message = std::string(a::describe(e.status));
+    return v;
+  }
+  count_stats s;
+  s.log_e = e.log_e;
+  s.required = required_count_n(m, look->p_b, look->ratio);
+  return finish_sequential(std::move(v), m, *look, s);
 }
 
 // Sample tests work on "higher is worse": a `decrease` metric is negated.
@@ -490,6 +553,127 @@ comparison_verdict compare(const comparison_metric& m, const comparison_data& da
   auto v = run_test(m, data);
   v.alpha = m.alpha;
   return v;
+}
+
+namespace {
+
+// One group of count looks of compare_batch: looks of one test at one α and power, their inputs
+// as the batch kernels take them (structure of arrays), and where each verdict goes.
+struct count_group {
+  comparison_test test = comparison_test::two_proportion;
+  double alpha = 0.0;
+  double power = 0.0;
+  std::vector<std::size_t> at;  ///< the look's index in the batch
+  std::vector<count_look> looks;
+  std::vector<double> c_bad, c_total, b_bad, b_total, share, p_canary, p_baseline, ratio;
+
+  void add(std::size_t i, const comparison_metric& m, const count_look& look) {
+    at.push_back(i);
+    looks.push_back(look);
+    const auto& bc = look.bc;
+    // prop.test takes whole counts (two_proportion's as_count), the e-value the counts as they are.
+    const bool whole = test == comparison_test::two_proportion;
+    const auto count = [whole](double x) { return whole ? static_cast<double>(as_count(x)) : x; };
+    c_bad.push_back(count(bc.c_bad));
+    c_total.push_back(count(bc.c_total));
+    b_bad.push_back(count(bc.b_bad));
+    b_total.push_back(count(bc.b_total));
+    share.push_back(canary_share(bc));
+    p_canary.push_back(look.p_b + m.min_effect);
+    p_baseline.push_back(look.p_b);
+    ratio.push_back(look.ratio);
+  }
+};
+
+// Whether compare_batch runs a look through the batch kernels: a valid count test with the
+// two_sample model (the quick model and the sample tests go one by one, through compare()).
+bool batched(const comparison_metric& m) {
+  return (m.test == comparison_test::two_proportion ||
+          m.test == comparison_test::sequential_counts) &&
+         m.model == sample_size_model::two_sample && !validate_comparison(m, "compare");
+}
+
+void run_group(count_group& g, std::span<const comparison_metric* const> metrics,
+               std::span<const comparison_data* const> data, std::span<comparison_verdict> out) {
+  const std::size_t k = g.at.size();
+  std::vector<double> required(k);
+  a::two_proportion_n_batch(g.p_canary, g.p_baseline, g.ratio, g.alpha, g.power, a::sides::one,
+                            required);
+  std::vector<count_stats> stats(k);
+  for (std::size_t j = 0; j < k; ++j) {
+    stats[j].required = two_sample_required(*metrics[g.at[j]], g.p_baseline[j], required[j]);
+  }
+  if (g.test == comparison_test::two_proportion) {
+    // "greater" gives the p-value and the difference, "less" the interval (as two_proportion).
+    std::vector<double> difference(k), p(k), lower(k), upper(k), unused_a(k), unused_b(k);
+    a::prop_test_batch(g.c_bad, g.c_total, g.b_bad, g.b_total, true, a::alternative::greater,
+                       1.0 - g.alpha, difference, p, unused_a, unused_b);
+    a::prop_test_batch(g.c_bad, g.c_total, g.b_bad, g.b_total, true, a::alternative::less,
+                       1.0 - g.alpha, unused_a, unused_b, lower, upper);
+    for (std::size_t j = 0; j < k; ++j) {
+      const std::size_t i = g.at[j];
+      stats[j].difference = difference[j];
+      stats[j].p_value = p[j];
+      stats[j].lower = lower[j];
+      stats[j].upper = upper[j];
+      auto v = with(comparison_outcome::insufficient, two_proportion_statistic, "");
+      v.n = g.looks[j].bc.c_total;
+      out[i] = finish_two_proportion(std::move(v), *metrics[i], g.looks[j], stats[j]);
+      out[i].alpha = metrics[i]->alpha;
+    }
+    return;
+  }
+  std::vector<double> log_e(k);
+  a::count_log_e_value_one_sided_batch(g.b_bad, g.c_bad, g.share, 100.0, log_e);
+  for (std::size_t j = 0; j < k; ++j) {
+    const std::size_t i = g.at[j];
+    if (std::isnan(log_e[j])) {  // the scalar function says why (or that it is NaN, and valid)
+      out[i] = compare(*metrics[i], *data[i]);
+      continue;
+    }
+    stats[j].log_e = log_e[j];
+    auto v = with(comparison_outcome::insufficient, sequential_statistic, "");
+    v.n = g.looks[j].bc.c_total;
+    report_rates(v, *metrics[i], g.looks[j]);
+    out[i] = finish_sequential(std::move(v), *metrics[i], g.looks[j], stats[j]);
+    out[i].alpha = metrics[i]->alpha;
+  }
+}
+
+}  // namespace
+
+void compare_batch(std::span<const comparison_metric* const> metrics,
+                   std::span<const comparison_data* const> data,
+                   std::span<comparison_verdict> verdicts) {
+  std::vector<count_group> groups;
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    const comparison_metric& m = *metrics[i];
+    if (!batched(m)) {
+      verdicts[i] = compare(m, *data[i]);
+      continue;
+    }
+    auto v = with(
+        comparison_outcome::insufficient,
+        m.test == comparison_test::two_proportion ? two_proportion_statistic : sequential_statistic,
+        "");
+    const auto look = begin_count_look(m, *data[i], v);
+    if (!look) {  // no usable counts: decided by the checks alone
+      v.alpha = m.alpha;
+      verdicts[i] = std::move(v);
+      continue;
+    }
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const count_group& x) {
+      return x.test == m.test && x.alpha == m.alpha && x.power == m.power;
+    });
+    if (g == groups.end()) {
+      g = groups.insert(groups.end(), count_group{});
+      g->test = m.test;
+      g->alpha = m.alpha;
+      g->power = m.power;
+    }
+    g->add(i, m, *look);
+  }
+  for (auto& g : groups) run_group(g, metrics, data, verdicts);
 }
 
 std::optional<std::string> validate_comparison(const comparison_metric& m, std::string_view where) {

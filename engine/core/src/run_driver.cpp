@@ -22,9 +22,10 @@ void measure_comparison(const threshold_metric& m, const observation& o, measure
                    (std::holds_alternative<value>(o.result) ? "a single result" : "nothing");
     return;
   }
-  comparison_verdict v = compare(*m.compare, *data);
-  meas.message = v.message;
-  switch (v.outcome) {
+  auto v = o.verdict ? o.verdict
+                     : std::make_shared<const comparison_verdict>(compare(*m.compare, *data));
+  meas.message = v->message;
+  switch (v->outcome) {
     case comparison_outcome::successful:
       meas.phase = phase::successful;
       break;
@@ -39,7 +40,7 @@ void measure_comparison(const threshold_metric& m, const observation& o, measure
       break;
   }
   meas.value = o.value_text;
-  meas.evidence = std::make_shared<const comparison_verdict>(std::move(v));
+  meas.evidence = std::move(v);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -94,6 +95,14 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
   bool draining = false;
   int active = 0;
   std::function<void()> drained;
+  // The ticks waiting for their comparison looks to be judged, and whether judge() is posted.
+  struct judging {
+    std::shared_ptr<rollout_entry> r;
+    std::vector<core::observation>* obs;
+    std::shared_ptr<asio::steady_timer> done;  ///< on the rollout's strand; cancelled when judged
+  };
+  std::vector<judging> to_judge;
+  bool judge_posted = false;
 
   impl(asio::io_context& i, providers::ports::metrics_source& m,
        providers::ports::traffic_router* r, engine_options o, engine_events e)
@@ -225,6 +234,55 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     co_return out;
   }
 
+  // The tick's comparison looks, judged with every other rollout's whose answers are in by the
+  // same turn of the io_context: the first posts judge(), which runs after the handlers already
+  // queued (the answers that came together), judges them all in one batch and wakes each tick on
+  // its strand, where its controller decides with the verdicts. The session does not change
+  // meanwhile (commands are taken between ticks), so the verdicts are the ones it would compute.
+  asio::awaitable<void> judge_together(std::shared_ptr<rollout_entry> r,
+                                       std::vector<core::observation>* obs) {
+    const bool any = std::any_of(obs->begin(), obs->end(), [&](const core::observation& o) {
+      return std::holds_alternative<core::comparison_data>(o.result) &&
+             r->sess.comparison_of(o.request);
+    });
+    if (!any) co_return;
+    auto done =
+        std::make_shared<asio::steady_timer>(r->strand, asio::steady_timer::time_point::max());
+    to_judge.push_back({r, obs, done});
+    if (!judge_posted) {
+      judge_posted = true;
+      asio::post(io, [self = shared_from_this()] { self->judge(); });
+    }
+    co_await done->async_wait(use_tuple);
+  }
+
+  void judge() {
+    judge_posted = false;
+    const auto batch = std::move(to_judge);
+    to_judge.clear();
+    std::vector<const core::comparison_metric*> ms;
+    std::vector<const core::comparison_data*> ds;
+    std::vector<core::observation*> looks;
+    for (const auto& t : batch) {
+      for (auto& o : *t.obs) {
+        const auto* d = std::get_if<core::comparison_data>(&o.result);
+        const auto* m = d ? t.r->sess.comparison_of(o.request) : nullptr;
+        if (!m) continue;
+        ms.push_back(m);
+        ds.push_back(d);
+        looks.push_back(&o);
+      }
+    }
+    std::vector<core::comparison_verdict> verdicts(ms.size());
+    core::compare_batch(ms, ds, verdicts);
+    for (std::size_t i = 0; i < looks.size(); ++i) {
+      looks[i]->verdict = std::make_shared<const core::comparison_verdict>(std::move(verdicts[i]));
+    }
+    ++stats.judged_batches;
+    stats.judged_looks += looks.size();
+    for (const auto& t : batch) asio::post(t.r->strand, [done = t.done] { done->cancel(); });
+  }
+
   // Asks the router for the session's weight; true when it confirmed.
   asio::awaitable<bool> route(std::shared_ptr<rollout_entry> r) {
     const int want = r->sess.weight();
@@ -341,7 +399,11 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
             real_now - *r->next_wake_up <= opt.tick_lateness ? *r->next_wake_up : real_now;
         auto due = r->sess.due(now);
         std::vector<core::observation> obs;
-        if (!due.empty()) obs = co_await measure(r, std::move(due), now);
+        const auto woke = std::chrono::steady_clock::now();
+        if (!due.empty()) {
+          obs = co_await measure(r, std::move(due), now);
+          if (opt.batch_comparisons) co_await judge_together(r, &obs);
+        }
         const auto result = apply(*r, now, obs);
         ojson rec = record_head("tick", id, now);
         ojson o = ojson::array();
@@ -350,6 +412,10 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
         rec["decisions"] = decisions_json(result.decisions);
         // No router call without the journal: a tick that decided something is fsync'd now.
         if (!record(id, std::move(rec), result.decisions.empty())) break;
+        if (events.tick && !obs.empty()) {
+          events.tick(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - woke).count());
+        }
         remember(*r, result.decisions, true);
         if (events.status) events.status(id, r->sess.describe(clock_now()));
         if (!result.decisions.empty()) continue;  // route, then go on

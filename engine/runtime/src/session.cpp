@@ -346,6 +346,11 @@ std::vector<core::metric_request> session::due(core::instant now) const {
   });
 }
 
+const core::comparison_metric* session::comparison_of(const core::metric_request& r) const {
+  const auto* m = spec_of(r);
+  return m && m->metric.compare ? &*m->metric.compare : nullptr;
+}
+
 std::string session::metric_name(const core::metric_request& r) const {
   const auto* m = spec_of(r);
   return m ? m->metric.name : "?";

@@ -58,6 +58,14 @@ struct telemetry::impl {
           .Register(*registry)
           .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                                            0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1});
+  prometheus::Histogram& tick_latency =
+      prometheus::BuildHistogram()
+          .Name("floodgate_tick_duration_seconds")
+          .Help(
+              "Time of one rollout's tick, from its wake-up to its journal record (its queries, "
+              "the judging of its comparisons, its controller)")
+          .Register(*registry)
+          .Add({}, latency_buckets());
   prometheus::Family<prometheus::Counter>& http =
       prometheus::BuildCounter()
           .Name("floodgate_http_responses_total")
@@ -75,6 +83,8 @@ void telemetry::decision(std::string_view kind) {
 void telemetry::query(double seconds) { impl_->query_latency.Observe(seconds); }
 
 void telemetry::journal_fsync(double seconds) { impl_->fsync_latency.Observe(seconds); }
+
+void telemetry::tick(double seconds) { impl_->tick_latency.Observe(seconds); }
 
 void telemetry::http(int status) {
   impl_->http.Add({{"code", std::to_string(status)}}).Increment();

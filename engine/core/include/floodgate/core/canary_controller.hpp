@@ -8,6 +8,7 @@
 // with what came back; sleep until the returned wake-up (or until a human approves or aborts).
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -65,6 +66,10 @@ struct observation {
   metric_request request;
   std::variant<value, std::string, comparison_data> result;
   std::string value_text;
+  /// A comparison's verdict on `result`, computed ahead with other looks in one batch
+  /// (`compare_batch`: the live engine's tick); null, the controller computes it. Never
+  /// journaled: a replay computes it again, the same bits.
+  std::shared_ptr<const comparison_verdict> verdict = nullptr;
 };
 
 /// What an observation became: the measurement recorded for it (a comparison look carries its

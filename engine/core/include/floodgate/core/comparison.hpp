@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,6 +106,16 @@ struct comparison_verdict {
 
 /// One look. Never throws on data.
 comparison_verdict compare(const comparison_metric& m, const comparison_data& data);
+
+/// Many looks at once (the live engine's tick across its rollouts): verdicts[i] is
+/// compare(*metrics[i], *data[i]), the same bits and words. The count tests (two_proportion and
+/// sequential_counts with the two_sample model) run through the batch kernels of
+/// analysis/batch.hpp, grouped by test, α and power — prop.test, the one-sided count e-value and
+/// the sample-size model for the whole group in one call each; the other looks one by one. The
+/// three spans have one length.
+void compare_batch(std::span<const comparison_metric* const> metrics,
+                   std::span<const comparison_data* const> data,
+                   std::span<comparison_verdict> verdicts);
 
 /// The plan-time problems of a comparison spec (alpha, power, δ, quantile out of range), or
 /// nothing; `where` prefixes the message ("metrics[0].compare").

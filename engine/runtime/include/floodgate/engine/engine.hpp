@@ -40,6 +40,11 @@ struct engine_options {
   /// A tick woken at most this late happens at the instant it was due (what a replay in virtual
   /// time reproduces); a later one happens when it is woken.
   core::millis tick_lateness{1000};
+  /// Comparison looks whose answers are in by the same turn of the io_context, across rollouts
+  /// and metrics, are judged in one batch (core::compare_batch, the same verdicts as one by
+  /// one), each rollout's controller then deciding on its own strand. Off: each look is judged
+  /// by its rollout's controller (for measuring the difference).
+  bool batch_comparisons = true;
 };
 
 /// What the engine tells its owner (the terminal display, the API's event stream, logs).
@@ -49,6 +54,9 @@ struct engine_events {
   std::function<void(const std::string& id, const std::string& message)> warning;
   std::function<void(const std::string& id, core::rollout_status)> finished;
   std::function<void(double seconds)> journal_fsync;  ///< each journal fsync, for /metrics
+  /// Each tick that measured: the time from its wake-up to its journal record (the queries,
+  /// the judging, the controller), for /metrics.
+  std::function<void(double seconds)> tick;
 };
 
 /// A rollout as the API shows it.
@@ -112,6 +120,8 @@ class engine {
     std::uint64_t query_errors = 0;
     std::uint64_t router_errors = 0;
     double last_fsync_us = 0.0;
+    std::uint64_t judged_batches = 0;  ///< batches of comparison looks judged together
+    std::uint64_t judged_looks = 0;    ///< the looks in them
   };
   counters stats() const;
 

@@ -99,6 +99,9 @@ class session {
   /// the caller records as an error observation.
   std::variant<providers::ports::metric_query, std::string> query_for(const core::metric_request& r,
                                                                       core::instant now) const;
+  /// The comparison a request's metric makes (what judges its answer), or null: a metric with
+  /// conditions, or no such metric.
+  const core::comparison_metric* comparison_of(const core::metric_request& r) const;
   /// The metric's name for a request ("error-rate").
   std::string metric_name(const core::metric_request& r) const;
   /// What query_for's rendering depends on besides the instant and the spec's arguments: the

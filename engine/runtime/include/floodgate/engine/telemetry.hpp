@@ -1,6 +1,6 @@
 #pragma once
 // What floodgate tells Prometheus about itself (`/metrics`): active rollouts, decisions by
-// kind, the latency of every metric query and journal fsync, query and router errors, and the
+// kind, the latency of every metric query, journal fsync and tick, query and router errors, and the
 // sidecar's HTTP answers by status code. prometheus-cpp's core registry and text serializer;
 // the registry stays in the source file.
 
@@ -23,6 +23,7 @@ class telemetry {
   void decision(std::string_view kind);
   void query(double seconds);
   void journal_fsync(double seconds);
+  void tick(double seconds);
   void http(int status);
   /// The engine's own counts, read at scrape time (errors the engine saw, e.g. tick deadlines).
   void engine_counts(std::uint64_t active_rollouts, std::uint64_t query_errors,
