@@ -1,13 +1,16 @@
 // The controller's cost per step: one analysis interval of a rollout with 5 threshold metrics
 // (5 observations recorded, conditions evaluated, the run assessed, the next wake-up computed),
 // and the expression evaluator alone. Allocations are counted by replacing operator new in this
-// binary and reported per iteration as the "allocs" counter.
+// binary and reported per iteration as the "allocs" counter. And the judging of many comparison
+// looks, one by one and in one batch.
 
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <floodgate/core/canary_controller.hpp>
+#include <floodgate/core/comparison.hpp>
 #include <new>
 
 namespace {
@@ -106,6 +109,56 @@ void controller_step_3_threshold_2_comparison(benchmark::State& state) {
   time_steady_steps(state, plan, obs);
 }
 BENCHMARK(controller_step_3_threshold_2_comparison);
+
+// Judging K count looks (half sequential count e-values, half prop.test, on varied healthy
+// counts): one by one through compare(), as each rollout's controller does, or in one
+// compare_batch call, as the live engine does with the looks of one turn of its io_context. The
+// same verdicts; items/s is looks judged per second.
+struct count_looks {
+  std::vector<comparison_metric> metrics;
+  std::vector<comparison_data> data;
+  std::vector<const comparison_metric*> mp;
+  std::vector<const comparison_data*> dp;
+  explicit count_looks(std::size_t k) {
+    metrics.resize(2);
+    metrics[0].test = comparison_test::sequential_counts;
+    metrics[1].test = comparison_test::two_proportion;
+    for (auto& m : metrics) m.min_effect = 0.005;
+    for (std::size_t i = 0; i < k; ++i) {
+      comparison_data d;
+      const double n = 2'000.0 + 97.0 * static_cast<double>(i % 500);
+      d.canary = {std::floor(n * 0.002 * static_cast<double>(1 + i % 3)), n};
+      d.baseline = {std::floor(9.0 * n * 0.003), 9.0 * n};
+      data.push_back(d);
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      mp.push_back(&metrics[i % 2]);
+      dp.push_back(&data[i]);
+    }
+  }
+};
+
+void judge_count_looks_one_by_one(benchmark::State& state) {
+  const count_looks looks(static_cast<std::size_t>(state.range(0)));
+  std::vector<comparison_verdict> out(looks.data.size());
+  for (auto _ : state) {
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = compare(*looks.mp[i], *looks.dp[i]);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(judge_count_looks_one_by_one)->Arg(1024);
+
+void judge_count_looks_batch(benchmark::State& state) {
+  const count_looks looks(static_cast<std::size_t>(state.range(0)));
+  std::vector<comparison_verdict> out(looks.data.size());
+  for (auto _ : state) {
+    compare_batch(looks.mp, looks.dp, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(judge_count_looks_batch)->Arg(1024);
 
 void condition_eval(benchmark::State& state) {
   const auto c = condition::parse("len(result) > 0 && result[0] >= 0.99");

@@ -1,14 +1,19 @@
 // engine-load: the live engine under load, against bench/fake_prometheus on loopback. N
-// rollouts, each in an analysis step with 3 Mann–Whitney comparison metrics (canary and
-// baseline: 2 Prometheus queries each, 20 samples per answer) measured every interval, through
-// the real Prometheus client (keep-alive pool, POST, JSON parsing), the controller, and the
-// journal. Reports CPU per query (user + system of this process over the measured window),
-// resident memory per rollout, and missed intervals (an interval whose tick came more than half
-// an interval late, from the journal's tick times).
+// rollouts, each in an analysis step with 3 comparison metrics measured every interval through
+// the real Prometheus client (keep-alive pool, POST, JSON parsing), the judging, the controller
+// and the journal: Mann–Whitney (canary and baseline: 2 Prometheus queries each, 20 samples per
+// answer; the default) or a count test (`--test sequential_counts` or `two_proportion`: events
+// and requests per arm, 4 queries). Reports CPU per query (user + system of this process over
+// the measured window), resident memory per rollout, missed intervals (an interval whose tick
+// came more than half an interval late, from the journal's tick times), and the ticks' duration
+// from wake-up to journal record (engine_events::tick). `--batch 0` judges each rollout's
+// comparisons on their own instead of in one batch per turn of the io_context; `--starts
+// together` starts every rollout at once instead of spread over an interval.
 //   engine-load --prometheus http://127.0.0.1:9999 --rollouts 10000 --interval 10 --seconds 60
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -20,6 +25,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -41,23 +47,37 @@ double rss_bytes() {
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
-std::string plan(int interval_s) {
+std::string plan(int interval_s, const std::string& test) {
+  const bool counts = test != "mann_whitney";
   std::string metrics;
   for (const char* name : {"latency-p50", "latency-p90", "latency-p99"}) {
+    // latency-p50{track="canary",svc="…"}, or sum(errors_total{metric="latency-p50",…}).
+    const auto series = [&](const char* what, const char* track) {
+      const std::string labels = std::string("track=\"") + track + "\",svc=\"{{args.svc}}\"}";
+      if (!counts) return std::string(name) + "{" + labels;
+      return std::string("sum(") + what + "_total{metric=\"" + name + "\"," + labels + ")";
+    };
+    const auto arm = [&](const char* track) {
+      if (!counts) return "'" + series("", track) + "'";
+      return "{events: '" + series("errors", track) + "', total: '" + series("requests", track) +
+             "'}";
+    };
+    const std::string provider = "\n                canary: " + arm("canary") +
+                                 "\n                baseline: " + arm("stable");
+    // The count tests' minimum effect is below what 25 000 requests can show: the looks stay
+    // insufficient and the rollouts keep measuring, as Mann–Whitney's 20 samples do.
     metrics += std::string(R"(
           - name: )") +
                name + R"(
             interval: )" +
                std::to_string(interval_s) + R"(s
             count: 100000
-            compare: {test: mann_whitney, direction: increase, minEffect: 5}
+            compare: {test: )" +
+               test + ", direction: increase, minEffect: " + (counts ? "0.0005" : "5") + R"(}
             provider:
               prometheus:
-                address: http://127.0.0.1:9
-                canary: )" +
-               name + R"({track="canary",svc="{{args.svc}}"}
-                baseline: )" +
-               name + R"({track="stable",svc="{{args.svc}}"})";
+                address: http://127.0.0.1:9)" +
+               provider;
   }
   return R"(apiVersion: floodgate.dev/v1
 kind: Plan
@@ -73,6 +93,13 @@ spec:
          metrics + "\n";
 }
 
+double percentile(std::vector<double> xs, double p) {
+  if (xs.empty()) return 0.0;
+  std::sort(xs.begin(), xs.end());
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(xs.size() - 1));
+  return xs[i];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,12 +109,19 @@ int main(int argc, char** argv) {
   const int n = a.count("--rollouts") ? std::stoi(a["--rollouts"]) : 1000;
   const int interval = a.count("--interval") ? std::stoi(a["--interval"]) : 10;
   const int seconds = a.count("--seconds") ? std::stoi(a["--seconds"]) : 60;
-  if (prom.empty()) {
+  const std::string test = a.count("--test") ? a["--test"] : "mann_whitney";
+  const bool batch = !a.count("--batch") || a["--batch"] != "0";
+  const bool together = a.count("--starts") && a["--starts"] == "together";
+  if (prom.empty() ||
+      (test != "mann_whitney" && test != "sequential_counts" && test != "two_proportion")) {
     std::fprintf(stderr,
                  "usage: engine-load --prometheus URL [--rollouts N] [--interval S] [--seconds S]"
+                 " [--test mann_whitney|sequential_counts|two_proportion] [--batch 1|0]"
+                 " [--starts spread|together]"
                  " [--journal FILE]\n");
     return 2;
   }
+  const int queries_per_tick = test == "mann_whitney" ? 6 : 12;
   const std::string journal =
       a.count("--journal") ? a["--journal"]
                            : (std::filesystem::temp_directory_path() /
@@ -101,19 +135,27 @@ int main(int argc, char** argv) {
   fg::engine::engine_options eo;
   eo.journal_path = journal;
   eo.tick_deadline = std::chrono::milliseconds(interval * 1000);
+  eo.batch_comparisons = batch;
   std::uint64_t warnings = 0;
   fg::engine::engine_events ev;
   ev.warning = [&](const std::string&, const std::string& m) {
     if (++warnings <= 3) std::fprintf(stderr, "warning: %s\n", m.c_str());
   };
+  bool measuring = false;
+  std::vector<double> tick_seconds;
+  ev.tick = [&](double t) {
+    if (measuring) tick_seconds.push_back(t);
+  };
   fg::engine::engine eng(io, *metrics, nullptr, eo, ev);
   eng.recover();
   const double rss0 = rss_bytes();
   const auto t0 = std::chrono::steady_clock::now();
-  const std::string text = plan(interval);
+  const std::string text = plan(interval, test);
   // Starts spread evenly over one interval (every 10 ms a batch), as rollouts started at
-  // different moments are: the steady load is then N × 6 queries per interval, not bursts.
-  const int batches = interval * 100;
+  // different moments are: the steady load is then N × 6 queries per interval, not bursts. Or,
+  // with `--starts together`, all at once (a fleet released by one pipeline): every interval
+  // one burst, whose ticks end together.
+  const int batches = together ? 1 : interval * 100;
   int started = 0;
   bool failed = false;
   boost::asio::steady_timer pace(io);
@@ -154,6 +196,7 @@ int main(int argc, char** argv) {
     sys_a = sys_ms();
     errors_a = eng.stats().query_errors;
     wall_a = std::chrono::steady_clock::now();
+    measuring = true;
   });
   boost::asio::steady_timer end(io, std::chrono::seconds(2 * interval + seconds));
   double cpu_b = 0, rss_b = 0;
@@ -163,6 +206,7 @@ int main(int argc, char** argv) {
     sys_b = sys_ms();
     rss_b = rss_bytes();
     errors_b = eng.stats().query_errors;
+    measuring = false;
     eng.drain([&] { io.stop(); });
   });
   io.run();
@@ -185,14 +229,14 @@ int main(int argc, char** argv) {
       missed += ts[i] - ts[i - 1] > late ? 1 : 0;
     }
   }
-  // Queries in the measured window: 6 per tick with measurements in it.
+  // Queries in the measured window: 6 or 12 per tick with measurements in it.
   for (const auto& [id, ts] : ticks)
-    for (const auto t : ts) queries += t >= sys_a && t < sys_b ? 6 : 0;
+    for (const auto t : ts) queries += t >= sys_a && t < sys_b ? queries_per_tick : 0;
   const double cpu = cpu_b - cpu_a;
   std::printf(
-      "rollouts %d · 3 metrics × 2 arms · interval %d s · measured %.0f s (after %.0f s of "
-      "staggered starts and one more interval)\n",
-      n, interval, wall, start_s);
+      "rollouts %d · 3 %s metrics × 2 arms · interval %d s · measured %.0f s (after %.0f s of "
+      "%s starts and one more interval)\n",
+      n, test.c_str(), interval, wall, start_s, together ? "simultaneous" : "staggered");
   std::printf("queries %llu (%.0f/s) · CPU %.2f s (%.0f %% of one core) · %.1f µs CPU per query\n",
               static_cast<unsigned long long>(queries), static_cast<double>(queries) / wall, cpu,
               100.0 * cpu / wall, 1e6 * cpu / static_cast<double>(queries ? queries : 1));
@@ -202,6 +246,14 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(looks), static_cast<unsigned long long>(missed),
               static_cast<unsigned long long>(errors_b - errors_a),
               static_cast<double>(std::filesystem::file_size(journal)) / 1048576.0);
+  const auto st = eng.stats();
+  std::printf(
+      "ticks %zu · duration p50 %.2f ms · p90 %.2f ms · p99 %.2f ms · max %.2f ms · comparisons "
+      "%s (%llu looks in %llu batches)\n",
+      tick_seconds.size(), 1e3 * percentile(tick_seconds, 0.5), 1e3 * percentile(tick_seconds, 0.9),
+      1e3 * percentile(tick_seconds, 0.99), 1e3 * percentile(tick_seconds, 1.0),
+      batch ? "batched" : "one by one", static_cast<unsigned long long>(st.judged_looks),
+      static_cast<unsigned long long>(st.judged_batches));
   if (!a.count("--journal")) std::filesystem::remove(journal);
   return 0;
 }

@@ -1,6 +1,8 @@
-// fake-prometheus: answers every request on loopback with one Prometheus instant-vector body
-// (20 samples), keep-alive, as fast as it can — so that bench/engine_load measures floodgate and
-// not Prometheus. Not a Prometheus: no parsing of the query, no storage.
+// fake-prometheus: answers every request on loopback with one Prometheus instant-vector body,
+// keep-alive, as fast as it can — so that bench/engine_load measures floodgate and not
+// Prometheus. Not a Prometheus: no storage, and of the query it looks only for `sum(`: a sum
+// gets one sample (37 when the query names `errors`, else 25000: the count tests' events and
+// requests), anything else 20 samples (the sample tests' latencies).
 //   fake-prometheus PORT      (prints "listening" once bound; runs until killed)
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -22,6 +24,11 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+std::string vector_body(const char* value) {
+  return std::string(R"({"status":"success","data":{"resultType":"vector","result":[)") +
+         R"({"metric":{},"value":[1795000000,")" + value + R"("]}]}})";
+}
+
 std::string body() {
   std::string b = R"({"status":"success","data":{"resultType":"vector","result":[)";
   for (int i = 0; i < 20; ++i) {
@@ -33,6 +40,11 @@ std::string body() {
 
 asio::awaitable<void> serve(tcp::socket s) {
   static const std::string answer = body();
+  static const std::string errors = vector_body("37");
+  static const std::string requests = vector_body("25000");
+  const auto has = [](const std::string& text, const char* plain, const char* encoded) {
+    return text.find(plain) != std::string::npos || text.find(encoded) != std::string::npos;
+  };
   beast::tcp_stream stream(std::move(s));
   beast::flat_buffer buf;
   for (;;) {
@@ -41,7 +53,10 @@ asio::awaitable<void> serve(tcp::socket s) {
     if (ec) co_return;
     http::response<http::string_body> res{http::status::ok, req.version()};
     res.set(http::field::content_type, "application/json");
-    res.body() = answer;
+    const std::string q = req.body().empty() ? std::string(req.target()) : req.body();
+    res.body() = !has(q, "sum(", "sum%28")               ? answer
+                 : q.find("errors") != std::string::npos ? errors
+                                                         : requests;
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
     auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);

@@ -95,14 +95,16 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
   bool draining = false;
   int active = 0;
   std::function<void()> drained;
-  // The ticks waiting for their comparison looks to be judged, and whether judge() is posted.
-  struct judging {
+  // A tick's answers as they come in, on its rollout's strand.
+  struct gather {
     std::shared_ptr<rollout_entry> r;
-    std::vector<core::observation>* obs;
-    std::shared_ptr<asio::steady_timer> done;  ///< on the rollout's strand; cancelled when judged
+    std::vector<std::optional<core::observation>> got;
+    std::size_t waiting = 0;
+    bool closed = false;  ///< the tick went on; a late answer is dropped
+    bool judged = false;  ///< its comparison looks carry their verdicts
   };
-  std::vector<judging> to_judge;
-  bool judge_posted = false;
+  // Ticks whose answers are all in, with comparison looks not yet judged.
+  std::vector<std::shared_ptr<gather>> to_judge;
 
   impl(asio::io_context& i, providers::ports::metrics_source& m,
        providers::ports::traffic_router* r, engine_options o, engine_events e)
@@ -193,12 +195,8 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
   asio::awaitable<std::vector<core::observation>> measure(std::shared_ptr<rollout_entry> r,
                                                           std::vector<core::metric_request> due,
                                                           core::instant now) {
-    struct gather {
-      std::vector<std::optional<core::observation>> got;
-      std::size_t waiting = 0;
-      bool closed = false;  ///< the tick went on; a late answer is dropped
-    };
     auto g = std::make_shared<gather>();
+    g->r = r;
     g->got.resize(due.size());
     auto timer = std::make_shared<asio::steady_timer>(r->strand, opt.tick_deadline);
     for (std::size_t i = 0; i < due.size(); ++i) {
@@ -210,16 +208,22 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
       ++g->waiting;
       metrics.measure(
           std::get<providers::ports::metric_query>(q),
-          [g, timer, i, req = due[i], strand = r->strand](providers::ports::metric_answer a) {
-            asio::post(strand, [g, timer, i, req, a = std::move(a)]() mutable {
+          [self = shared_from_this(), g, timer, i,
+           req = due[i]](providers::ports::metric_answer a) {
+            asio::post(g->r->strand, [self, g, timer, i, req, a = std::move(a)]() mutable {
               if (g->closed) return;
               g->got[i] = core::observation{req, std::move(a.result), std::move(a.value_text)};
-              if (--g->waiting == 0) timer->cancel();
+              if (--g->waiting > 0) return;
+              timer->cancel();
+              self->answered(g);
             });
           });
     }
     if (g->waiting > 0) co_await timer->async_wait(use_tuple);
     g->closed = true;
+    // Every answer in: the looks of this tick and of every other whose answers came in since
+    // (before their coroutines resume) are judged together, unless one of those did it first.
+    if (g->waiting == 0 && !to_judge.empty() && !g->judged) judge();
     std::vector<core::observation> out;
     for (std::size_t i = 0; i < due.size(); ++i) {
       if (!g->got[i]) {
@@ -234,44 +238,41 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     co_return out;
   }
 
-  // The tick's comparison looks, judged with every other rollout's whose answers are in by the
-  // same turn of the io_context: the first posts judge(), which runs after the handlers already
-  // queued (the answers that came together), judges them all in one batch and wakes each tick on
-  // its strand, where its controller decides with the verdicts. The session does not change
-  // meanwhile (commands are taken between ticks), so the verdicts are the ones it would compute.
-  asio::awaitable<void> judge_together(std::shared_ptr<rollout_entry> r,
-                                       std::vector<core::observation>* obs) {
-    const bool any = std::any_of(obs->begin(), obs->end(), [&](const core::observation& o) {
-      return std::holds_alternative<core::comparison_data>(o.result) &&
-             r->sess.comparison_of(o.request);
-    });
-    if (!any) co_return;
-    auto done =
-        std::make_shared<asio::steady_timer>(r->strand, asio::steady_timer::time_point::max());
-    to_judge.push_back({r, obs, done});
-    if (!judge_posted) {
-      judge_posted = true;
-      asio::post(io, [self = shared_from_this()] { self->judge(); });
+  // The comparison looks among a tick's answers: their metrics and data.
+  static void comparison_looks(gather& g, std::vector<const core::comparison_metric*>* ms,
+                               std::vector<const core::comparison_data*>* ds,
+                               std::vector<core::observation*>* looks) {
+    for (auto& o : g.got) {
+      const auto* d = o ? std::get_if<core::comparison_data>(&o->result) : nullptr;
+      const auto* m = d ? g.r->sess.comparison_of(o->request) : nullptr;
+      if (!m) continue;
+      if (ms) ms->push_back(m);
+      if (ds) ds->push_back(d);
+      if (looks) looks->push_back(&*o);  // the gather's: its tick takes it once it resumes
     }
-    co_await done->async_wait(use_tuple);
+  }
+
+  // A tick's answers are all in (its coroutine resumes in the io_context's next turn, as it
+  // always did). With comparison looks, and batching, it joins the ticks to judge: the first of
+  // them to resume judges them all in one batch — every tick whose answers came in within that
+  // turn — so batching adds no turn to any tick. The sessions do not change meanwhile (commands
+  // are taken between ticks), so the verdicts are the ones each controller would compute.
+  void answered(const std::shared_ptr<gather>& g) {
+    if (!opt.batch_comparisons) return;
+    std::vector<const core::comparison_metric*> ms;
+    comparison_looks(*g, &ms, nullptr, nullptr);
+    if (!ms.empty()) to_judge.push_back(g);
   }
 
   void judge() {
-    judge_posted = false;
     const auto batch = std::move(to_judge);
     to_judge.clear();
     std::vector<const core::comparison_metric*> ms;
     std::vector<const core::comparison_data*> ds;
     std::vector<core::observation*> looks;
-    for (const auto& t : batch) {
-      for (auto& o : *t.obs) {
-        const auto* d = std::get_if<core::comparison_data>(&o.result);
-        const auto* m = d ? t.r->sess.comparison_of(o.request) : nullptr;
-        if (!m) continue;
-        ms.push_back(m);
-        ds.push_back(d);
-        looks.push_back(&o);
-      }
+    for (const auto& g : batch) {
+      comparison_looks(*g, &ms, &ds, &looks);
+      g->judged = true;
     }
     std::vector<core::comparison_verdict> verdicts(ms.size());
     core::compare_batch(ms, ds, verdicts);
@@ -280,7 +281,6 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     }
     ++stats.judged_batches;
     stats.judged_looks += looks.size();
-    for (const auto& t : batch) asio::post(t.r->strand, [done = t.done] { done->cancel(); });
   }
 
   // Asks the router for the session's weight; true when it confirmed.
@@ -400,10 +400,7 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
         auto due = r->sess.due(now);
         std::vector<core::observation> obs;
         const auto woke = std::chrono::steady_clock::now();
-        if (!due.empty()) {
-          obs = co_await measure(r, std::move(due), now);
-          if (opt.batch_comparisons) co_await judge_together(r, &obs);
-        }
+        if (!due.empty()) obs = co_await measure(r, std::move(due), now);
         const auto result = apply(*r, now, obs);
         ojson rec = record_head("tick", id, now);
         ojson o = ojson::array();

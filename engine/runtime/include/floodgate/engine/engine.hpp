@@ -1,6 +1,7 @@
 #pragma once
 // The live engine: every rollout a coroutine on a strand of one io_context; each wake-up fans
-// out the due metrics through the metrics port with a deadline, feeds the controller, writes the
+// out the due metrics through the metrics port with a deadline, has the comparison looks judged
+// (in one batch with the other ticks' that came in meanwhile), feeds the controller, writes the
 // tick to the journal (fsync'd at once when it decided something; with the others within
 // journal_flush when it did not), and only then asks the router for the new weight. Human
 // commands (approve, abort) are queued to the rollout and taken between ticks, journaled the
@@ -40,10 +41,12 @@ struct engine_options {
   /// A tick woken at most this late happens at the instant it was due (what a replay in virtual
   /// time reproduces); a later one happens when it is woken.
   core::millis tick_lateness{1000};
-  /// Comparison looks whose answers are in by the same turn of the io_context, across rollouts
-  /// and metrics, are judged in one batch (core::compare_batch, the same verdicts as one by
-  /// one), each rollout's controller then deciding on its own strand. Off: each look is judged
-  /// by its rollout's controller (for measuring the difference).
+  /// The comparison looks of every tick whose answers came in within one turn of the
+  /// io_context (between a tick's last answer and its coroutine's resumption), across rollouts
+  /// and metrics, are judged in one batch by the first of those ticks to resume
+  /// (core::compare_batch: the same verdicts as one by one); each rollout's controller then
+  /// decides on its own strand. No tick waits for another. Off: each look is judged by its
+  /// rollout's controller (for measuring the difference).
   bool batch_comparisons = true;
 };
 
