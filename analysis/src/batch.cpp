@@ -162,6 +162,19 @@ void two_proportion_n_loop(const double* __restrict p1, const double* __restrict
   }
 }
 
+// The count e-value batches' shared checks: equal lengths (asserted) and a prior concentration
+// k > 0, finite — otherwise every slot is NaN and there is nothing to compute.
+bool count_batch_valid([[maybe_unused]] std::span<const double> baseline_events,
+                       [[maybe_unused]] std::span<const double> canary_events,
+                       [[maybe_unused]] std::span<const double> canary_share, double k,
+                       std::span<double> log_e) {
+  assert(canary_events.size() == baseline_events.size());
+  assert(canary_share.size() == baseline_events.size() && log_e.size() == baseline_events.size());
+  if (k > 0.0 && std::isfinite(k)) return true;
+  std::fill(log_e.begin(), log_e.end(), nan_v);
+  return false;
+}
+
 }  // namespace
 
 void prop_test_batch(std::span<const double> x1, std::span<const double> n1,
@@ -202,12 +215,7 @@ void count_log_e_value_one_sided_batch(std::span<const double> baseline_events,
                                        std::span<const double> canary_events,
                                        std::span<const double> canary_share, double k,
                                        std::span<double> log_e) {
-  assert(canary_events.size() == baseline_events.size());
-  assert(canary_share.size() == baseline_events.size() && log_e.size() == baseline_events.size());
-  if (!(k > 0.0) || !std::isfinite(k)) {
-    std::fill(log_e.begin(), log_e.end(), nan_v);
-    return;
-  }
+  if (!count_batch_valid(baseline_events, canary_events, canary_share, k, log_e)) return;
   const auto prior = detail::count_prior_of(k);
   // The scalar function passes the shares {1 − ρ, ρ} to the two-arm e-value, which normalises
   // them: ρ/((1 − ρ) + ρ), formed the same way here, a chunk at a time on the stack.
@@ -243,12 +251,7 @@ void count_log_e_value_batch(std::span<const double> baseline_events,
                              std::span<const double> canary_events,
                              std::span<const double> canary_share, double k,
                              std::span<double> log_e) {
-  assert(canary_events.size() == baseline_events.size());
-  assert(canary_share.size() == baseline_events.size() && log_e.size() == baseline_events.size());
-  if (!(k > 0.0) || !std::isfinite(k)) {
-    std::fill(log_e.begin(), log_e.end(), nan_v);
-    return;
-  }
+  if (!count_batch_valid(baseline_events, canary_events, canary_share, k, log_e)) return;
   count_log_e(baseline_events.data(), canary_events.data(), canary_share.data(), log_e.size(),
               detail::count_prior_of(k), log_e.data());
 }
