@@ -106,9 +106,7 @@ template <alternative Alt>
   statistic += d3 * d3 / e3;
   double p_value;
   if constexpr (Alt == alternative::two_sided) {
-    p_value = std::isnan(statistic) ? lanes::nan
-              : statistic <= 0.0    ? 1.0
-                                    : std::erfc(std::sqrt(0.5 * statistic));  // chi_squared1_sf
+    p_value = chi_squared1_sf(statistic);
   } else {
     const double sign = delta > 0.0 ? 1.0 : (delta < 0.0 ? -1.0 : 0.0);
     p_value = p_value_lane<Alt>(sign * std::sqrt(statistic));

@@ -194,6 +194,7 @@ std::optional<count_look> begin_count_look(const comparison_metric& m, const com
 }
 
 constexpr const char* two_proportion_statistic = "prop.test one-sided";
+constexpr double count_prior_k = 100.0;  // the e-value's prior concentration (savvi's default)
 constexpr const char* sequential_statistic = "count e-value one-sided";
 
 comparison_verdict finish_two_proportion(comparison_verdict v, const comparison_metric& m,
@@ -273,8 +274,8 @@ comparison_verdict sequential_counts(const comparison_metric& m, const compariso
   const auto look = begin_count_look(m, d, v);
   if (!look) return v;
   report_rates(v, m, *look);
-  const auto e =
-      a::count_log_e_value_one_sided(look->bc.b_bad, look->bc.c_bad, canary_share(look->bc));
+  const auto e = a::count_log_e_value_one_sided(look->bc.b_bad, look->bc.c_bad,
+                                                canary_share(look->bc), count_prior_k);
   if (e.status != a::status::ok) {
     v.outcome = comparison_outcome::error;
     v.message = std::string(a::describe(e.status));
@@ -563,12 +564,15 @@ struct count_group {
   comparison_test test = comparison_test::two_proportion;
   double alpha = 0.0;
   double power = 0.0;
-  std::vector<std::size_t> at;  ///< the look's index in the batch
+  std::vector<std::size_t> at;              ///< the look's index in the batch
+  std::vector<comparison_verdict> started;  ///< each verdict as its checks left it
   std::vector<count_look> looks;
   std::vector<double> c_bad, c_total, b_bad, b_total, share, p_canary, p_baseline, ratio;
 
-  void add(std::size_t i, const comparison_metric& m, const count_look& look) {
+  void add(std::size_t i, const comparison_metric& m, comparison_verdict v,
+           const count_look& look) {
     at.push_back(i);
+    started.push_back(std::move(v));
     looks.push_back(look);
     const auto& bc = look.bc;
     // prop.test takes whole counts (two_proportion's as_count), the e-value the counts as they are.
@@ -616,15 +620,13 @@ void run_group(count_group& g, std::span<const comparison_metric* const> metrics
       stats[j].p_value = p[j];
       stats[j].lower = lower[j];
       stats[j].upper = upper[j];
-      auto v = with(comparison_outcome::insufficient, two_proportion_statistic, "");
-      v.n = g.looks[j].bc.c_total;
-      out[i] = finish_two_proportion(std::move(v), *metrics[i], g.looks[j], stats[j]);
+      out[i] = finish_two_proportion(std::move(g.started[j]), *metrics[i], g.looks[j], stats[j]);
       out[i].alpha = metrics[i]->alpha;
     }
     return;
   }
   std::vector<double> log_e(k);
-  a::count_log_e_value_one_sided_batch(g.b_bad, g.c_bad, g.share, 100.0, log_e);
+  a::count_log_e_value_one_sided_batch(g.b_bad, g.c_bad, g.share, count_prior_k, log_e);
   for (std::size_t j = 0; j < k; ++j) {
     const std::size_t i = g.at[j];
     if (std::isnan(log_e[j])) {  // the scalar function says why (or that it is NaN, and valid)
@@ -632,8 +634,7 @@ void run_group(count_group& g, std::span<const comparison_metric* const> metrics
       continue;
     }
     stats[j].log_e = log_e[j];
-    auto v = with(comparison_outcome::insufficient, sequential_statistic, "");
-    v.n = g.looks[j].bc.c_total;
+    auto& v = g.started[j];
     report_rates(v, *metrics[i], g.looks[j]);
     out[i] = finish_sequential(std::move(v), *metrics[i], g.looks[j], stats[j]);
     out[i].alpha = metrics[i]->alpha;
@@ -671,7 +672,7 @@ void compare_batch(std::span<const comparison_metric* const> metrics,
       g->alpha = m.alpha;
       g->power = m.power;
     }
-    g->add(i, m, *look);
+    g->add(i, m, std::move(v), *look);
   }
   for (auto& g : groups) run_group(g, metrics, data, verdicts);
 }
