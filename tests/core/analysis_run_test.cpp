@@ -47,3 +47,21 @@ TEST_CASE("add_measurement keeps Argo's newest measurements, evidence on the new
     }
   }
 }
+
+TEST_CASE("a wrapped history reads oldest first, appended to or trimmed by hand", "[core]") {
+  // add_measurement overwrites the oldest slot of a full history (a ring); reading, push_back,
+  // resize and trimming see the measurements in their order all the same.
+  metric_result r;
+  for (int i = 0; i < 13; ++i) add_measurement(r, look(i), 5);
+  CHECK(values(r) == std::vector<std::string>{"8", "9", "10", "11", "12"});
+  CHECK(r.measurements[0].value == "8");
+  CHECK(r.measurements.back().value == "12");
+  r.measurements.push_back(look(13));
+  CHECK(values(r) == std::vector<std::string>{"8", "9", "10", "11", "12", "13"});
+  trim_measurements(r, 2);
+  CHECK(values(r) == std::vector<std::string>{"12", "13"});
+  for (int i = 14; i < 17; ++i) add_measurement(r, look(i), 3);
+  CHECK(values(r) == std::vector<std::string>{"14", "15", "16"});
+  r.measurements.resize(4);
+  CHECK(values(r) == std::vector<std::string>{"14", "15", "16", ""});
+}

@@ -172,23 +172,48 @@ std::optional<instant> next_wake_up(const std::vector<threshold_metric>& metrics
   return soonest;
 }
 
+void measurement_history::straighten() {
+  if (first_ == 0) return;
+  std::rotate(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(first_), slots_.end());
+  first_ = 0;
+}
+
+void measurement_history::push_back(measurement m) {
+  straighten();
+  slots_.push_back(std::move(m));
+}
+
+void measurement_history::resize(std::size_t n) {
+  straighten();
+  slots_.resize(n);
+}
+
+void measurement_history::keep_newest(std::size_t limit) {
+  if (slots_.size() <= limit) return;
+  straighten();
+  slots_.erase(slots_.begin(), slots_.end() - static_cast<std::ptrdiff_t>(limit));
+}
+
+void measurement_history::add(measurement m, std::size_t limit) {
+  keep_newest(limit);
+  if (slots_.size() == limit) {  // full: the newest takes the oldest's slot
+    slots_[first_] = std::move(m);
+    first_ = first_ + 1 == limit ? 0 : first_ + 1;
+    return;
+  }
+  // Not full, so not wrapped (first_ is 0): grown by steps, never past `limit` slots.
+  if (slots_.size() == slots_.capacity())
+    slots_.reserve(std::min(limit, std::max<std::size_t>(4, 2 * slots_.size())));
+  slots_.push_back(std::move(m));
+}
+
 void trim_measurements(metric_result& r, std::size_t limit) {
-  if (limit == 0) limit = default_measurement_retention;
-  if (r.measurements.size() <= limit) return;
-  r.measurements.erase(r.measurements.begin(),
-                       r.measurements.end() - static_cast<std::ptrdiff_t>(limit));
+  r.measurements.keep_newest(limit == 0 ? default_measurement_retention : limit);
 }
 
 void add_measurement(metric_result& r, measurement m, std::size_t limit) {
-  if (limit == 0) limit = default_measurement_retention;
-  auto& ms = r.measurements;
-  // Room is made before the push (the same newest `limit` as push + trim_measurements), so the
-  // vector never needs more than `limit` slots.
-  if (ms.size() >= limit) ms.erase(ms.begin(), ms.end() - static_cast<std::ptrdiff_t>(limit - 1));
-  if (!ms.empty()) ms.back().evidence.reset();
-  if (ms.size() == ms.capacity())
-    ms.reserve(std::min(limit, std::max<std::size_t>(4, 2 * ms.size())));
-  ms.push_back(std::move(m));
+  if (!r.measurements.empty()) r.measurements.back().evidence.reset();
+  r.measurements.add(std::move(m), limit == 0 ? default_measurement_retention : limit);
 }
 
 rollout_reaction react_to_run(analysis_kind kind, phase run_phase, const std::string& message) {

@@ -5,6 +5,7 @@
 // run's phase (rollout/analysis.go). Pure: time comes in as an argument.
 
 #include <cstddef>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,13 +37,73 @@ struct measurement {
   }
 };
 
+/// A metric's newest measurements, read oldest first. Held as a ring once full: adding to a
+/// full history overwrites its oldest slot and moves nothing else (a vector would shift every
+/// measurement, two strings each, at every look). Never more slots than it is asked to keep.
+class measurement_history {
+ public:
+  bool empty() const { return slots_.empty(); }
+  std::size_t size() const { return slots_.size(); }
+  std::size_t capacity() const { return slots_.capacity(); }
+  /// The i-th oldest (0 = the oldest).
+  const measurement& operator[](std::size_t i) const { return slots_[slot(i)]; }
+  measurement& operator[](std::size_t i) { return slots_[slot(i)]; }
+  const measurement& back() const { return (*this)[size() - 1]; }
+  measurement& back() { return (*this)[size() - 1]; }
+  /// Appends without a limit (a history built by hand; see add_measurement for a metric's).
+  void push_back(measurement m);
+  void resize(std::size_t n);
+  /// Keeps the newest `limit`.
+  void keep_newest(std::size_t limit);
+  /// Appends, keeping the newest `limit` (> 0).
+  void add(measurement m, std::size_t limit);
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = measurement;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const measurement*;
+    using reference = const measurement&;
+    const_iterator() = default;
+    const_iterator(const measurement_history* h, std::size_t i) : h_(h), i_(i) {}
+    reference operator*() const { return (*h_)[i_]; }
+    pointer operator->() const { return &(*h_)[i_]; }
+    const_iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const auto before = *this;
+      ++i_;
+      return before;
+    }
+    bool operator==(const const_iterator&) const = default;
+
+   private:
+    const measurement_history* h_ = nullptr;
+    std::size_t i_ = 0;
+  };
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size()}; }
+
+ private:
+  std::size_t slot(std::size_t i) const {
+    const std::size_t s = first_ + i;
+    return s < slots_.size() ? s : s - slots_.size();
+  }
+  void straighten();  ///< the oldest back to slot 0
+  std::vector<measurement> slots_;
+  std::size_t first_ = 0;  ///< the oldest's slot: not 0 only while full
+};
+
 /// A metric's status within a run (Argo MetricResult).
 struct metric_result {
   core::phase phase = phase::pending;  ///< stored phase; completed phases are sticky
   metric_counters counters;
-  std::vector<measurement> measurements;  ///< oldest first
-  std::string message;                    ///< the last measurement's message
-  bool insufficient_resolved = false;     ///< max_time reached while insufficient, resolved
+  measurement_history measurements;    ///< oldest first
+  std::string message;                 ///< the last measurement's message
+  bool insufficient_resolved = false;  ///< max_time reached while insufficient, resolved
 };
 
 /// Per-metric tallies of a run (Argo RunSummary): count = number of metrics, buckets count
