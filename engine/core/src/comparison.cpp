@@ -172,8 +172,7 @@ comparison_verdict decide(comparison_verdict v, const comparison_metric& m, doub
 struct count_stats {
   std::optional<double> required;  ///< the sample-size model's canary n, rounded up
   // two_proportion: prop.test "greater" (its p-value and p_c − p_b) and "less" (its interval)
-  bool prop_ok = true;
-  a::status prop_status = a::status::ok;  ///< the first failing of the two, when not ok
+  a::status prop_status = a::status::ok;  ///< the first of the two that failed, or ok
   double difference = a_nan, p_value = a_nan, lower = a_nan, upper = a_nan;
   double log_e = a_nan;  ///< sequential_counts: the one-sided e-value (status ok)
 };
@@ -201,7 +200,7 @@ comparison_verdict finish_two_proportion(comparison_verdict v, const comparison_
                                          const count_look& look, const count_stats& s) {
   if (!s.required) return no_sample_size(std::move(v), m, look.p_b);
   v.required_n = *s.required;
-  if (!s.prop_ok) {
+  if (s.prop_status != a::status::ok) {
     v.outcome = comparison_outcome::error;
     v.message = std::string(a::describe(s.prop_status));
     return v;
@@ -227,7 +226,6 @@ comparison_verdict two_proportion(const comparison_metric& m, const comparison_d
   // Non-inferiority: the one-sided upper bound of p_c − p_b (alternative = "less") below δ.
   const auto bound =
       a::two_proportion_test(x1, n1, x2, n2, true, a::alternative::less, 1.0 - m.alpha);
-  s.prop_ok = worse.status == a::status::ok && bound.status == a::status::ok;
   s.prop_status = worse.status != a::status::ok ? worse.status : bound.status;
   s.difference = worse.estimate1 - worse.estimate2;
   s.p_value = worse.p_value;
