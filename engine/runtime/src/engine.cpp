@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -237,31 +238,16 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     co_return out;
   }
 
-  // The comparison looks among a tick's answers, counted, and (when asked) their metrics, data
-  // and observations.
-  static std::size_t comparison_looks(gather& g, std::vector<const core::comparison_metric*>* ms,
-                                      std::vector<const core::comparison_data*>* ds,
-                                      std::vector<core::observation*>* looks) {
-    std::size_t n = 0;
-    for (auto& o : g.got) {
-      const auto* d = o ? std::get_if<core::comparison_data>(&o->result) : nullptr;
-      const auto* m = d ? g.r->sess.comparison_of(o->request) : nullptr;
-      if (!m) continue;
-      ++n;
-      if (ms) ms->push_back(m);
-      if (ds) ds->push_back(d);
-      if (looks) looks->push_back(&*o);  // the gather's: its tick takes it once it resumes
-    }
-    return n;
-  }
-
   // A tick's answers are all in (its coroutine resumes in the io_context's next turn, as it
   // always did). With comparison looks, and batching, it joins the ticks to judge: the first of
   // them to resume judges them all in one batch — every tick whose answers came in within that
   // turn — so batching adds no turn to any tick. The sessions do not change meanwhile (commands
   // are taken between ticks), so the verdicts are the ones each controller would compute.
   void answered(const std::shared_ptr<gather>& g) {
-    if (opt.batch_comparisons && comparison_looks(*g, nullptr, nullptr, nullptr) > 0)
+    const auto compared = [](const std::optional<core::observation>& o) {
+      return o && std::holds_alternative<core::comparison_data>(o->result);
+    };
+    if (opt.batch_comparisons && std::any_of(g->got.begin(), g->got.end(), compared))
       to_judge.push_back(g);
   }
 
@@ -272,7 +258,14 @@ struct engine::impl : std::enable_shared_from_this<engine::impl> {
     std::vector<const core::comparison_data*> ds;
     std::vector<core::observation*> looks;
     for (const auto& g : batch) {
-      comparison_looks(*g, &ms, &ds, &looks);
+      for (auto& o : g->got) {
+        const auto* d = o ? std::get_if<core::comparison_data>(&o->result) : nullptr;
+        const auto* m = d ? g->r->sess.comparison_of(o->request) : nullptr;
+        if (!m) continue;
+        ms.push_back(m);
+        ds.push_back(d);
+        looks.push_back(&*o);  // the gather's: its tick takes it once it resumes
+      }
       g->judged = true;
     }
     std::vector<core::comparison_verdict> verdicts(ms.size());
