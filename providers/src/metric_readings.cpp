@@ -66,18 +66,6 @@ std::variant<json, std::string> parse_body(std::string_view body) {
   return doc;
 }
 
-std::string join_values(std::span<const double> xs) {
-  std::string out;
-  out.reserve(2 + 20 * xs.size());
-  out += '[';
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    if (i > 0) out += ',';
-    core::append_float_plain(out, xs[i]);
-  }
-  out += ']';
-  return out;
-}
-
 // The first match of a Kubernetes JSONPath such as {$.key[0].name}, {.items[*].x} or {$}.
 std::variant<const json*, std::string> json_path_first(const json& doc, std::string_view path) {
   std::string_view p = path;
@@ -211,14 +199,14 @@ reading read_numbers(std::span<const double> values, bool value_text) {
   items.reserve(values.size());
   for (const double d : values) items.push_back(value::floating(d));
   out.result = value::array(std::move(items));
-  if (value_text) out.value_text = join_values(values);
+  if (value_text) out.value_text = core::value_text::vector(values);
   return out;
 }
 
 reading read_scalar(double v, bool value_text) {
   reading out;
   out.result = value::floating(v);
-  if (value_text) out.value_text = core::format_float_plain(v);
+  if (value_text) out.value_text = core::value_text::scalar(v);
   return out;
 }
 
@@ -351,17 +339,9 @@ ports::metric_answer comparison_answer(
     a.value_text = "canary " + std::to_string(data.canary_samples.size()) + " samples, baseline " +
                    std::to_string(data.baseline_samples.size()) + " samples";
   } else {
-    // "canary 18/1685, baseline 66/14952", written in place (every look of a count metric).
-    std::string& t = a.value_text;
-    t.reserve(96);
-    t += "canary ";
-    core::append_float_plain(t, data.canary.events);
-    t += '/';
-    core::append_float_plain(t, data.canary.total);
-    t += ", baseline ";
-    core::append_float_plain(t, data.baseline.events);
-    t += '/';
-    core::append_float_plain(t, data.baseline.total);
+    // "canary 18/1685, baseline 66/14952"
+    a.value_text = core::value_text::counts(data.canary.events, data.canary.total,
+                                            data.baseline.events, data.baseline.total);
   }
   a.result = std::move(data);
   return a;

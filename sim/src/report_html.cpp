@@ -170,7 +170,7 @@ void add_look(metric_path& p, double x, const core::metric_look& look, const cor
     const char* colour = failed ? svg::colour::abort : svg::colour::error;
     const std::string what = failed ? "failed look" : "error";
     if (!canary || !std::isfinite(*canary)) {
-      p.unplotted.push_back({x, what + (m.value.empty() ? "" : " " + m.value), colour});
+      p.unplotted.push_back({x, what + (m.value.empty() ? "" : " " + m.value.str()), colour});
       return;
     }
     svg::dot d;

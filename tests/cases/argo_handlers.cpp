@@ -136,7 +136,7 @@ measured from_reading(const core::threshold_metric& m,
   out.p = v.phase;
   out.message = v.message;
   // Argo marks the measurement Error without a value when the conditions cannot be evaluated.
-  if (v.phase != phase::error) out.value_text = reading.value_text;
+  if (v.phase != phase::error) out.value_text = reading.value_text.str();
   return out;
 }
 
@@ -420,7 +420,7 @@ outcome measurement_retention(const json& c) {
                                                     : sub.at("limit").get<std::size_t>();
       core::trim_measurements(r, limit);
       json kept = json::array();
-      for (const auto& m : r.measurements) kept.push_back(m.value);
+      for (const auto& m : r.measurements) kept.push_back(m.value.str());
       k.check("cases[" + std::to_string(index) + "]." + metric,
               sub.at(std::string("expect_") + metric).dump(), kept.dump());
     }

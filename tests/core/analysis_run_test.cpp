@@ -22,7 +22,7 @@ measurement look(int i) {
 
 std::vector<std::string> values(const metric_result& r) {
   std::vector<std::string> out;
-  for (const auto& m : r.measurements) out.push_back(m.value);
+  for (const auto& m : r.measurements) out.push_back(m.value.str());
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <floodgate/core/duration.hpp>
 #include <floodgate/core/value.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -76,4 +77,29 @@ TEST_CASE("whole numbers render as the shortest round-trip digits do", "[core][v
     INFO(reference(d));
     CHECK(format_float_plain(d) == reference(d));
   }
+}
+
+TEST_CASE("a value text held as numbers reads as the text they render", "[core][value]") {
+  // Argo's renderings, written out by hand from format_float_plain's digits.
+  CHECK(value_text::vector(std::vector<double>{0.995}) == "[0.995]");
+  CHECK(value_text::vector(std::vector<double>{}) == "[]");
+  CHECK(value_text::vector(std::vector<double>{1, std::nan(""), -HUGE_VAL}) == "[1,NaN,-Inf]");
+  CHECK(value_text::scalar(0.25) == "0.25");
+  CHECK(value_text::scalar(HUGE_VAL) == "+Inf");
+  CHECK(value_text::counts(18, 1685.5, 66, 14952) == "canary 18/1685.5, baseline 66/14952");
+  // Four numbers are held; a fifth renders the vector at once: the same text either way.
+  const std::vector<double> xs = {0.1, 1e-7, 2.5, 1e21, 3};
+  CHECK(value_text::vector(std::span(xs).first(4)) == "[0.1,0.0000001,2.5,1000000000000000000000]");
+  CHECK(value_text::vector(xs) == "[0.1,0.0000001,2.5,1000000000000000000000,3]");
+  // Only empty text is empty; numbers never are, whatever they are.
+  CHECK(value_text().empty());
+  CHECK(value_text("").empty());
+  CHECK_FALSE(value_text("x").empty());
+  CHECK_FALSE(value_text::vector(std::vector<double>{}).empty());
+  // Equal when the texts are, however each is held; appended after what is there.
+  CHECK(value_text::scalar(3) == value_text("3"));
+  CHECK_FALSE(value_text::scalar(3) == value_text::vector(std::vector<double>{3}));
+  std::string out = "value ";
+  value_text::vector(std::vector<double>{0.5, 2}).append_to(out);
+  CHECK(out == "value [0.5,2]");
 }

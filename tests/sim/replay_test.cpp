@@ -102,7 +102,7 @@ TEST_CASE("a healthy canary replayed: the plan's decisions at the plan's instant
     for (std::size_t i = 0; i < t.looks.size(); ++i)
       looks.push_back(
           t.looks[i].metric + " " + std::string(core::phase_name(t.looks[i].taken.phase)) + " " +
-          t.looks[i].taken.value + " @" + std::to_string((t.at - at_s(1010)).count() / 1000));
+          t.looks[i].taken.value.str() + " @" + std::to_string((t.at - at_s(1010)).count() / 1000));
   CHECK(looks == std::vector<std::string>{"success-rate Successful [0.995] @5",
                                           "success-rate Successful [0.995] @15",
                                           "success-rate Successful [0.995] @25"});

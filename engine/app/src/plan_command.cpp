@@ -153,7 +153,7 @@ std::variant<traffic_source, std::string> recorded_traffic(const plan_options& o
     const auto* v = std::get_if<core::value>(&a.result);
     const auto n = v ? single_number(*v) : std::nullopt;
     if (!n) {
-      last_error = "expected one number (sum the series), got " + a.value_text;
+      last_error = "expected one number (sum the series), got " + a.value_text.str();
       continue;
     }
     answered.emplace_back(at, *n);

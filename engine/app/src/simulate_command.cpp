@@ -53,7 +53,7 @@ void print_table(const sim::replay_result& r, core::instant start, const std::st
     for (std::size_t i = 0; i < t.looks.size(); ++i) {
       const auto& m = t.looks[i].taken;
       std::string line = fmt::format("          {}  {}", t.looks[i].metric, phase_of(m));
-      if (!m.value.empty()) line += "  " + m.value;
+      if (!m.value.empty()) line += "  " + m.value.str();
       if (m.phase == core::phase::error && !m.message.empty()) line += "  (" + m.message + ")";
       line += core::format_evidence(evidence_of(m));
       fmt::print("{}\n", line);
@@ -79,7 +79,7 @@ void print_json(const sim::replay_result& r, core::instant start, const ojson& s
       ojson j = {{"metric", t.looks[i].metric},
                  {"background", t.looks[i].request.background},
                  {"phase", phase_of(m)},
-                 {"value", m.value},
+                 {"value", m.value.str()},
                  {"message", m.message}};
       const auto ev = evidence_of(m);
       if (!ev.statistic.empty()) {

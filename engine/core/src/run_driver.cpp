@@ -102,7 +102,7 @@ void explain(decision_reason& reason, const std::vector<threshold_metric>& metri
   reason.metric = m->name;
   if (!r->measurements.empty()) {
     const measurement& last = r->measurements.back();
-    reason.value = last.value;
+    reason.value = last.value.str();
     if (last.evidence) add_evidence(reason, *last.evidence);
   }
   if (reason.detail.empty()) reason.detail = r->message;

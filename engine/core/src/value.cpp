@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <ostream>
 
 namespace floodgate::core {
 
@@ -254,6 +255,84 @@ void append_float_plain(std::string& out, double d) {
   }
   append_chars(out, d, std::chars_format::fixed);
 }
+
+value_text value_text::vector(std::span<const double> xs) {
+  if (xs.size() > numbers{}.x.size()) {
+    std::string out;
+    out.reserve(2 + 20 * xs.size());
+    out += '[';
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      if (i > 0) out += ',';
+      append_float_plain(out, xs[i]);
+    }
+    out += ']';
+    return out;
+  }
+  numbers n;
+  std::copy(xs.begin(), xs.end(), n.x.begin());
+  n.n = static_cast<std::uint8_t>(xs.size());
+  return value_text(n);
+}
+
+value_text value_text::scalar(double x) {
+  numbers n;
+  n.x[0] = x;
+  n.n = 1;
+  n.f = form::scalar;
+  return value_text(n);
+}
+
+value_text value_text::counts(double canary_events, double canary_total, double baseline_events,
+                              double baseline_total) {
+  return value_text(
+      numbers{{canary_events, canary_total, baseline_events, baseline_total}, 4, form::counts});
+}
+
+bool value_text::empty() const {
+  const auto* t = std::get_if<std::string>(&v_);
+  return t != nullptr && t->empty();
+}
+
+std::string value_text::str() const {
+  if (const auto* t = std::get_if<std::string>(&v_)) return *t;
+  std::string out;
+  append_to(out);
+  return out;
+}
+
+void value_text::append_to(std::string& out) const {
+  if (const auto* t = std::get_if<std::string>(&v_)) {
+    out += *t;
+    return;
+  }
+  const auto& n = std::get<numbers>(v_);
+  out.reserve(out.size() + 2 + 24 * n.n);
+  switch (n.f) {
+    case form::scalar:
+      append_float_plain(out, n.x[0]);
+      return;
+    case form::vector:
+      out += '[';
+      for (std::size_t i = 0; i < n.n; ++i) {
+        if (i > 0) out += ',';
+        append_float_plain(out, n.x[i]);
+      }
+      out += ']';
+      return;
+    case form::counts:
+      out += "canary ";
+      append_float_plain(out, n.x[0]);
+      out += '/';
+      append_float_plain(out, n.x[1]);
+      out += ", baseline ";
+      append_float_plain(out, n.x[2]);
+      out += '/';
+      append_float_plain(out, n.x[3]);
+      return;
+  }
+}
+
+std::ostream& operator<<(std::ostream& out, const value_text& t) { return out << t.str(); }
 
 std::string format_float_short(double d, int digits) {
   if (!std::isfinite(d)) return non_finite(d);

@@ -178,7 +178,7 @@ ojson observation_to_json(const core::observation& o) {
     }
     j["comparison"] = std::move(c);
   }
-  j["value_text"] = o.value_text;
+  j["value_text"] = o.value_text.str();
   return j;
 }
 
@@ -469,7 +469,7 @@ std::vector<metric_view> session::metrics() const {
           const auto& m = r->measurements.back();
           if (m.insufficient()) v.phase = "insufficient";
           v.latest = core::phase_name(m.phase);
-          v.value = m.value;
+          v.value = m.value.str();
           v.message = m.message;
           v.evidence = m.evidence;
         }

@@ -22,7 +22,7 @@ namespace floodgate::providers {
 /// A provider answer as conditions see it.
 struct reading {
   core::value result;                 ///< bound to `result`
-  std::string value_text;             ///< Measurement.Value
+  core::value_text value_text;        ///< Measurement.Value
   std::vector<std::string> warnings;  ///< Prometheus API warnings (kept, never change the phase)
 };
 

@@ -27,7 +27,7 @@ struct measurement {
   /// add_measurement); shared, so that copying a state does not copy them.
   std::shared_ptr<const comparison_verdict> evidence;
   std::string message;
-  std::string value;  ///< the provider value as Argo renders it ("[0.99]")
+  core::value_text value;  ///< the provider value as Argo renders it ("[0.99]")
   std::optional<instant> finished_at;
   std::optional<instant> resume_at;  ///< asynchronous providers: poll again then
 

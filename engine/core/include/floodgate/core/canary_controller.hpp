@@ -65,7 +65,7 @@ struct metric_request {
 struct observation {
   metric_request request;
   std::variant<value, std::string, comparison_data> result;
-  std::string value_text;
+  core::value_text value_text;
   /// A comparison's verdict on `result`, computed ahead with other looks in one batch
   /// (`compare_batch`: the live engine's tick); null, the controller computes it. Never
   /// journaled: a replay computes it again, the same bits.

@@ -4,11 +4,15 @@
 // expr-lang, which Argo Rollouts' `result` follows (a Prometheus scalar is a float, a vector or
 // matrix a flat array of floats, a web provider's JSON stays JSON).
 
+#include <array>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace floodgate::core {
@@ -69,6 +73,47 @@ std::optional<double> parse_go_float(std::string_view s);
 std::string format_float_plain(double d);
 /// The same, appended to `out`.
 void append_float_plain(std::string& out, double d);
+
+/// Measurement.Value: a provider's answer as Argo renders it ("[0.99]", "0.5", "canary
+/// 18/1685, baseline 66/14952"), held as its text or as the few numbers it is rendered from and
+/// rendered when read — a simulation takes millions of looks and reads the values of a handful,
+/// and rendering a float (the shortest round-trip digits) costs more than the rest of a look's
+/// bookkeeping. Rendering is a pure function of the numbers: nothing is cached, so concurrent
+/// readers of one value_text never write.
+class value_text {
+ public:
+  value_text() = default;
+  /// Text as it is (implicit: a provider's text is assigned as such).
+  value_text(std::string text) : v_(std::move(text)) {}
+  value_text(const char* text) : v_(std::string(text)) {}
+  /// "[a,b,…]", each number as format_float_plain writes it: Argo's rendering of a Prometheus
+  /// vector (a matrix flattened). More than four numbers are rendered at once.
+  static value_text vector(std::span<const double> xs);
+  /// "a": a Prometheus scalar.
+  static value_text scalar(double x);
+  /// "canary e/t, baseline e/t": a count comparison's look.
+  static value_text counts(double canary_events, double canary_total, double baseline_events,
+                           double baseline_total);
+
+  bool empty() const;
+  std::string str() const;
+  void append_to(std::string& out) const;
+
+  friend bool operator==(const value_text& a, const value_text& b) { return a.str() == b.str(); }
+  friend bool operator==(const value_text& a, const std::string& b) { return a.str() == b; }
+  friend bool operator==(const value_text& a, const char* b) { return a.str() == b; }
+
+ private:
+  enum class form : std::uint8_t { vector, scalar, counts };
+  struct numbers {
+    std::array<double, 4> x{};
+    std::uint8_t n = 0;
+    form f = form::vector;
+  };
+  explicit value_text(numbers n) : v_(n) {}
+  std::variant<std::string, numbers> v_;
+};
+std::ostream& operator<<(std::ostream& out, const value_text& t);
 
 /// A float for people: `digits` significant digits ("%.*g"), "NaN", "+Inf", "-Inf". Decision
 /// reasons and comparison messages use it.

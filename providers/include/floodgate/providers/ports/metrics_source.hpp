@@ -45,7 +45,7 @@ struct metric_query {
 /// the reason there is no answer ("connect 127.0.0.1:9090: Connection refused").
 struct metric_answer {
   std::variant<core::value, std::string, core::comparison_data> result;
-  std::string value_text;
+  core::value_text value_text;
   std::vector<std::string> warnings;  ///< Prometheus API warnings
   bool failed() const { return std::holds_alternative<std::string>(result); }
 };
