@@ -13,12 +13,12 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+}  // namespace
 
 // ln k!: a table below 256, Stirling's series above it (error below 1e-16 relative there;
 // Abramowitz & Stegun 6.1.41). Not std::lgamma, which writes the global `signgam` and so races
 // between threads.
-double log_factorial(double k) {
+double detail::log_factorial(double k) noexcept {
   static const auto table = [] {
     std::array<double, 256> t{};
     for (std::size_t i = 2; i < t.size(); ++i) t[i] = t[i - 1] + std::log(static_cast<double>(i));
@@ -32,25 +32,9 @@ double log_factorial(double k) {
          r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 / 1680)));
 }
 
-}  // namespace
-
 rng::rng(std::uint64_t seed) noexcept {
   for (auto& s : s_) s = splitmix64(seed);
 }
-
-std::uint64_t rng::next() noexcept {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-double rng::uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
 double rng::normal() noexcept {
   if (has_spare_) {
@@ -89,27 +73,17 @@ poisson_draw::poisson_draw(double mean) noexcept : mean_(mean) {
   v_r_ = 0.9277 - 3.6224 / (b_ - 2);
 }
 
-std::uint64_t poisson_draw::operator()(rng& g) const noexcept {
-  if (!(mean_ > 0)) return 0;
-  if (small_) {
-    std::uint64_t k = 0;
-    double product = g.uniform();
-    while (product > limit_) {
-      ++k;
-      product *= g.uniform();
-    }
-    return k;
-  }
+std::uint64_t poisson_draw::rejected(rng& g, double u, double v, double k) const noexcept {
   for (;;) {
-    const double u = g.uniform() - 0.5;
-    const double v = g.uniform();
     const double us = 0.5 - std::fabs(u);
-    const double k = std::floor((two_a_ / us + b_) * u + mean_ + 0.43);
     if (k >= 0 && us >= 0.07 && v <= v_r_) return static_cast<std::uint64_t>(k);
-    if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + log_inv_alpha_ - std::log(a_ / (us * us) + b_) <=
-        -mean_ + k * log_mean_ - log_factorial(k))
+    if (!(k < 0 || (us < 0.013 && v > us)) &&
+        std::log(v) + log_inv_alpha_ - std::log(a_ / (us * us) + b_) <=
+            -mean_ + k * log_mean_ - detail::log_factorial(k))
       return static_cast<std::uint64_t>(k);
+    u = g.uniform() - 0.5;
+    v = g.uniform();
+    k = std::floor((two_a_ / (0.5 - std::fabs(u)) + b_) * u + mean_ + 0.43);
   }
 }
 

@@ -250,7 +250,8 @@ void synthetic_traffic::scrape(core::instant a, core::instant b) {
     double* drawn = drawn_.data();
     double* total = st.total.data();
     double* row = row_.data() + st.first_series;
-    analysis::rng& g = rng_;
+    // The generator copied in and out: its state stays in registers through the inline draws.
+    analysis::rng g = rng_;
     for (std::size_t cell = 0; cell < cells; ++cell) {
       const double mean = means[cell];
       if (!(mean > 0)) {
@@ -260,6 +261,7 @@ void synthetic_traffic::scrape(core::instant a, core::instant b) {
       if (draws[cell].mean() != mean) draws[cell] = analysis::poisson_draw(mean);
       drawn[cell] = static_cast<double>(draws[cell](g));
     }
+    rng_ = g;
     double sum = st.sum;
     for (std::size_t cell = 0; cell < cells; ++cell) {
       total[cell] += drawn[cell];

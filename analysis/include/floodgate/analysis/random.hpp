@@ -4,6 +4,7 @@
 /// across standard libraries (std:: distributions are implementation-defined).
 /// Not thread-safe: one generator per thread or per simulated run.
 
+#include <cmath>
 #include <cstdint>
 
 namespace floodgate::analysis {
@@ -13,9 +14,19 @@ class rng {
  public:
   explicit rng(std::uint64_t seed) noexcept;
   /// Next 64 random bits.
-  std::uint64_t next() noexcept;
+  std::uint64_t next() noexcept {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   /// Uniform on [0, 1) with 53 random bits.
-  double uniform() noexcept;
+  double uniform() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   /// Standard normal by the Marsaglia polar method (pairs cached).
   double normal() noexcept;
   /// Poisson with mean `mean` (0 for mean ≤ 0 or NaN): below 10 by inversion (multiplying
@@ -26,21 +37,50 @@ class rng {
   std::uint64_t poisson(double mean) noexcept;
 
  private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
   double spare_ = 0.0;
   bool has_spare_ = false;
 };
 
+namespace detail {
+/// ln k! for a whole k ≥ 0.
+double log_factorial(double k) noexcept;
+}  // namespace detail
+
 /// rng::poisson for one mean, its constants worked out once: the same draws from the same
 /// generator, for a simulation that draws many times from each of a few means (a traffic
-/// cell's count per scrape, sim/synthetic.cpp).
+/// cell's count per scrape, sim/synthetic.cpp). Drawing is inline, so that a loop of draws
+/// keeps a local generator's state in registers.
 class poisson_draw {
  public:
   explicit poisson_draw(double mean = 0) noexcept;
   double mean() const noexcept { return mean_; }
-  std::uint64_t operator()(rng& g) const noexcept;
+  std::uint64_t operator()(rng& g) const noexcept {
+    if (!(mean_ > 0)) return 0;
+    if (small_) {
+      std::uint64_t k = 0;
+      double product = g.uniform();
+      while (product > limit_) {
+        ++k;
+        product *= g.uniform();
+      }
+      return k;
+    }
+    // PTRS's first candidate here, accepted by the squeeze about three times in four; the
+    // rest of the loop out of line.
+    const double u = g.uniform() - 0.5;
+    const double v = g.uniform();
+    const double us = 0.5 - std::fabs(u);
+    const double k = std::floor((two_a_ / us + b_) * u + mean_ + 0.43);
+    if (k >= 0 && us >= 0.07 && v <= v_r_) return static_cast<std::uint64_t>(k);
+    return rejected(g, u, v, k);
+  }
 
  private:
+  /// PTRS from a candidate the squeeze did not accept.
+  std::uint64_t rejected(rng& g, double u, double v, double k) const noexcept;
+
   double mean_;
   bool small_ = true;  ///< inversion (mean below 10) or PTRS
   double limit_ = 0;   ///< inversion: e^−mean
