@@ -30,7 +30,7 @@ std::string text_of(const std::variant<providers::reading, std::string>& r) {
     return "error: " + *e;
   }
   const auto& got = std::get<providers::reading>(r);
-  return floodgate::core::to_json_text(got.result) + " | " + got.value_text;
+  return floodgate::core::to_json_text(got.result) + " | " + got.value_text.str();
 }
 
 std::string text_of(const std::variant<double, std::string>& r) {
