@@ -256,16 +256,25 @@ void append_float_plain(std::string& out, double d) {
   append_chars(out, d, std::chars_format::fixed);
 }
 
+namespace {
+
+// "[a,b,…]".
+void append_vector(std::string& out, std::span<const double> xs) {
+  out.reserve(out.size() + 2 + 24 * xs.size());
+  out += '[';
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (i > 0) out += ',';
+    append_float_plain(out, xs[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
 value_text value_text::vector(std::span<const double> xs) {
   if (xs.size() > numbers{}.x.size()) {
     std::string out;
-    out.reserve(2 + 20 * xs.size());
-    out += '[';
-    for (std::size_t i = 0; i < xs.size(); ++i) {
-      if (i > 0) out += ',';
-      append_float_plain(out, xs[i]);
-    }
-    out += ']';
+    append_vector(out, xs);
     return out;
   }
   numbers n;
@@ -306,20 +315,15 @@ void value_text::append_to(std::string& out) const {
     return;
   }
   const auto& n = std::get<numbers>(v_);
-  out.reserve(out.size() + 2 + 24 * n.n);
   switch (n.f) {
     case form::scalar:
       append_float_plain(out, n.x[0]);
       return;
     case form::vector:
-      out += '[';
-      for (std::size_t i = 0; i < n.n; ++i) {
-        if (i > 0) out += ',';
-        append_float_plain(out, n.x[i]);
-      }
-      out += ']';
+      append_vector(out, std::span(n.x).first(n.n));
       return;
     case form::counts:
+      out.reserve(out.size() + 120);
       out += "canary ";
       append_float_plain(out, n.x[0]);
       out += '/';
