@@ -619,7 +619,6 @@ void run_group(count_group& g, std::span<const comparison_metric* const> metrics
       stats[j].lower = lower[j];
       stats[j].upper = upper[j];
       out[i] = finish_two_proportion(std::move(g.started[j]), *metrics[i], g.looks[j], stats[j]);
-      out[i].alpha = metrics[i]->alpha;
     }
     return;
   }
@@ -635,7 +634,6 @@ void run_group(count_group& g, std::span<const comparison_metric* const> metrics
     auto& v = g.started[j];
     report_rates(v, *metrics[i], g.looks[j]);
     out[i] = finish_sequential(std::move(v), *metrics[i], g.looks[j], stats[j]);
-    out[i].alpha = metrics[i]->alpha;
   }
 }
 
@@ -655,9 +653,9 @@ void compare_batch(std::span<const comparison_metric* const> metrics,
         comparison_outcome::insufficient,
         m.test == comparison_test::two_proportion ? two_proportion_statistic : sequential_statistic,
         "");
+    v.alpha = m.alpha;  // as compare() sets it; every finishing step keeps it
     const auto look = begin_count_look(m, *data[i], v);
     if (!look) {  // no usable counts: decided by the checks alone
-      v.alpha = m.alpha;
       verdicts[i] = std::move(v);
       continue;
     }
