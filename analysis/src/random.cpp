@@ -73,17 +73,15 @@ poisson_draw::poisson_draw(double mean) noexcept : mean_(mean) {
   v_r_ = 0.9277 - 3.6224 / (b_ - 2);
 }
 
-std::uint64_t poisson_draw::rejected(rng& g, double u, double v, double k) const noexcept {
-  for (;;) {
-    const double us = 0.5 - std::fabs(u);
-    if (k >= 0 && us >= 0.07 && v <= v_r_) return static_cast<std::uint64_t>(k);
+std::uint64_t poisson_draw::rejected(rng& g, double v0, double us0, double k0) const noexcept {
+  for (ptrs_candidate c{v0, us0, k0};;) {
+    const auto [v, us, k] = c;
     if (!(k < 0 || (us < 0.013 && v > us)) &&
         std::log(v) + log_inv_alpha_ - std::log(a_ / (us * us) + b_) <=
             -mean_ + k * log_mean_ - detail::log_factorial(k))
       return static_cast<std::uint64_t>(k);
-    u = g.uniform() - 0.5;
-    v = g.uniform();
-    k = std::floor((two_a_ / (0.5 - std::fabs(u)) + b_) * u + mean_ + 0.43);
+    c = candidate(g);
+    if (squeezed(c)) return static_cast<std::uint64_t>(c.k);
   }
 }
 

@@ -69,17 +69,28 @@ class poisson_draw {
     }
     // PTRS's first candidate here, accepted by the squeeze about three times in four; the
     // rest of the loop out of line.
-    const double u = g.uniform() - 0.5;
-    const double v = g.uniform();
-    const double us = 0.5 - std::fabs(u);
-    const double k = std::floor((two_a_ / us + b_) * u + mean_ + 0.43);
-    if (k >= 0 && us >= 0.07 && v <= v_r_) return static_cast<std::uint64_t>(k);
-    return rejected(g, u, v, k);
+    const auto c = candidate(g);
+    return squeezed(c) ? static_cast<std::uint64_t>(c.k) : rejected(g, c.v, c.us, c.k);
   }
 
  private:
-  /// PTRS from a candidate the squeeze did not accept.
-  std::uint64_t rejected(rng& g, double u, double v, double k) const noexcept;
+  /// A PTRS candidate k from two uniforms u − ½ and v (us = ½ − |u − ½|).
+  struct ptrs_candidate {
+    double v, us, k;
+  };
+  ptrs_candidate candidate(rng& g) const noexcept {
+    const double u = g.uniform() - 0.5;
+    const double v = g.uniform();
+    const double us = 0.5 - std::fabs(u);
+    return {v, us, std::floor((two_a_ / us + b_) * u + mean_ + 0.43)};
+  }
+  /// Accepted without a logarithm.
+  bool squeezed(const ptrs_candidate& c) const noexcept {
+    return c.k >= 0 && c.us >= 0.07 && c.v <= v_r_;
+  }
+  /// PTRS from a candidate the squeeze did not accept: its full test, then new candidates. (The
+  /// candidate comes as three doubles, in registers; a struct of three goes through memory.)
+  std::uint64_t rejected(rng& g, double v, double us, double k) const noexcept;
 
   double mean_;
   bool small_ = true;  ///< inversion (mean below 10) or PTRS
