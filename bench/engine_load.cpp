@@ -146,9 +146,9 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   const std::string text = plan(interval, test);
   // Starts spread evenly over one interval (every 10 ms a batch), as rollouts started at
-  // different moments are: the steady load is then N × 6 queries per interval, not bursts. Or,
-  // with `--starts together`, all at once (a fleet released by one pipeline): every interval
-  // one burst, whose ticks end together.
+  // different moments are: the steady load is then N × 6 queries per interval (N × 12 for the
+  // count tests), not bursts. Or, with `--starts together`, all at once (a fleet released by one
+  // pipeline): every interval one burst, whose ticks end together.
   const int batches = together ? 1 : interval * 100;
   int started = 0;
   bool failed = false;
